@@ -1,0 +1,89 @@
+//! privlint's own fatal errors: what stops a run before or instead of
+//! findings (exit code 2). Rendered with miette; located findings in
+//! manifests are [`crate::report::Finding`]s instead.
+
+use miette::Diagnostic;
+use std::path::PathBuf;
+use thiserror::Error;
+
+#[derive(Debug, Error, Diagnostic)]
+pub enum Fatal {
+    #[error("`{}` does not exist", path.display())]
+    #[diagnostic(
+        code(privlint::path_not_found),
+        help("check the path, or run privlint from the directory that holds the manifests")
+    )]
+    PathNotFound { path: PathBuf },
+
+    #[error("cannot read `{}`: {source}", path.display())]
+    #[diagnostic(code(privlint::unreadable))]
+    Unreadable {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+
+    #[error("symbolic link loop at `{}`", path.display())]
+    #[diagnostic(code(privlint::symlink_loop), help("the link points back to `{}`, one of its own parent directories; remove it or exclude it in `.gitignore`", target.display()))]
+    SymlinkLoop { path: PathBuf, target: PathBuf },
+
+    #[error("error while walking `{}`: {message}", path.display())]
+    #[diagnostic(code(privlint::walk))]
+    Walk { path: PathBuf, message: String },
+
+    #[error("no manifest found in {}", describe_roots(roots))]
+    #[diagnostic(code(privlint::no_manifest), help("{}", no_manifest_help(*yaml_files)))]
+    NoManifest {
+        roots: Vec<PathBuf>,
+        yaml_files: usize,
+    },
+
+    #[error("more than {limit} YAML files under {}", describe_roots(roots))]
+    #[diagnostic(
+        code(privlint::too_many_files),
+        help(
+            "point privlint at the directory that holds the manifests, or raise the limit with `--max-files`"
+        )
+    )]
+    TooManyFiles { roots: Vec<PathBuf>, limit: usize },
+
+    #[error("{message}")]
+    #[diagnostic(code(privlint::usage))]
+    Usage {
+        message: String,
+        #[help]
+        help: Option<String>,
+    },
+
+    #[error("cannot write `{}`: {source}", path.display())]
+    #[diagnostic(code(privlint::write))]
+    Write {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+
+    #[error("internal error: {message}")]
+    #[diagnostic(
+        code(privlint::internal),
+        help("this is a bug in privlint; please report it with the input that caused it")
+    )]
+    Internal { message: String },
+}
+
+fn describe_roots(roots: &[PathBuf]) -> String {
+    let names: Vec<String> = roots
+        .iter()
+        .map(|p| format!("`{}`", crate::source::display_path(p)))
+        .collect();
+    names.join(", ")
+}
+
+fn no_manifest_help(yaml_files: usize) -> String {
+    let seen = match yaml_files {
+        0 => "no `.yaml` or `.yml` file was found".to_string(),
+        1 => "1 YAML file was found, but it has no top-level `version` key".to_string(),
+        n => format!("{n} YAML files were found, but none has a top-level `version` key"),
+    };
+    format!("{seen}; a manifest file starts with `version: 1` (`privlint init` writes a starter)")
+}

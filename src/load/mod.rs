@@ -1,0 +1,230 @@
+//! Loading: find the files, read them within the limits, decode them and
+//! parse their YAML into spanned trees. Everything wrong with a file's
+//! bytes or syntax becomes a located finding in that file.
+
+pub mod node;
+pub mod walk;
+pub mod yaml;
+
+use crate::error::Fatal;
+use crate::report::Finding;
+use crate::report::codes;
+use crate::source::{FileId, SourceFile, SourceMap, Span};
+use node::Node;
+use std::io::Read;
+use std::path::PathBuf;
+pub use yaml::YamlLimits;
+
+/// Limits on what input may make privlint do; each is a flag.
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    pub max_file_size: u64,
+    pub max_files: usize,
+    pub yaml: YamlLimits,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_file_size: 8 * 1024 * 1024,
+            max_files: 10_000,
+            yaml: YamlLimits::default(),
+        }
+    }
+}
+
+/// One manifest file: its id in the source map and its top-level mapping.
+#[derive(Debug)]
+pub struct Document {
+    pub file: FileId,
+    pub root: Node,
+}
+
+/// What loading produced.
+#[derive(Debug, Default)]
+pub struct Loaded {
+    pub sources: SourceMap,
+    pub documents: Vec<Document>,
+    pub findings: Vec<Finding>,
+    /// YAML files that were found by walking and are not manifests.
+    pub skipped: usize,
+}
+
+/// Reads every manifest under `roots`.
+pub fn load(roots: &[PathBuf], limits: Limits) -> Result<Loaded, Fatal> {
+    let candidates = walk::find_candidates(roots, limits.max_files)?;
+    let mut loaded = Loaded::default();
+    let yaml_files = candidates.len();
+    for candidate in candidates {
+        load_file(&mut loaded, candidate, limits)?;
+    }
+    if loaded.documents.is_empty() && loaded.findings.is_empty() {
+        return Err(Fatal::NoManifest {
+            roots: roots.to_vec(),
+            yaml_files,
+        });
+    }
+    Ok(loaded)
+}
+
+fn load_file(loaded: &mut Loaded, candidate: walk::Candidate, limits: Limits) -> Result<(), Fatal> {
+    let path = candidate.path;
+    let unreadable = |source| Fatal::Unreadable {
+        path: path.clone(),
+        source,
+    };
+    let file = std::fs::File::open(&path).map_err(unreadable)?;
+    let declared = file.metadata().map(|m| m.len()).unwrap_or(0);
+    if declared > limits.max_file_size {
+        too_large(loaded, path, declared, limits.max_file_size);
+        return Ok(());
+    }
+    // `take` bounds what is read even when the size on disk lies (devices, growing files).
+    let mut bytes = Vec::with_capacity(declared as usize);
+    file.take(limits.max_file_size + 1)
+        .read_to_end(&mut bytes)
+        .map_err(unreadable)?;
+    if bytes.len() as u64 > limits.max_file_size {
+        too_large(loaded, path, bytes.len() as u64, limits.max_file_size);
+        return Ok(());
+    }
+    let (text, problem) = decode(bytes);
+    let id = loaded.sources.add(SourceFile::new(path, text));
+    if let Some(problem) = problem {
+        loaded
+            .findings
+            .push(problem.into_finding(id, loaded.sources.get(id).text.len()));
+        return Ok(());
+    }
+    let parsed = yaml::parse(id, &loaded.sources.get(id).text, limits.yaml);
+    let has_version = parsed
+        .root
+        .as_ref()
+        .is_some_and(|r| r.get("version").is_some());
+    let failed = parsed.root.is_none() && !parsed.findings.is_empty();
+    if !has_version && !failed && !candidate.explicit {
+        // Another tool's YAML (CI config, ...) found by walking: not ours to check.
+        loaded.skipped += 1;
+        return Ok(());
+    }
+    // A file that does not parse is reported even when found by walking: it
+    // may be a manifest whose `version` line is past the syntax error.
+    loaded.findings.extend(parsed.findings);
+    match parsed.root {
+        Some(root) if has_version => loaded.documents.push(Document { file: id, root }),
+        Some(root) => loaded
+            .findings
+            .push(not_a_manifest(root.span, "has no top-level `version` key")),
+        None if !failed => loaded
+            .findings
+            .push(not_a_manifest(Span::new(id, 0..0), "is empty")),
+        None => {}
+    }
+    Ok(())
+}
+
+fn not_a_manifest(span: Span, why: &str) -> Finding {
+    let span = Span {
+        end: span.start,
+        ..span
+    };
+    codes::NOT_A_MANIFEST
+        .at(
+            span,
+            format!("this file is not a manifest: it {why}"),
+            "expected `version: 1` here",
+        )
+        .with_help("start the file with `version: 1`")
+}
+
+fn too_large(loaded: &mut Loaded, path: PathBuf, size: u64, limit: u64) {
+    let id = loaded.sources.add(SourceFile::new(path, String::new()));
+    loaded.findings.push(
+        codes::LIMIT_EXCEEDED
+            .at(
+                Span::new(id, 0..0),
+                format!(
+                    "file is {} large, over the limit of {}",
+                    human_size(size),
+                    human_size(limit)
+                ),
+                "not read",
+            )
+            .with_help(
+                "split the manifest into several files, or raise the limit with `--max-file-size`",
+            ),
+    );
+}
+
+fn human_size(bytes: u64) -> String {
+    const MIB: u64 = 1024 * 1024;
+    if bytes >= MIB {
+        format!("{:.1} MiB", bytes as f64 / MIB as f64)
+    } else if bytes >= 1024 {
+        format!("{:.1} KiB", bytes as f64 / 1024.0)
+    } else {
+        format!("{bytes} bytes")
+    }
+}
+
+/// Why bytes are not text privlint reads.
+enum DecodeProblem {
+    Utf16,
+    Binary,
+    InvalidUtf8,
+}
+
+impl DecodeProblem {
+    /// The finding sits at the end of the valid prefix kept as the file's text.
+    fn into_finding(self, id: FileId, at: usize) -> Finding {
+        let span = Span::new(id, at..at);
+        let (message, label, help) = match self {
+            DecodeProblem::Utf16 => (
+                "file is UTF-16 text; manifests are UTF-8",
+                "UTF-16 byte-order mark",
+                "save the file as UTF-8",
+            ),
+            DecodeProblem::Binary => (
+                "file is binary, not YAML text",
+                "NUL byte here",
+                "move binary files out of the manifest roots, or name only the manifest files",
+            ),
+            DecodeProblem::InvalidUtf8 => (
+                "file is not valid UTF-8",
+                "invalid byte sequence here",
+                "save the file as UTF-8 (editors call it \"UTF-8\" or \"Unicode\")",
+            ),
+        };
+        codes::INVALID_ENCODING
+            .at(span, message, label)
+            .with_help(help)
+    }
+}
+
+/// Decodes a file's bytes. On failure the text is the valid prefix, so the
+/// finding can show the line where the problem starts.
+fn decode(mut bytes: Vec<u8>) -> (String, Option<DecodeProblem>) {
+    if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
+        return (String::new(), Some(DecodeProblem::Utf16));
+    }
+    if bytes.starts_with(&[0xEF, 0xBB, 0xBF]) {
+        bytes.drain(..3);
+    }
+    let (bytes, problem) = match bytes.iter().position(|&b| b == 0) {
+        Some(nul) => {
+            bytes.truncate(nul);
+            (bytes, Some(DecodeProblem::Binary))
+        }
+        None => (bytes, None),
+    };
+    match String::from_utf8(bytes) {
+        Ok(text) => (text, problem),
+        Err(error) => {
+            let valid = error.utf8_error().valid_up_to();
+            let mut bytes = error.into_bytes();
+            bytes.truncate(valid);
+            let text = String::from_utf8(bytes).unwrap_or_default();
+            (text, Some(problem.unwrap_or(DecodeProblem::InvalidUtf8)))
+        }
+    }
+}

@@ -1,0 +1,108 @@
+//! Finds the manifest files under the roots: every `*.yaml` / `*.yml`,
+//! honouring `.gitignore`, following symbolic links with loop detection,
+//! in a sorted, deterministic order.
+
+use crate::error::Fatal;
+use std::path::{Path, PathBuf};
+
+/// A file to read, and whether the user named it (then it must be a manifest).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Candidate {
+    pub path: PathBuf,
+    pub explicit: bool,
+}
+
+pub fn is_yaml_path(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("yaml") || e.eq_ignore_ascii_case("yml"))
+}
+
+pub fn find_candidates(roots: &[PathBuf], max_files: usize) -> Result<Vec<Candidate>, Fatal> {
+    let mut found = Vec::new();
+    for root in roots {
+        let meta = std::fs::metadata(root).map_err(|source| match source.kind() {
+            std::io::ErrorKind::NotFound => Fatal::PathNotFound { path: root.clone() },
+            _ => Fatal::Unreadable {
+                path: root.clone(),
+                source,
+            },
+        })?;
+        if !meta.is_dir() {
+            found.push(Candidate {
+                path: root.clone(),
+                explicit: true,
+            });
+            continue;
+        }
+        let walker = ignore::WalkBuilder::new(root)
+            .follow_links(true)
+            .require_git(false)
+            .build();
+        for entry in walker {
+            let entry = entry.map_err(|e| walk_error(root, e))?;
+            let is_file = entry.file_type().is_some_and(|t| t.is_file());
+            if is_file && is_yaml_path(entry.path()) {
+                found.push(Candidate {
+                    path: entry.into_path(),
+                    explicit: false,
+                });
+                if found.len() > max_files {
+                    return Err(Fatal::TooManyFiles {
+                        roots: roots.to_vec(),
+                        limit: max_files,
+                    });
+                }
+            }
+        }
+    }
+    found.sort();
+    found.dedup_by(|a, b| a.path == b.path);
+    Ok(found)
+}
+
+fn walk_error(root: &Path, error: ignore::Error) -> Fatal {
+    let error = unwrap_partial(error);
+    match error {
+        ignore::Error::Loop { ancestor, child } => Fatal::SymlinkLoop {
+            path: child,
+            target: ancestor,
+        },
+        ignore::Error::WithPath { path, err } => match *err {
+            ignore::Error::Io(source) => Fatal::Unreadable { path, source },
+            ignore::Error::Loop { ancestor, child } => Fatal::SymlinkLoop {
+                path: child,
+                target: ancestor,
+            },
+            other => Fatal::Walk {
+                path,
+                message: other.to_string(),
+            },
+        },
+        ignore::Error::Io(source) => Fatal::Unreadable {
+            path: root.to_path_buf(),
+            source,
+        },
+        other => Fatal::Walk {
+            path: root.to_path_buf(),
+            message: other.to_string(),
+        },
+    }
+}
+
+/// The walker wraps errors in depth and partial layers; the innermost one says what happened.
+fn unwrap_partial(error: ignore::Error) -> ignore::Error {
+    match error {
+        ignore::Error::WithDepth { err, .. } => unwrap_partial(*err),
+        ignore::Error::WithLineNumber { err, .. } => unwrap_partial(*err),
+        ignore::Error::Partial(mut errors) if errors.len() == 1 => unwrap_partial(errors.remove(0)),
+        ignore::Error::WithPath { path, err } => match unwrap_partial(*err) {
+            ignore::Error::Loop { ancestor, child } => ignore::Error::Loop { ancestor, child },
+            inner => ignore::Error::WithPath {
+                path,
+                err: Box::new(inner),
+            },
+        },
+        other => other,
+    }
+}

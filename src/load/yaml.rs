@@ -1,0 +1,504 @@
+//! Builds the spanned [`Node`] tree from saphyr-parser's event stream.
+//!
+//! The tree is built iteratively (an explicit stack, never recursion), so
+//! nesting depth is checked as the events arrive and a hostile file stops
+//! at the limit instead of overflowing the stack. Aliases are expanded
+//! against a node budget (alias bombs), duplicate keys and tags are
+//! reported, and only the first YAML document is read.
+
+use super::node::{Entry, Node, Value};
+use crate::report::codes;
+use crate::report::{Finding, Label};
+use crate::source::{CharToByte, FileId, Span};
+use saphyr_parser::{Event, Parser, ScalarStyle, ScanError};
+use std::collections::HashMap;
+
+/// Limits on what one file may make privlint do.
+#[derive(Clone, Copy, Debug)]
+pub struct YamlLimits {
+    /// Deepest nesting of sequences and mappings.
+    pub max_depth: usize,
+    /// Nodes that alias expansion may create in one file.
+    pub max_alias_nodes: usize,
+}
+
+impl Default for YamlLimits {
+    fn default() -> Self {
+        YamlLimits {
+            max_depth: 64,
+            max_alias_nodes: 10_000,
+        }
+    }
+}
+
+/// The result of parsing one file: its first document (when it parsed)
+/// and whatever was wrong.
+pub struct ParsedYaml {
+    pub root: Option<Node>,
+    pub findings: Vec<Finding>,
+}
+
+enum Frame {
+    Seq {
+        start: usize,
+        flow: bool,
+        anchor: usize,
+        items: Vec<Node>,
+    },
+    Map {
+        start: usize,
+        flow: bool,
+        anchor: usize,
+        entries: Vec<Entry>,
+        key: Option<KeySlot>,
+        index: Option<HashMap<Box<str>, usize>>,
+    },
+}
+
+/// The key of the entry being built; `None` inside when the key was not a
+/// plain string (already reported) and the entry is dropped.
+struct KeySlot(Option<(Box<str>, Span)>);
+
+/// Keys at which a mapping switches from a linear duplicate scan to a map.
+const LINEAR_KEY_SCAN: usize = 16;
+
+struct Builder<'t> {
+    file: FileId,
+    text: &'t str,
+    bytes: CharToByte<'t>,
+    limits: YamlLimits,
+    stack: Vec<Frame>,
+    anchors: HashMap<usize, (Node, usize)>,
+    alias_nodes: usize,
+    documents: usize,
+    root: Option<Node>,
+    findings: Vec<Finding>,
+}
+
+pub fn parse(file: FileId, text: &str, limits: YamlLimits) -> ParsedYaml {
+    let mut builder = Builder {
+        file,
+        text,
+        bytes: CharToByte::new(text),
+        limits,
+        stack: Vec::new(),
+        anchors: HashMap::new(),
+        alias_nodes: 0,
+        documents: 0,
+        root: None,
+        findings: Vec::new(),
+    };
+    let mut parser = Parser::new_from_str(text).keep_tags(true);
+    loop {
+        match parser.next_event() {
+            None => break,
+            Some(Err(error)) => {
+                builder.syntax_error(&error);
+                return builder.fail();
+            }
+            Some(Ok((event, span))) => {
+                let start = builder.bytes.byte(span.start.index());
+                let end = builder.bytes.byte(span.end.index()).max(start);
+                match builder.event(event, start, end) {
+                    Flow::Continue => {}
+                    Flow::Stop => break,
+                    Flow::Abort => return builder.fail(),
+                }
+            }
+        }
+    }
+    ParsedYaml {
+        root: builder.root,
+        findings: builder.findings,
+    }
+}
+
+enum Flow {
+    Continue,
+    Stop,
+    Abort,
+}
+
+impl Builder<'_> {
+    fn span(&self, start: usize, end: usize) -> Span {
+        Span::new(self.file, start..end)
+    }
+
+    fn fail(self) -> ParsedYaml {
+        ParsedYaml {
+            root: None,
+            findings: self.findings,
+        }
+    }
+
+    fn event(&mut self, event: Event<'_>, start: usize, end: usize) -> Flow {
+        match event {
+            Event::StreamStart | Event::StreamEnd | Event::DocumentEnd | Event::Nothing => {}
+            Event::DocumentStart(_) => {
+                self.documents += 1;
+                if self.documents > 1 {
+                    let span = self.span(start, end.max(start + 3).min(self.text.len()));
+                    self.findings.push(
+                        codes::UNSUPPORTED_YAML
+                            .at(
+                                span,
+                                "a manifest file holds one YAML document",
+                                "a second document starts here",
+                            )
+                            .with_help("put each document in a file of its own"),
+                    );
+                    return Flow::Stop;
+                }
+            }
+            Event::Scalar(value, style, anchor, tag) => {
+                let span = self.span(start, end);
+                if let Some(tag) = tag {
+                    self.tag_found(&tag.to_string(), span);
+                }
+                let node = Node {
+                    value: resolve_scalar(&value, style),
+                    span,
+                };
+                return self.complete(node, anchor);
+            }
+            Event::Alias(id) => {
+                let span = self.span(start, end);
+                let Some((node, size)) = self.anchors.get(&id) else {
+                    // saphyr reports unknown anchors itself; keep going safely.
+                    return self.complete(
+                        Node {
+                            value: Value::Null,
+                            span,
+                        },
+                        0,
+                    );
+                };
+                self.alias_nodes += size;
+                if self.alias_nodes > self.limits.max_alias_nodes {
+                    self.findings.push(
+                        codes::LIMIT_EXCEEDED
+                            .at(
+                                span,
+                                format!(
+                                    "aliases in this file expand to more than {} nodes",
+                                    self.limits.max_alias_nodes
+                                ),
+                                "expansion budget exceeded here",
+                            )
+                            .with_note("a few lines of nested aliases can expand to billions of nodes (an alias bomb)")
+                            .with_help("write the values out, or raise the budget with `--max-alias-nodes`"),
+                    );
+                    return Flow::Abort;
+                }
+                let node = node.clone();
+                return self.complete(node, 0);
+            }
+            Event::SequenceStart(anchor, tag) => {
+                return self.open(start, end, anchor, tag.map(|t| t.to_string()), false);
+            }
+            Event::MappingStart(anchor, tag) => {
+                return self.open(start, end, anchor, tag.map(|t| t.to_string()), true);
+            }
+            Event::SequenceEnd | Event::MappingEnd => {
+                let Some(frame) = self.stack.pop() else {
+                    return Flow::Continue;
+                };
+                let (node, anchor) = self.close(frame, end);
+                return self.complete(node, anchor);
+            }
+        }
+        Flow::Continue
+    }
+
+    fn open(
+        &mut self,
+        start: usize,
+        end: usize,
+        anchor: usize,
+        tag: Option<String>,
+        map: bool,
+    ) -> Flow {
+        if self.stack.len() >= self.limits.max_depth {
+            let span = self.span(start, (start + 1).min(self.text.len()).max(start));
+            self.findings.push(
+                codes::LIMIT_EXCEEDED
+                    .at(
+                        span,
+                        format!("nesting is deeper than {} levels", self.limits.max_depth),
+                        "too deep here",
+                    )
+                    .with_help(
+                        "manifests need a handful of levels; raise the limit with `--max-depth` only for real data",
+                    ),
+            );
+            return Flow::Abort;
+        }
+        if let Some(tag) = tag {
+            self.tag_found(&tag, self.span(start, end));
+        }
+        let flow = matches!(self.text.as_bytes().get(start), Some(b'[' | b'{'));
+        self.stack.push(if map {
+            Frame::Map {
+                start,
+                flow,
+                anchor,
+                entries: Vec::new(),
+                key: None,
+                index: None,
+            }
+        } else {
+            Frame::Seq {
+                start,
+                flow,
+                anchor,
+                items: Vec::new(),
+            }
+        });
+        Flow::Continue
+    }
+
+    /// Turns a finished frame into its node. A block collection's span ends
+    /// with its last child (its end event sits wherever the next token is);
+    /// a flow collection's ends with its closing bracket.
+    fn close(&mut self, frame: Frame, end: usize) -> (Node, usize) {
+        let (start, flow, anchor, value, last) = match frame {
+            Frame::Seq {
+                start,
+                flow,
+                anchor,
+                items,
+            } => {
+                let last = items.last().map(|n| n.span.end as usize);
+                (start, flow, anchor, Value::Seq(items), last)
+            }
+            Frame::Map {
+                start,
+                flow,
+                anchor,
+                entries,
+                ..
+            } => {
+                let last = entries
+                    .last()
+                    .map(|e| e.value.span.end.max(e.key_span.end) as usize);
+                (start, flow, anchor, Value::Map(entries), last)
+            }
+        };
+        let end = if flow { end } else { last.unwrap_or(start) };
+        let span = self.span(start, end.max(start));
+        (Node { value, span }, anchor)
+    }
+
+    /// Hands a finished node to its parent (or makes it the document root).
+    fn complete(&mut self, node: Node, anchor: usize) -> Flow {
+        if anchor > 0 {
+            let size = node.size();
+            self.anchors.insert(anchor, (node.clone(), size));
+        }
+        let Some(frame) = self.stack.last_mut() else {
+            self.root = Some(node);
+            return Flow::Continue;
+        };
+        match frame {
+            Frame::Seq { items, .. } => items.push(node),
+            Frame::Map {
+                entries,
+                key,
+                index,
+                ..
+            } => match key.take() {
+                None => {
+                    let slot = match &node.value {
+                        Value::Seq(_) | Value::Map(_) => None,
+                        _ => Some((scalar_key_text(&node, self.text), node.span)),
+                    };
+                    if slot.is_none() {
+                        self.findings.push(
+                            codes::UNSUPPORTED_YAML
+                                .at(
+                                    node.span,
+                                    "mapping keys must be plain text",
+                                    "a list or mapping used as a key",
+                                )
+                                .with_help("write the key as a plain string"),
+                        );
+                    }
+                    *key = Some(KeySlot(slot));
+                }
+                Some(KeySlot(None)) => {}
+                Some(KeySlot(Some((name, key_span)))) => {
+                    let existing = match index {
+                        Some(index) => index.get(&name).copied(),
+                        None => entries.iter().position(|e| e.key == name),
+                    };
+                    if let Some(first) = existing {
+                        let first_span = entries[first].key_span;
+                        self.findings.push(
+                            codes::DUPLICATE_KEY
+                                .at(key_span, format!("duplicate key `{name}`"), "this key repeats")
+                                .with_secondary(Label::new(first_span, "first defined here"))
+                                .with_help("keep one of the two keys; YAML readers disagree on which value wins"),
+                        );
+                        return Flow::Continue;
+                    }
+                    if let Some(index) = index {
+                        index.insert(name.clone(), entries.len());
+                    } else if entries.len() + 1 >= LINEAR_KEY_SCAN {
+                        let mut map: HashMap<Box<str>, usize> = entries
+                            .iter()
+                            .enumerate()
+                            .map(|(i, e)| (e.key.clone(), i))
+                            .collect();
+                        map.insert(name.clone(), entries.len());
+                        *index = Some(map);
+                    }
+                    entries.push(Entry {
+                        key: name,
+                        key_span,
+                        value: node,
+                    });
+                }
+            },
+        }
+        Flow::Continue
+    }
+
+    fn tag_found(&mut self, tag: &str, span: Span) {
+        self.findings.push(
+            codes::UNSUPPORTED_YAML
+                .at(
+                    span,
+                    format!("YAML tag `{}` is not interpreted", display_tag(tag)),
+                    "tagged value",
+                )
+                .with_note("a manifest is plain data: privlint never runs or includes anything a tag names")
+                .with_help("remove the tag and write the value itself"),
+        );
+    }
+
+    fn syntax_error(&mut self, error: &ScanError) {
+        let at = self.bytes.byte(error.marker().index());
+        let end = next_char_end(self.text, at);
+        let info = error.info();
+        let tab = info.contains("tab");
+        let mut finding = codes::YAML_SYNTAX.at(
+            self.span(at, end),
+            format!("invalid YAML: {}", info.trim_end_matches('.')),
+            if tab {
+                "tab character here"
+            } else {
+                "the parser stopped here"
+            },
+        );
+        if tab || self.text.as_bytes().get(at) == Some(&b'\t') {
+            finding =
+                finding.with_help("YAML indents with spaces only; replace the tab with spaces");
+        }
+        self.findings.push(finding);
+    }
+}
+
+fn display_tag(tag: &str) -> String {
+    match tag.strip_prefix("tag:yaml.org,2002:") {
+        Some(core) => format!("!!{core}"),
+        None => tag.to_string(),
+    }
+}
+
+fn next_char_end(text: &str, at: usize) -> usize {
+    text[at.min(text.len())..]
+        .chars()
+        .next()
+        .filter(|c| *c != '\n' && *c != '\r')
+        .map_or(at, |c| at + c.len_utf8())
+}
+
+/// The text of a scalar used as a key. Keys are compared as written, so
+/// `1:` and `"1":` are the same key, as in JSON.
+fn scalar_key_text(node: &Node, text: &str) -> Box<str> {
+    match &node.value {
+        Value::Str(s) => s.clone(),
+        Value::Null => "".into(),
+        _ => text
+            .get(node.span.range())
+            .unwrap_or_default()
+            .trim()
+            .into(),
+    }
+}
+
+/// Resolves a scalar by the YAML 1.2 core schema. Only plain scalars are
+/// typed; quoted and block scalars are always strings.
+pub fn resolve_scalar(text: &str, style: ScalarStyle) -> Value {
+    if style != ScalarStyle::Plain {
+        return Value::Str(text.into());
+    }
+    match text {
+        "" | "~" | "null" | "Null" | "NULL" => return Value::Null,
+        "true" | "True" | "TRUE" => return Value::Bool(true),
+        "false" | "False" | "FALSE" => return Value::Bool(false),
+        ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" => {
+            return Value::Float(f64::INFINITY);
+        }
+        "-.inf" | "-.Inf" | "-.INF" => return Value::Float(f64::NEG_INFINITY),
+        ".nan" | ".NaN" | ".NAN" => return Value::Float(f64::NAN),
+        _ => {}
+    }
+    if let Some(int) = parse_core_int(text) {
+        return int;
+    }
+    if is_core_float(text) {
+        if let Ok(f) = text.parse::<f64>() {
+            return Value::Float(f);
+        }
+    }
+    Value::Str(text.into())
+}
+
+fn parse_core_int(text: &str) -> Option<Value> {
+    let bytes = text.as_bytes();
+    if let Some(oct) = text.strip_prefix("0o") {
+        if !oct.is_empty() && oct.bytes().all(|b| (b'0'..=b'7').contains(&b)) {
+            return Some(i64::from_str_radix(oct, 8).map_or(Value::Str(text.into()), Value::Int));
+        }
+        return None;
+    }
+    if let Some(hex) = text.strip_prefix("0x") {
+        if !hex.is_empty() && hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Some(i64::from_str_radix(hex, 16).map_or(Value::Str(text.into()), Value::Int));
+        }
+        return None;
+    }
+    let digits = match bytes.first() {
+        Some(b'-' | b'+') => &text[1..],
+        _ => text,
+    };
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    Some(match text.parse::<i64>() {
+        Ok(i) => Value::Int(i),
+        Err(_) => Value::Float(text.parse::<f64>().unwrap_or(f64::INFINITY)),
+    })
+}
+
+/// `[-+]? ( \. [0-9]+ | [0-9]+ ( \. [0-9]* )? ) ( [eE] [-+]? [0-9]+ )?`
+fn is_core_float(text: &str) -> bool {
+    let mut rest = text.strip_prefix(['-', '+']).unwrap_or(text);
+    let int_digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+    rest = &rest[int_digits..];
+    if let Some(after) = rest.strip_prefix('.') {
+        let frac_digits = after.bytes().take_while(u8::is_ascii_digit).count();
+        rest = &after[frac_digits..];
+        if int_digits == 0 && frac_digits == 0 {
+            return false;
+        }
+    } else if int_digits == 0 {
+        return false;
+    }
+    if let Some(exp) = rest.strip_prefix(['e', 'E']) {
+        let exp = exp.strip_prefix(['-', '+']).unwrap_or(exp);
+        return !exp.is_empty() && exp.bytes().all(|b| b.is_ascii_digit());
+    }
+    rest.is_empty()
+}

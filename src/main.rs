@@ -1,0 +1,306 @@
+//! The command line: parse arguments, call the library, print, and map the
+//! outcome to an exit code (0 clean, 1 findings, 2 could not check).
+
+use clap::{Parser, Subcommand, ValueEnum};
+use codespan_reporting::term::termcolor::{ColorChoice, StandardStream, WriteColor};
+use privlint::error::Fatal;
+use privlint::report::{Severity, codes};
+use privlint::{CheckOptions, render};
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(name = "privlint", version, about = "Lint privacy manifests against the GDPR, ePrivacy and the Swiss revFADP", long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Check a manifest set (default: the current directory)
+    Check(CheckArgs),
+    /// Explain a diagnostic code: what it checks, why, and how to fix it
+    Explain {
+        /// A code (`PL021`) or name (`unknown-reference`)
+        code: String,
+    },
+    /// List every diagnostic privlint can report
+    Rules {
+        #[arg(long, value_enum, default_value_t = ListFormat::Text)]
+        format: ListFormat,
+    },
+    /// Print a JSON Schema (for editors and other tools)
+    Schema {
+        #[arg(value_enum, default_value_t = SchemaKind::Manifest)]
+        which: SchemaKind,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum SchemaKind {
+    Manifest,
+    Diagnostics,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ListFormat {
+    Text,
+    Json,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Format {
+    /// Compiler-style, with source snippets (default)
+    Text,
+    /// One line per finding: `path:line:col: severity[CODE] message`
+    Concise,
+    /// LSP-shaped diagnostics (see `privlint schema diagnostics`)
+    Json,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ColorArg {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum FailOn {
+    Error,
+    Warning,
+    Info,
+}
+
+#[derive(clap::Args)]
+struct CheckArgs {
+    /// Manifest files or directories to check
+    paths: Vec<PathBuf>,
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
+    #[arg(long, value_enum, default_value_t = ColorArg::Auto)]
+    color: ColorArg,
+    /// Evaluate the law as it stood on this day (YYYY-MM-DD)
+    #[arg(long, value_name = "DATE", value_parser = parse_date)]
+    as_of: Option<jiff::civil::Date>,
+    /// Apply these regulations instead of the derived ones (repeatable)
+    #[arg(long = "regulation", value_name = "gdpr|eprivacy|ndsg", value_parser = ["gdpr", "eprivacy", "ndsg"])]
+    regulations: Vec<String>,
+    /// Lowest severity that makes the exit code 1
+    #[arg(long, value_enum, default_value_t = FailOn::Error)]
+    fail_on: FailOn,
+    /// Print only findings, no summary line
+    #[arg(long, short)]
+    quiet: bool,
+    /// Largest manifest file read, in bytes
+    #[arg(long, value_name = "BYTES", default_value_t = privlint::load::Limits::default().max_file_size)]
+    max_file_size: u64,
+    /// Most YAML files read from the paths
+    #[arg(long, value_name = "N", default_value_t = privlint::load::Limits::default().max_files)]
+    max_files: usize,
+    /// Deepest nesting of lists and mappings
+    #[arg(long, value_name = "N", default_value_t = privlint::load::Limits::default().yaml.max_depth)]
+    max_depth: usize,
+    /// Most nodes that YAML aliases may expand to in one file
+    #[arg(long, value_name = "N", default_value_t = privlint::load::Limits::default().yaml.max_alias_nodes)]
+    max_alias_nodes: usize,
+}
+
+fn parse_date(text: &str) -> Result<jiff::civil::Date, String> {
+    text.parse::<jiff::civil::Date>()
+        .map_err(|_| format!("`{text}` is not a date in the form YYYY-MM-DD"))
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(fatal) => {
+            let report = miette::Report::new(fatal);
+            eprintln!("{report:?}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<ExitCode, Fatal> {
+    match cli.command {
+        Command::Check(args) => check(args),
+        Command::Explain { code } => explain(&code),
+        Command::Rules { format } => {
+            print_stdout(&rules_listing(format))?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Schema { which } => {
+            let text = match which {
+                SchemaKind::Manifest => privlint::schema::MANIFEST_SCHEMA,
+                SchemaKind::Diagnostics => DIAGNOSTICS_SCHEMA,
+            };
+            print_stdout(text)?;
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+const DIAGNOSTICS_SCHEMA: &str = include_str!("../schemas/diagnostics.schema.json");
+
+fn check(args: CheckArgs) -> Result<ExitCode, Fatal> {
+    let paths = if args.paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        args.paths
+    };
+    let mut options = CheckOptions::new(paths);
+    options.limits.max_file_size = args.max_file_size;
+    options.limits.max_files = args.max_files;
+    options.limits.yaml.max_depth = args.max_depth;
+    options.limits.yaml.max_alias_nodes = args.max_alias_nodes;
+    if let Some(date) = args.as_of {
+        options.as_of = date;
+    }
+    if !args.regulations.is_empty() {
+        options.regulations = Some(args.regulations);
+    }
+    let report = privlint::check(&options)?;
+    match args.format {
+        Format::Text => {
+            let choice = match args.color {
+                ColorArg::Always => ColorChoice::Always,
+                ColorArg::Never => ColorChoice::Never,
+                ColorArg::Auto
+                    if std::io::stdout().is_terminal()
+                        && std::env::var_os("NO_COLOR").is_none() =>
+                {
+                    ColorChoice::Auto
+                }
+                ColorArg::Auto => ColorChoice::Never,
+            };
+            let mut stdout = StandardStream::stdout(choice);
+            let write = |out: &mut StandardStream| -> std::io::Result<()> {
+                if args.quiet {
+                    let mut buffer = codespan_reporting::term::termcolor::Buffer::no_color();
+                    render::text::render(
+                        &report.findings,
+                        &report.sources,
+                        report.files_checked,
+                        &mut buffer,
+                    )?;
+                    // Drop the summary line: everything after the last diagnostic.
+                    let text = String::from_utf8_lossy(buffer.as_slice()).into_owned();
+                    let body = text
+                        .trim_end_matches('\n')
+                        .rsplit_once('\n')
+                        .map_or("", |(b, _)| b);
+                    if !body.is_empty() {
+                        writeln!(out, "{body}")?;
+                    }
+                    return Ok(());
+                }
+                render::text::render(&report.findings, &report.sources, report.files_checked, out)?;
+                out.flush()
+            };
+            write(&mut stdout).map_err(stdout_error)?;
+            let _ = stdout.reset();
+        }
+        Format::Concise => {
+            print_stdout(&render::concise::render(&report.findings, &report.sources))?
+        }
+        Format::Json => print_stdout(&render::json::render(
+            &report.findings,
+            &report.sources,
+            report.files_checked,
+        ))?,
+    }
+    let level = match args.fail_on {
+        FailOn::Error => Severity::Error,
+        FailOn::Warning => Severity::Warning,
+        FailOn::Info => Severity::Info,
+    };
+    Ok(if report.fails(level) {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn explain(code: &str) -> Result<ExitCode, Fatal> {
+    let Some(found) = codes::find(code) else {
+        let known: Vec<&str> = codes::ALL.iter().flat_map(|c| [c.code, c.name]).collect();
+        let help = privlint::suggest::did_you_mean(code, known.iter().copied())
+            .map(|s| format!("did you mean `{s}`? `privlint rules` lists every code"))
+            .or_else(|| Some("`privlint rules` lists every code".to_string()));
+        return Err(Fatal::Usage {
+            message: format!("no diagnostic is called `{code}`"),
+            help,
+        });
+    };
+    let text = format!(
+        "{} {} ({}, {})\n\n{}\n\n{}\n\nDocs: {}\n",
+        found.code,
+        found.name,
+        found.severity.as_str(),
+        "privlint",
+        found.summary,
+        found.docs,
+        render::docs_url(found.code)
+    );
+    print_stdout(&text)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn rules_listing(format: ListFormat) -> String {
+    match format {
+        ListFormat::Text => {
+            let mut out = String::new();
+            for c in codes::ALL {
+                out.push_str(&format!(
+                    "{:<8} {:<24} {:<8} {}\n",
+                    c.code,
+                    c.name,
+                    c.severity.as_str(),
+                    c.summary
+                ));
+            }
+            out
+        }
+        ListFormat::Json => {
+            let rules: Vec<serde_json::Value> = codes::ALL
+                .iter()
+                .map(|c| {
+                    serde_json::json!({
+                        "code": c.code, "name": c.name, "severity": c.severity.as_str(),
+                        "summary": c.summary, "pack": "privlint", "docs": render::docs_url(c.code),
+                    })
+                })
+                .collect();
+            let mut text = serde_json::to_string_pretty(&rules).unwrap_or_default();
+            text.push('\n');
+            text
+        }
+    }
+}
+
+fn print_stdout(text: &str) -> Result<(), Fatal> {
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes())
+        .and_then(|_| out.flush())
+        .map_err(stdout_error)
+}
+
+/// A closed pipe (`privlint check | head`) is not an error worth a message.
+fn stdout_error(error: std::io::Error) -> Fatal {
+    if error.kind() == std::io::ErrorKind::BrokenPipe {
+        std::process::exit(0);
+    }
+    Fatal::Write {
+        path: PathBuf::from("<stdout>"),
+        source: error,
+    }
+}
+
+#[allow(dead_code)]
+fn is_terminal(out: &StandardStream) -> bool {
+    out.supports_color()
+}

@@ -1,0 +1,174 @@
+//! Moves each file's YAML into typed entities. The schema has already
+//! reported malformed fields, so this is lenient: a field of the wrong
+//! type is treated as absent, and an entity without an id is left out of
+//! resolution (its missing id was reported).
+
+use super::{Activity, Organization, Processor, Spanned, TransferDecl};
+use crate::load::Document;
+use crate::load::node::{Node, Value};
+use crate::report::Finding;
+use crate::source::Span;
+
+/// A user-defined data category or data subject.
+#[derive(Debug)]
+pub struct UserEntry {
+    pub id: Spanned<String>,
+    pub parent: Option<Spanned<String>>,
+}
+
+/// Everything declared in the set, before resolution.
+#[derive(Debug, Default)]
+pub struct Parts {
+    pub organizations: Vec<Organization>,
+    pub processors: Vec<Processor>,
+    pub activities: Vec<Activity>,
+    pub user_categories: Vec<UserEntry>,
+    pub user_subjects: Vec<UserEntry>,
+    /// The `version` key of the first file, where set-level findings point.
+    pub first_version: Option<Span>,
+}
+
+pub fn build(documents: Vec<Document>, _findings: &mut Vec<Finding>) -> Parts {
+    let mut parts = Parts::default();
+    for document in documents {
+        let Value::Map(entries) = document.root.value else {
+            continue;
+        };
+        for entry in entries {
+            match &*entry.key {
+                "version" => {
+                    parts.first_version.get_or_insert(entry.key_span);
+                }
+                "organization" if entry.value.is_map() => parts
+                    .organizations
+                    .push(organization(entry.value, entry.key_span)),
+                "processors" => {
+                    for item in into_items(entry.value) {
+                        if let Some(p) = processor(item) {
+                            parts.processors.push(p);
+                        }
+                    }
+                }
+                "activities" => {
+                    for item in into_items(entry.value) {
+                        if let Some(a) = activity(item) {
+                            parts.activities.push(a);
+                        }
+                    }
+                }
+                "data_categories" => parts
+                    .user_categories
+                    .extend(into_items(entry.value).iter().filter_map(user_entry)),
+                "data_subjects" => parts
+                    .user_subjects
+                    .extend(into_items(entry.value).iter().filter_map(user_entry)),
+                _ => {}
+            }
+        }
+    }
+    parts
+}
+
+fn into_items(node: Node) -> Vec<Node> {
+    match node.value {
+        Value::Seq(items) => items,
+        _ => Vec::new(),
+    }
+}
+
+pub(super) fn text(node: &Node, key: &str) -> Option<Spanned<String>> {
+    let value = node.get(key)?;
+    value.as_str().map(|s| Spanned {
+        value: s.to_string(),
+        span: value.span,
+    })
+}
+
+pub(super) fn text_list(node: &Node, key: &str) -> Vec<Spanned<String>> {
+    node.get(key)
+        .map(|list| {
+            list.as_seq()
+                .iter()
+                .filter_map(|item| {
+                    item.as_str().map(|s| Spanned {
+                        value: s.to_string(),
+                        span: item.span,
+                    })
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn organization(node: Node, key_span: Span) -> Organization {
+    Organization {
+        name: text(&node, "name"),
+        country: text(&node, "country"),
+        markets: text_list(&node, "markets"),
+        residency: text_list(&node, "residency"),
+        employees: node.get("employees").and_then(Node::as_i64),
+        regulations: text_list(&node, "regulations"),
+        key_span,
+        node,
+    }
+}
+
+fn transfer_decls(node: &Node) -> Vec<TransferDecl> {
+    node.get("transfers")
+        .map(|list| {
+            list.as_seq()
+                .iter()
+                .filter_map(|item| {
+                    Some(TransferDecl {
+                        to: text(item, "to"),
+                        country: text(item, "country")?,
+                        mechanism: text(item, "mechanism")?,
+                        span: item.span,
+                        node: item.clone(),
+                    })
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn processor(node: Node) -> Option<Processor> {
+    let id = text(&node, "id")?;
+    let country = text(&node, "country");
+    let mut locations = text_list(&node, "locations");
+    if node.get("locations").is_none() {
+        locations.extend(country.clone());
+    }
+    Some(Processor {
+        role: text(&node, "role"),
+        certifications: text_list(&node, "certifications"),
+        sub_processors: text_list(&node, "sub_processors"),
+        sub_processor_ids: Vec::new(),
+        transfers: transfer_decls(&node),
+        id,
+        country,
+        locations,
+        node,
+    })
+}
+
+fn activity(node: Node) -> Option<Activity> {
+    Some(Activity {
+        id: text(&node, "id")?,
+        recipients: text_list(&node, "recipients"),
+        recipient_ids: Vec::new(),
+        data_categories: text_list(&node, "data_categories"),
+        data_subjects: text_list(&node, "data_subjects"),
+        category_marks: Default::default(),
+        subject_marks: Default::default(),
+        transfers: transfer_decls(&node),
+        node,
+    })
+}
+
+fn user_entry(node: &Node) -> Option<UserEntry> {
+    Some(UserEntry {
+        id: text(node, "id")?,
+        parent: text(node, "parent"),
+    })
+}

@@ -1,0 +1,226 @@
+//! The reference data shipped in `rules/data/` (embedded at build time):
+//! countries, regions with dated membership, the taxonomy and when each
+//! regulation applies. Parsed once per process with privlint's own YAML
+//! loader, so the data files follow the same YAML rules as manifests.
+
+use crate::load::{node::Node, yaml};
+use crate::source::FileId;
+use jiff::civil::Date;
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::OnceLock;
+
+pub const COUNTRIES_YAML: &str = include_str!("../../rules/data/countries.yaml");
+pub const REGIONS_YAML: &str = include_str!("../../rules/data/regions.yaml");
+pub const TAXONOMY_YAML: &str = include_str!("../../rules/data/taxonomy.yaml");
+pub const REGULATIONS_YAML: &str = include_str!("../../rules/data/regulations.yaml");
+
+#[derive(Debug, Deserialize)]
+pub struct Country {
+    pub code: String,
+    pub name: String,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct CountryAlias {
+    pub alias: String,
+    pub code: String,
+    pub note: String,
+}
+
+#[derive(Debug, Deserialize)]
+struct CountriesFile {
+    countries: Vec<Country>,
+    #[serde(default)]
+    aliases: Vec<CountryAlias>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct RegionMember {
+    pub country: String,
+    #[serde(default, deserialize_with = "date_opt")]
+    pub from: Option<Date>,
+    #[serde(default, deserialize_with = "date_opt")]
+    pub until: Option<Date>,
+}
+
+impl RegionMember {
+    pub fn member_on(&self, date: Date) -> bool {
+        self.from.is_none_or(|f| f <= date) && self.until.is_none_or(|u| date <= u)
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Region {
+    pub id: String,
+    pub name: String,
+    pub members: Vec<RegionMember>,
+}
+
+#[derive(Debug, Deserialize)]
+struct RegionsFile {
+    regions: Vec<Region>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct MarkInfo {
+    pub name: String,
+    pub citation: String,
+    pub url: String,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct TaxonomyEntry {
+    pub id: String,
+    pub name: String,
+    #[serde(default)]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub marks: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct TaxonomyFile {
+    pub marks: BTreeMap<String, MarkInfo>,
+    pub categories: Vec<TaxonomyEntry>,
+    pub subjects: Vec<TaxonomyEntry>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Applies {
+    #[serde(default)]
+    pub established_in: Vec<String>,
+    #[serde(default)]
+    pub targets: Vec<String>,
+    #[serde(default)]
+    pub with: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct CitationData {
+    pub text: String,
+    pub url: String,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct RegulationInfo {
+    pub id: String,
+    pub name: String,
+    pub applies: Applies,
+    pub citation: CitationData,
+}
+
+#[derive(Debug, Deserialize)]
+struct RegulationsFile {
+    regulations: Vec<RegulationInfo>,
+}
+
+/// All built-in reference data.
+#[derive(Debug)]
+pub struct ReferenceData {
+    pub countries: Vec<Country>,
+    pub country_index: HashMap<String, usize>,
+    pub aliases: Vec<CountryAlias>,
+    pub regions: Vec<Region>,
+    pub taxonomy: TaxonomyFile,
+    pub regulations: Vec<RegulationInfo>,
+}
+
+impl ReferenceData {
+    /// The embedded data, parsed once per process.
+    pub fn get() -> &'static ReferenceData {
+        static DATA: OnceLock<ReferenceData> = OnceLock::new();
+        DATA.get_or_init(|| {
+            let countries: CountriesFile = parse_embedded("countries.yaml", COUNTRIES_YAML);
+            let regions: RegionsFile = parse_embedded("regions.yaml", REGIONS_YAML);
+            let taxonomy: TaxonomyFile = parse_embedded("taxonomy.yaml", TAXONOMY_YAML);
+            let regulations: RegulationsFile = parse_embedded("regulations.yaml", REGULATIONS_YAML);
+            let country_index = countries
+                .countries
+                .iter()
+                .enumerate()
+                .map(|(i, c)| (c.code.clone(), i))
+                .collect();
+            ReferenceData {
+                countries: countries.countries,
+                country_index,
+                aliases: countries.aliases,
+                regions: regions.regions,
+                taxonomy,
+                regulations: regulations.regulations,
+            }
+        })
+    }
+
+    pub fn country(&self, code: &str) -> Option<&Country> {
+        self.country_index.get(code).map(|&i| &self.countries[i])
+    }
+
+    pub fn alias(&self, code: &str) -> Option<&CountryAlias> {
+        self.aliases.iter().find(|a| a.alias == code)
+    }
+
+    pub fn region(&self, id: &str) -> Option<&Region> {
+        self.regions.iter().find(|r| r.id == id)
+    }
+
+    /// Whether `place` (a country code or a region id) contains `country` on `date`.
+    pub fn place_contains(&self, place: &str, country: &str, date: Date) -> bool {
+        match self.region(place) {
+            Some(region) => region
+                .members
+                .iter()
+                .any(|m| m.country == country && m.member_on(date)),
+            None => place == country,
+        }
+    }
+
+    pub fn in_eea(&self, country: &str, date: Date) -> bool {
+        // Between accession to the EU and the EEA's extension (BG, RO in
+        // 2007; HR 2013-14) a state was already inside the protected area.
+        self.place_contains("EEA", country, date) || self.place_contains("EU", country, date)
+    }
+}
+
+/// Parses one embedded data file. The files are tested to parse, so a
+/// failure here is a build defect, reported as such.
+fn parse_embedded<T: DeserializeOwned>(name: &str, text: &str) -> T {
+    let parsed = yaml::parse(FileId(u32::MAX), text, yaml::YamlLimits::default());
+    let root: Node = parsed
+        .root
+        .unwrap_or_else(|| panic!("embedded rules/data/{name} does not parse"));
+    serde_json::from_value(root.to_json())
+        .unwrap_or_else(|e| panic!("embedded rules/data/{name} has the wrong shape: {e}"))
+}
+
+fn date_opt<'de, D: serde::Deserializer<'de>>(de: D) -> Result<Option<Date>, D::Error> {
+    let text: Option<String> = Option::deserialize(de)?;
+    text.map(|t| t.parse::<Date>().map_err(serde::de::Error::custom))
+        .transpose()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn embedded_reference_data_parses() {
+        let data = ReferenceData::get();
+        assert_eq!(data.countries.len(), 249);
+        assert!(data.region("EEA").is_some());
+        assert!(!data.taxonomy.categories.is_empty());
+        assert_eq!(data.regulations.len(), 3);
+    }
+
+    #[test]
+    fn eea_membership_is_dated() {
+        let data = ReferenceData::get();
+        let d = |s: &str| s.parse::<Date>().unwrap();
+        assert!(data.in_eea("NO", d("2024-01-01")));
+        assert!(data.in_eea("GB", d("2019-06-01")));
+        assert!(!data.in_eea("GB", d("2021-06-01")));
+        assert!(!data.in_eea("CH", d("2024-01-01")));
+        assert!(data.in_eea("HR", d("2013-08-01")));
+    }
+}

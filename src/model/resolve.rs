@@ -1,0 +1,673 @@
+//! Resolution: one id namespace across the set, every reference checked
+//! (with "did you mean"), sub-processor cycles, the user's taxonomy
+//! extensions, country codes and dates, and the regulations that apply.
+
+use super::build::{Parts, UserEntry};
+use super::refdata::ReferenceData;
+use super::taxonomy::{Marks, Taxonomy, TaxonomyNode};
+use super::{Manifest, ResolveOptions, Spanned, flows};
+use crate::load::node::Node;
+use crate::report::codes;
+use crate::report::{Finding, Label};
+use crate::source::Span;
+use crate::suggest::did_you_mean;
+use std::collections::{BTreeSet, HashMap};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Kind {
+    Processor,
+    Activity,
+    Category,
+    Subject,
+}
+
+impl Kind {
+    fn noun(self) -> &'static str {
+        match self {
+            Kind::Processor => "processor",
+            Kind::Activity => "activity",
+            Kind::Category => "data category",
+            Kind::Subject => "data subject",
+        }
+    }
+
+    fn article(self) -> &'static str {
+        match self {
+            Kind::Activity => "an",
+            _ => "a",
+        }
+    }
+}
+
+pub fn resolve(
+    mut parts: Parts,
+    options: &ResolveOptions,
+    data: &ReferenceData,
+    findings: &mut Vec<Finding>,
+) -> Manifest {
+    let organization = organization(&mut parts, findings);
+    let ids = unique_ids(&parts, findings);
+
+    let processor_index: HashMap<String, usize> =
+        first_index(parts.processors.iter().map(|p| &p.id));
+    let lookup = Lookup {
+        ids: &ids,
+        processors: &processor_index,
+    };
+    for p in &mut parts.processors {
+        p.sub_processor_ids = lookup.processors_of(&p.sub_processors, "sub-processor", findings);
+    }
+    for a in &mut parts.activities {
+        a.recipient_ids = lookup.processors_of(&a.recipients, "recipient", findings);
+        let targets: Vec<Spanned<String>> =
+            a.transfers.iter().filter_map(|t| t.to.clone()).collect();
+        lookup.processors_of(&targets, "transfer target", findings);
+        let providers = tracking_providers(&a.node);
+        lookup.processors_of(&providers, "tracking provider", findings);
+    }
+    sub_processor_cycles(&parts, findings);
+
+    let mut taxonomy = Taxonomy::builtin(data);
+    extend(
+        &mut taxonomy,
+        Kind::Category,
+        &parts.user_categories,
+        &ids,
+        findings,
+    );
+    extend(
+        &mut taxonomy,
+        Kind::Subject,
+        &parts.user_subjects,
+        &ids,
+        findings,
+    );
+    for a in &mut parts.activities {
+        a.category_marks = marks_of(&taxonomy, Kind::Category, &a.data_categories, findings);
+        a.subject_marks = marks_of(&taxonomy, Kind::Subject, &a.data_subjects, findings);
+    }
+
+    check_countries(organization.as_ref(), &parts, data, findings);
+    check_dates(&parts, findings);
+
+    let regulations = regulations(organization.as_ref(), options, data);
+    let mut manifest = Manifest {
+        organization,
+        processors: parts.processors,
+        activities: parts.activities,
+        taxonomy,
+        regulations,
+        flows: Vec::new(),
+        as_of: options.as_of,
+    };
+    manifest.flows = flows::infer(&manifest, data);
+    manifest
+}
+
+fn organization(parts: &mut Parts, findings: &mut Vec<Finding>) -> Option<super::Organization> {
+    let mut organizations = std::mem::take(&mut parts.organizations).into_iter();
+    let first = organizations.next();
+    match &first {
+        None => {
+            if let Some(span) = parts.first_version {
+                findings.push(
+                    codes::MISSING_ORGANIZATION
+                        .at(
+                            span,
+                            "the manifest set has no `organization`",
+                            "no file of the set declares it",
+                        )
+                        .with_help(
+                            "add an `organization:` section with `name` and `country` to one file",
+                        ),
+                );
+            }
+        }
+        Some(org) => {
+            for other in organizations {
+                findings.push(
+                    codes::DUPLICATE_ORGANIZATION
+                        .at(other.key_span, "`organization` is declared more than once", "declared again here")
+                        .with_secondary(Label::new(org.key_span, "first declared here"))
+                        .with_help("a manifest set describes one controller: keep one `organization` section"),
+                );
+            }
+        }
+    }
+    first
+}
+
+/// All ids with their kind, first declaration wins; duplicates reported.
+fn unique_ids(parts: &Parts, findings: &mut Vec<Finding>) -> HashMap<String, (Kind, Span)> {
+    let mut all: Vec<(&Spanned<String>, Kind)> = Vec::new();
+    all.extend(parts.processors.iter().map(|p| (&p.id, Kind::Processor)));
+    all.extend(parts.activities.iter().map(|a| (&a.id, Kind::Activity)));
+    all.extend(
+        parts
+            .user_categories
+            .iter()
+            .map(|c| (&c.id, Kind::Category)),
+    );
+    all.extend(parts.user_subjects.iter().map(|s| (&s.id, Kind::Subject)));
+    // Files are loaded in path order, so span order is reading order.
+    all.sort_by_key(|(id, _)| (id.span.file, id.span.start));
+    let mut ids: HashMap<String, (Kind, Span)> = HashMap::with_capacity(all.len());
+    for (id, kind) in all {
+        match ids.get(&id.value) {
+            Some(&(first_kind, first_span)) => {
+                let what = if first_kind == kind {
+                    format!("duplicate {} id `{}`", kind.noun(), id.value)
+                } else {
+                    format!(
+                        "id `{}` is used by {} {} and {} {}",
+                        id.value,
+                        first_kind.article(),
+                        first_kind.noun(),
+                        kind.article(),
+                        kind.noun()
+                    )
+                };
+                findings.push(
+                    codes::DUPLICATE_ID
+                        .at(id.span, what, "declared again here")
+                        .with_secondary(Label::new(first_span, "first declared here"))
+                        .with_note("ids are unique across every file of the manifest set")
+                        .with_help("rename one of them, or merge the two declarations"),
+                );
+            }
+            None => {
+                ids.insert(id.value.clone(), (kind, id.span));
+            }
+        }
+    }
+    ids
+}
+
+fn first_index<'a>(ids: impl Iterator<Item = &'a Spanned<String>>) -> HashMap<String, usize> {
+    let mut map = HashMap::new();
+    for (i, id) in ids.enumerate() {
+        map.entry(id.value.clone()).or_insert(i);
+    }
+    map
+}
+
+struct Lookup<'a> {
+    ids: &'a HashMap<String, (Kind, Span)>,
+    processors: &'a HashMap<String, usize>,
+}
+
+impl Lookup<'_> {
+    /// Resolves references to processors, reporting each unknown one.
+    fn processors_of(
+        &self,
+        refs: &[Spanned<String>],
+        role: &str,
+        findings: &mut Vec<Finding>,
+    ) -> Vec<usize> {
+        let mut resolved = Vec::with_capacity(refs.len());
+        for r in refs {
+            if let Some(&i) = self.processors.get(&r.value) {
+                resolved.push(i);
+                continue;
+            }
+            let candidates = self.processors.keys().map(String::as_str);
+            findings.push(unknown_reference(
+                r,
+                role,
+                Kind::Processor,
+                self.ids.get(&r.value),
+                candidates,
+            ));
+        }
+        resolved
+    }
+}
+
+fn unknown_reference<'a>(
+    r: &Spanned<String>,
+    role: &str,
+    expected: Kind,
+    other: Option<&(Kind, Span)>,
+    candidates: impl Iterator<Item = &'a str>,
+) -> Finding {
+    if let Some(&(kind, span)) = other {
+        return codes::UNKNOWN_REFERENCE
+            .at(
+                r.span,
+                format!(
+                    "{role} `{}` is {} {}, not {} {}",
+                    r.value,
+                    kind.article(),
+                    kind.noun(),
+                    expected.article(),
+                    expected.noun()
+                ),
+                format!("expected {} {}", expected.article(), expected.noun()),
+            )
+            .with_secondary(Label::new(span, format!("`{}` is declared here", r.value)));
+    }
+    let mut candidates: Vec<&str> = candidates.collect();
+    candidates.sort_unstable();
+    let suggestion = did_you_mean(&r.value, candidates.iter().copied());
+    let mut message = format!("unknown {role} `{}`", r.value);
+    if let Some(best) = suggestion {
+        message.push_str(&format!("; did you mean `{best}`?"));
+    }
+    let help = match suggestion {
+        Some(_) => None,
+        None => Some(format!(
+            "declare {} {} with `id: {}`, or fix the reference",
+            expected.article(),
+            expected.noun(),
+            r.value
+        )),
+    };
+    codes::UNKNOWN_REFERENCE
+        .at(
+            r.span,
+            message,
+            format!("no {} has this id", expected.noun()),
+        )
+        .with_optional_help(help)
+}
+
+fn tracking_providers(node: &Node) -> Vec<Spanned<String>> {
+    node.get("tracking")
+        .map(|list| {
+            list.as_seq()
+                .iter()
+                .filter_map(|t| super::build::text(t, "provider"))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Reports each cycle of `sub_processors` once, at the reference that
+/// closes it, with a label on every step.
+fn sub_processor_cycles(parts: &Parts, findings: &mut Vec<Finding>) {
+    let processors = &parts.processors;
+    let n = processors.len();
+    let mut state = vec![0u8; n]; // 0 new, 1 on the stack, 2 done
+    let mut reported: BTreeSet<Vec<usize>> = BTreeSet::new();
+    for start in 0..n {
+        if state[start] != 0 {
+            continue;
+        }
+        // Iterative DFS: (node, next edge to follow).
+        let mut stack: Vec<(usize, usize)> = vec![(start, 0)];
+        state[start] = 1;
+        while let Some(&mut (node, ref mut edge)) = stack.last_mut() {
+            let edges = &processors[node].sub_processor_ids;
+            if *edge == edges.len() {
+                state[node] = 2;
+                stack.pop();
+                continue;
+            }
+            let next = edges[*edge];
+            *edge += 1;
+            match state[next] {
+                0 => {
+                    state[next] = 1;
+                    stack.push((next, 0));
+                }
+                1 => {
+                    let from = stack.iter().position(|&(p, _)| p == next).unwrap_or(0);
+                    let cycle: Vec<usize> = stack[from..].iter().map(|&(p, _)| p).collect();
+                    let mut key = cycle.clone();
+                    let min = key
+                        .iter()
+                        .enumerate()
+                        .min_by_key(|(_, p)| **p)
+                        .map_or(0, |(i, _)| i);
+                    key.rotate_left(min);
+                    if reported.insert(key) {
+                        findings.push(cycle_finding(processors, &cycle));
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
+fn cycle_finding(processors: &[super::Processor], cycle: &[usize]) -> Finding {
+    let reference = |from: usize, to: usize| -> Span {
+        let target = &processors[to].id.value;
+        processors[from]
+            .sub_processors
+            .iter()
+            .find(|r| &r.value == target)
+            .map_or(processors[from].id.span, |r| r.span)
+    };
+    let mut names: Vec<String> = cycle
+        .iter()
+        .map(|&p| format!("`{}`", processors[p].id.value))
+        .collect();
+    names.push(names[0].clone());
+    let last = *cycle.last().unwrap_or(&cycle[0]);
+    let mut finding = codes::SUB_PROCESSOR_CYCLE.at(
+        reference(last, cycle[0]),
+        format!("sub-processors form a cycle: {}", names.join(" → ")),
+        format!(
+            "`{}` leads back to `{}`",
+            processors[last].id.value, processors[cycle[0]].id.value
+        ),
+    );
+    for pair in cycle.windows(2) {
+        finding = finding.with_secondary(Label::new(
+            reference(pair[0], pair[1]),
+            format!(
+                "`{}` passes data to `{}`",
+                processors[pair[0]].id.value, processors[pair[1]].id.value
+            ),
+        ));
+    }
+    finding.with_help("a party cannot be its own sub-processor: remove the reference that points back up the chain")
+}
+
+/// Adds user categories (or subjects), inheriting marks through `parent`.
+fn extend(
+    taxonomy: &mut Taxonomy,
+    kind: Kind,
+    entries: &[UserEntry],
+    ids: &HashMap<String, (Kind, Span)>,
+    findings: &mut Vec<Finding>,
+) {
+    let builtin: HashMap<String, TaxonomyNode> = match kind {
+        Kind::Subject => taxonomy.subjects.clone(),
+        _ => taxonomy.categories.clone(),
+    };
+    let user: HashMap<&str, &UserEntry> = entries
+        .iter()
+        .filter(|e| {
+            ids.get(&e.id.value)
+                .is_some_and(|(k, s)| *k == kind && *s == e.id.span)
+        })
+        .map(|e| (e.id.value.as_str(), e))
+        .collect();
+    let mut resolved: HashMap<String, TaxonomyNode> = HashMap::new();
+    for entry in entries {
+        if builtin.contains_key(&entry.id.value) {
+            findings.push(
+                codes::DUPLICATE_ID
+                    .at(
+                        entry.id.span,
+                        format!("`{}` is already a built-in {}", entry.id.value, kind.noun()),
+                        "already built in",
+                    )
+                    .with_help(format!(
+                        "use the built-in {} directly, or choose another id",
+                        kind.noun()
+                    )),
+            );
+            continue;
+        }
+        if !user.contains_key(entry.id.value.as_str()) {
+            continue; // a duplicate id, reported already
+        }
+        // Walk up the parents: user entries first, a built-in one ends the chain.
+        let mut marks = Marks::default();
+        let mut seen: Vec<&str> = vec![entry.id.value.as_str()];
+        let mut current = *user.get(entry.id.value.as_str()).unwrap_or(&entry);
+        loop {
+            let parent = current
+                .parent
+                .as_ref()
+                .map(|p| (p.value.as_str(), Some(p)))
+                .or_else(|| {
+                    // A dotted id without `parent` sits under its prefix when that exists.
+                    current
+                        .id
+                        .value
+                        .rsplit_once('.')
+                        .map(|(prefix, _)| (prefix, None))
+                });
+            let Some((parent_id, written)) = parent else {
+                break;
+            };
+            if let Some(node) = builtin.get(parent_id) {
+                marks = marks.union(node.marks);
+                break;
+            }
+            match user.get(parent_id) {
+                Some(next) if seen.contains(&parent_id) => {
+                    if current.id.value == entry.id.value || seen.first() == Some(&parent_id) {
+                        let chain: Vec<String> = seen.iter().map(|s| format!("`{s}`")).collect();
+                        findings.push(
+                            codes::TAXONOMY_CYCLE
+                                .at(
+                                    written.map_or(current.id.span, |w| w.span),
+                                    format!(
+                                        "{} parents form a cycle: {} → `{parent_id}`",
+                                        kind.noun(),
+                                        chain.join(" → ")
+                                    ),
+                                    "leads back here",
+                                )
+                                .with_secondary(Label::new(next.id.span, "declared here"))
+                                .with_help(
+                                    "point `parent` at a built-in entry or at one higher up",
+                                ),
+                        );
+                    }
+                    break;
+                }
+                Some(next) => {
+                    seen.push(parent_id);
+                    current = next;
+                }
+                None => {
+                    if let Some(written) = written {
+                        if current.id.value == entry.id.value {
+                            let mut names: Vec<&str> = builtin.keys().map(String::as_str).collect();
+                            names.extend(user.keys().copied());
+                            names.sort_unstable();
+                            findings.push(unknown_reference(
+                                written,
+                                &format!("parent {}", kind.noun()),
+                                kind,
+                                None,
+                                names.into_iter(),
+                            ));
+                        }
+                    }
+                    break;
+                }
+            }
+        }
+        resolved.insert(
+            entry.id.value.clone(),
+            TaxonomyNode {
+                marks,
+                declared: Some(entry.id.span),
+            },
+        );
+    }
+    let target = match kind {
+        Kind::Subject => &mut taxonomy.subjects,
+        _ => &mut taxonomy.categories,
+    };
+    target.extend(resolved);
+}
+
+fn marks_of(
+    taxonomy: &Taxonomy,
+    kind: Kind,
+    refs: &[Spanned<String>],
+    findings: &mut Vec<Finding>,
+) -> Marks {
+    let table = match kind {
+        Kind::Subject => &taxonomy.subjects,
+        _ => &taxonomy.categories,
+    };
+    let mut marks = Marks::default();
+    for r in refs {
+        match table.get(&r.value) {
+            Some(node) => marks = marks.union(node.marks),
+            None => {
+                let mut names: Vec<&str> = table.keys().map(String::as_str).collect();
+                names.sort_unstable();
+                let mut finding = unknown_reference(r, kind.noun(), kind, None, names.into_iter());
+                if finding.help.is_some() {
+                    finding.help = Some(format!(
+                        "use a built-in {} (`privlint schema` lists none; see rules/data/taxonomy.yaml) or declare it under `{}:` with a `parent`",
+                        kind.noun(),
+                        if kind == Kind::Subject {
+                            "data_subjects"
+                        } else {
+                            "data_categories"
+                        }
+                    ));
+                }
+                findings.push(finding);
+            }
+        }
+    }
+    marks
+}
+
+fn check_countries(
+    organization: Option<&super::Organization>,
+    parts: &Parts,
+    data: &ReferenceData,
+    findings: &mut Vec<Finding>,
+) {
+    let mut check = |code: &Spanned<String>, regions_allowed: bool| {
+        if data.country(&code.value).is_some()
+            || (regions_allowed && data.region(&code.value).is_some())
+        {
+            return;
+        }
+        // Malformed codes were reported by the schema.
+        if code.value.len() != 2 || !code.value.bytes().all(|b| b.is_ascii_uppercase()) {
+            return;
+        }
+        let mut finding = codes::UNKNOWN_COUNTRY.at(
+            code.span,
+            format!("`{}` is not an ISO 3166-1 country code", code.value),
+            "unknown country",
+        );
+        finding = match data.alias(&code.value) {
+            Some(alias) => finding
+                .with_note(alias.note.clone())
+                .with_help(format!("use `{}`", alias.code)),
+            None => finding.with_help("use the two-letter ISO 3166-1 alpha-2 code of the country"),
+        };
+        findings.push(finding);
+    };
+    if let Some(org) = organization {
+        org.country.iter().for_each(|c| check(c, false));
+        org.markets.iter().for_each(|c| check(c, true));
+        org.residency.iter().for_each(|c| check(c, true));
+        if let Some(reps) = org.node.get("representatives") {
+            for entry in reps.entries() {
+                if let Some(c) = super::build::text(&entry.value, "country") {
+                    check(&c, false);
+                }
+            }
+        }
+    }
+    for p in &parts.processors {
+        // `locations` defaults to `country`: check each written span once.
+        let mut spans: BTreeSet<(u32, u32)> = BTreeSet::new();
+        for c in p.country.iter().chain(&p.locations) {
+            if spans.insert((c.span.start, c.span.end)) {
+                check(c, false);
+            }
+        }
+        p.transfers.iter().for_each(|t| check(&t.country, false));
+    }
+    for a in &parts.activities {
+        a.transfers.iter().for_each(|t| check(&t.country, false));
+    }
+}
+
+/// Dates that match `YYYY-MM-DD` but name no calendar day (`2024-02-30`).
+fn check_dates(parts: &Parts, findings: &mut Vec<Finding>) {
+    for p in &parts.processors {
+        let Some(agreement) = p.node.get("agreement") else {
+            continue;
+        };
+        let Some(signed) = super::build::text(agreement, "signed") else {
+            continue;
+        };
+        let shaped = signed.value.len() == 10 && signed.value.as_bytes()[4] == b'-';
+        if shaped && signed.value.parse::<jiff::civil::Date>().is_err() {
+            findings.push(
+                codes::INVALID_VALUE
+                    .at(
+                        signed.span,
+                        format!("`{}` is not a calendar date", signed.value),
+                        "no such day",
+                    )
+                    .with_help("check the month and day"),
+            );
+        }
+    }
+}
+
+/// The regulations that apply: the command line's, else the manifest's
+/// `regulations`, else derived from establishment and markets
+/// (`rules/data/regulations.yaml`). Regulations that apply `with` another
+/// are added with it.
+fn regulations(
+    organization: Option<&super::Organization>,
+    options: &ResolveOptions,
+    data: &ReferenceData,
+) -> Vec<String> {
+    let chosen: Vec<String> = if let Some(cli) = &options.regulations {
+        cli.clone()
+    } else if let Some(org) = organization.filter(|o| !o.regulations.is_empty()) {
+        org.regulations.iter().map(|r| r.value.clone()).collect()
+    } else if let Some(org) = organization {
+        let date = options.as_of;
+        let within = |places: &[String], country: &str| {
+            places
+                .iter()
+                .any(|place| data.place_contains(place, country, date))
+        };
+        let markets: Vec<String> = org
+            .markets
+            .iter()
+            .flat_map(|m| match data.region(&m.value) {
+                Some(region) => region
+                    .members
+                    .iter()
+                    .filter(|x| x.member_on(date))
+                    .map(|x| x.country.clone())
+                    .collect(),
+                None => vec![m.value.clone()],
+            })
+            .collect();
+        data.regulations
+            .iter()
+            .filter(|r| {
+                let established = org
+                    .country
+                    .as_ref()
+                    .is_some_and(|c| within(&r.applies.established_in, &c.value));
+                let targets = markets.iter().any(|m| within(&r.applies.targets, m));
+                established || targets
+            })
+            .map(|r| r.id.clone())
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let mut all: Vec<String> = chosen;
+    for r in &data.regulations {
+        if !all.contains(&r.id) && r.applies.with.iter().any(|w| all.contains(w)) {
+            all.push(r.id.clone());
+        }
+    }
+    // Keep the data file's order, so output does not depend on how it was asked.
+    let order = |id: &String| {
+        data.regulations
+            .iter()
+            .position(|r| &r.id == id)
+            .unwrap_or(usize::MAX)
+    };
+    all.sort_by_key(order);
+    all.dedup();
+    all
+}

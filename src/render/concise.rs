@@ -1,0 +1,25 @@
+//! `--format concise`: one line per finding, `path:line:col: severity[CODE] message`,
+//! for grep, editors' quickfix lists and pre-commit output.
+
+use crate::report::Finding;
+use crate::source::SourceMap;
+use std::fmt::Write;
+
+pub fn render(findings: &[Finding], sources: &SourceMap) -> String {
+    let mut out = String::new();
+    for f in findings {
+        let file = sources.get(f.primary.span.file);
+        let pos = file.position(f.primary.span.start as usize);
+        let _ = writeln!(
+            out,
+            "{}:{}:{}: {}[{}] {}",
+            file.display_path(),
+            pos.line + 1,
+            pos.column + 1,
+            f.severity.as_str(),
+            f.code,
+            f.message.replace('\n', " ")
+        );
+    }
+    out
+}

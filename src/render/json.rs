@@ -1,0 +1,218 @@
+//! `--format json`: diagnostics an editor can use without translation.
+//! Each diagnostic is an LSP 3.17 `Diagnostic` (0-based ranges in UTF-16
+//! code units, severity 1-4, code, `codeDescription.href`, `source`,
+//! `relatedInformation`) plus privlint's own fields: the file, the rule
+//! name, help, notes, citation, and 1-based line/column and byte offsets
+//! for people and scripts. Schema: `schemas/diagnostics.schema.json`.
+
+use super::{Counts, docs_url};
+use crate::report::{Finding, Severity};
+use crate::source::{SourceMap, Span};
+use serde::Serialize;
+use std::path::Path;
+
+/// Version of this output format; bumped on any incompatible change.
+pub const FORMAT_VERSION: u32 = 1;
+
+#[derive(Serialize)]
+struct Output<'a> {
+    version: u32,
+    tool: Tool,
+    summary: Summary,
+    diagnostics: Vec<Diagnostic<'a>>,
+}
+
+#[derive(Serialize)]
+struct Tool {
+    name: &'static str,
+    version: &'static str,
+}
+
+#[derive(Serialize)]
+struct Summary {
+    files: usize,
+    errors: usize,
+    warnings: usize,
+    infos: usize,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Diagnostic<'a> {
+    file: String,
+    uri: String,
+    range: Range,
+    severity: u8,
+    code: &'a str,
+    code_description: CodeDescription,
+    source: &'static str,
+    message: &'a str,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    related_information: Vec<Related<'a>>,
+    name: &'a str,
+    severity_name: &'static str,
+    location: HumanLocation,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    help: Option<&'a str>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    notes: Vec<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    citation: Option<&'a crate::report::Citation>,
+}
+
+#[derive(Serialize)]
+struct CodeDescription {
+    href: String,
+}
+
+#[derive(Serialize)]
+struct Related<'a> {
+    location: Location,
+    message: &'a str,
+}
+
+#[derive(Serialize)]
+struct Location {
+    uri: String,
+    range: Range,
+}
+
+#[derive(Serialize)]
+struct Range {
+    start: LspPosition,
+    end: LspPosition,
+}
+
+#[derive(Serialize)]
+struct LspPosition {
+    line: u32,
+    character: u32,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct HumanLocation {
+    line: u32,
+    column: u32,
+    end_line: u32,
+    end_column: u32,
+    byte_start: u32,
+    byte_end: u32,
+}
+
+fn lsp_range(sources: &SourceMap, span: Span) -> Range {
+    let file = sources.get(span.file);
+    let start = file.position(span.start as usize);
+    let end = file.position(span.end as usize);
+    Range {
+        start: LspPosition {
+            line: start.line,
+            character: start.utf16,
+        },
+        end: LspPosition {
+            line: end.line,
+            character: end.utf16,
+        },
+    }
+}
+
+fn human(sources: &SourceMap, span: Span) -> HumanLocation {
+    let file = sources.get(span.file);
+    let start = file.position(span.start as usize);
+    let end = file.position(span.end as usize);
+    HumanLocation {
+        line: start.line + 1,
+        column: start.column + 1,
+        end_line: end.line + 1,
+        end_column: end.column + 1,
+        byte_start: start.byte,
+        byte_end: end.byte,
+    }
+}
+
+/// A `file://` URI for a path, absolute and percent-encoded as RFC 3986 requires.
+pub fn file_uri(path: &Path) -> String {
+    let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    let text = absolute.to_string_lossy().replace('\\', "/");
+    let mut uri = String::from("file://");
+    if !text.starts_with('/') {
+        uri.push('/');
+    }
+    for byte in text.bytes() {
+        match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'/' => {
+                uri.push(byte as char)
+            }
+            b':' if uri.len() <= 9 => uri.push(':'), // a Windows drive letter
+            _ => uri.push_str(&format!("%{byte:02X}")),
+        }
+    }
+    uri
+}
+
+pub fn lsp_severity(severity: Severity) -> u8 {
+    match severity {
+        Severity::Error => 1,
+        Severity::Warning => 2,
+        Severity::Info => 3,
+    }
+}
+
+pub fn render(findings: &[Finding], sources: &SourceMap, files_checked: usize) -> String {
+    let counts = Counts::of(findings);
+    let mut uris: Vec<Option<String>> = vec![None; sources.len()];
+    let mut uri_of = |span: Span| -> String {
+        uris[span.file.0 as usize]
+            .get_or_insert_with(|| file_uri(&sources.get(span.file).path))
+            .clone()
+    };
+    let diagnostics = findings
+        .iter()
+        .map(|f| Diagnostic {
+            file: sources.get(f.primary.span.file).display_path(),
+            uri: uri_of(f.primary.span),
+            range: lsp_range(sources, f.primary.span),
+            severity: lsp_severity(f.severity),
+            code: &f.code,
+            code_description: CodeDescription {
+                href: docs_url(&f.code),
+            },
+            source: "privlint",
+            message: &f.message,
+            related_information: f
+                .secondary
+                .iter()
+                .map(|l| Related {
+                    location: Location {
+                        uri: uri_of(l.span),
+                        range: lsp_range(sources, l.span),
+                    },
+                    message: &l.message,
+                })
+                .collect(),
+            name: &f.name,
+            severity_name: f.severity.as_str(),
+            location: human(sources, f.primary.span),
+            help: f.help.as_deref(),
+            notes: f.notes.iter().map(String::as_str).collect(),
+            citation: f.citation.as_ref(),
+        })
+        .collect();
+    let output = Output {
+        version: FORMAT_VERSION,
+        tool: Tool {
+            name: "privlint",
+            version: env!("CARGO_PKG_VERSION"),
+        },
+        summary: Summary {
+            files: files_checked,
+            errors: counts.errors,
+            warnings: counts.warnings,
+            infos: counts.infos,
+        },
+        diagnostics,
+    };
+    let mut text = serde_json::to_string_pretty(&output).unwrap_or_else(|_| "{}".to_string());
+    text.push('\n');
+    text
+}

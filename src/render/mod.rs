@@ -1,0 +1,65 @@
+//! Output formats. A renderer shows findings; it never decides what is
+//! wrong. Each format is a module of its own.
+
+pub mod concise;
+pub mod json;
+pub mod text;
+
+use crate::report::{Finding, Severity};
+
+/// Where each rule's documentation lives (`codeDescription.href`, SARIF `helpUri`).
+pub const DOCS_BASE: &str = "https://github.com/privlint/privlint/blob/main/docs/rules/";
+
+pub fn docs_url(code: &str) -> String {
+    format!("{DOCS_BASE}{code}.md")
+}
+
+/// Counts by severity, for summary lines.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Counts {
+    pub errors: usize,
+    pub warnings: usize,
+    pub infos: usize,
+}
+
+impl Counts {
+    pub fn of(findings: &[Finding]) -> Counts {
+        let mut counts = Counts::default();
+        for f in findings {
+            match f.severity {
+                Severity::Error => counts.errors += 1,
+                Severity::Warning => counts.warnings += 1,
+                Severity::Info => counts.infos += 1,
+            }
+        }
+        counts
+    }
+}
+
+pub(crate) fn plural(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("1 {word}")
+    } else {
+        format!("{n} {word}s")
+    }
+}
+
+/// `3 errors, 1 warning in 4 files`, or `no findings in 4 files`.
+pub fn summary_line(counts: Counts, files: usize) -> String {
+    let mut parts = Vec::new();
+    if counts.errors > 0 {
+        parts.push(plural(counts.errors, "error"));
+    }
+    if counts.warnings > 0 {
+        parts.push(plural(counts.warnings, "warning"));
+    }
+    if counts.infos > 0 {
+        parts.push(format!("{} info", counts.infos));
+    }
+    let what = if parts.is_empty() {
+        "no findings".to_string()
+    } else {
+        parts.join(", ")
+    };
+    format!("{what} in {}", plural(files, "file"))
+}

@@ -1,0 +1,94 @@
+//! `--format text`: compiler-style rendering with codespan-reporting —
+//! severity and code, message, source lines with a primary label and
+//! secondary labels (in any file), `= note:` and `= help:`, then a summary.
+
+use super::{Counts, summary_line};
+use crate::report::{Finding, Severity};
+use crate::source::{FileId, SourceMap};
+use codespan_reporting::diagnostic::{Diagnostic, Label, LabelStyle};
+use codespan_reporting::files::{Error as FilesError, Files};
+use codespan_reporting::term::{self, termcolor::WriteColor};
+use std::ops::Range;
+
+impl<'a> Files<'a> for SourceMap {
+    type FileId = FileId;
+    type Name = String;
+    type Source = &'a str;
+
+    fn name(&'a self, id: FileId) -> Result<String, FilesError> {
+        Ok(self.get(id).display_path())
+    }
+
+    fn source(&'a self, id: FileId) -> Result<&'a str, FilesError> {
+        Ok(&self.get(id).text)
+    }
+
+    fn line_index(&'a self, id: FileId, byte_index: usize) -> Result<usize, FilesError> {
+        Ok(self.get(id).line_index(byte_index))
+    }
+
+    fn line_range(&'a self, id: FileId, line_index: usize) -> Result<Range<usize>, FilesError> {
+        let file = self.get(id);
+        if line_index >= file.line_count() {
+            // codespan asks for the line after the last one when a span ends the file.
+            return Ok(file.text.len()..file.text.len());
+        }
+        Ok(file.full_line_range(line_index))
+    }
+}
+
+fn to_codespan(finding: &Finding) -> Diagnostic<FileId> {
+    let severity = match finding.severity {
+        Severity::Error => codespan_reporting::diagnostic::Severity::Error,
+        Severity::Warning => codespan_reporting::diagnostic::Severity::Warning,
+        Severity::Info => codespan_reporting::diagnostic::Severity::Note,
+    };
+    let mut labels = vec![
+        Label::new(
+            LabelStyle::Primary,
+            finding.primary.span.file,
+            finding.primary.span.range(),
+        )
+        .with_message(&finding.primary.message),
+    ];
+    labels.extend(finding.secondary.iter().map(|l| {
+        Label::new(LabelStyle::Secondary, l.span.file, l.span.range()).with_message(&l.message)
+    }));
+    let mut notes: Vec<String> = finding.notes.iter().map(|n| format!("note: {n}")).collect();
+    if let Some(citation) = &finding.citation {
+        match &citation.url {
+            Some(url) => notes.push(format!("note: {} <{url}>", citation.text)),
+            None => notes.push(format!("note: {}", citation.text)),
+        }
+    }
+    if let Some(help) = &finding.help {
+        notes.push(format!("help: {help}"));
+    }
+    Diagnostic::new(severity)
+        .with_code(&finding.code)
+        .with_message(&finding.message)
+        .with_labels(labels)
+        .with_notes(notes)
+}
+
+/// Writes every finding and the summary line.
+pub fn render(
+    findings: &[Finding],
+    sources: &SourceMap,
+    files_checked: usize,
+    out: &mut dyn WriteColor,
+) -> std::io::Result<()> {
+    let config = term::Config::default();
+    for finding in findings {
+        term::emit_to_write_style(out, &config, sources, &to_codespan(finding))
+            .map_err(std::io::Error::other)?;
+    }
+    let counts = Counts::of(findings);
+    let line = summary_line(counts, files_checked);
+    let mut style = codespan_reporting::term::termcolor::ColorSpec::new();
+    style.set_bold(true);
+    out.set_color(&style)?;
+    write!(out, "{line}")?;
+    out.reset()?;
+    writeln!(out)
+}

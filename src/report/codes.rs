@@ -1,0 +1,107 @@
+//! privlint's own diagnostics (`PL0xx`): problems with the manifest as a
+//! file set — encoding, YAML, schema, references — before any law is
+//! applied. Legal rules live in the rule packs under `rules/`.
+
+use super::Severity;
+
+/// A built-in diagnostic kind.
+#[derive(Debug)]
+pub struct BuiltinCode {
+    pub code: &'static str,
+    pub name: &'static str,
+    pub severity: Severity,
+    pub summary: &'static str,
+    pub docs: &'static str,
+}
+
+macro_rules! codes {
+    ($($ident:ident = $code:literal, $name:literal, $sev:ident, $summary:literal, $docs:literal;)*) => {
+        $(pub const $ident: &BuiltinCode = &BuiltinCode {
+            code: $code, name: $name, severity: Severity::$sev, summary: $summary, docs: $docs,
+        };)*
+        /// Every built-in code, in code order.
+        pub const ALL: &[&BuiltinCode] = &[$($ident),*];
+    };
+}
+
+codes! {
+    INVALID_ENCODING = "PL001", "invalid-encoding", Error,
+        "the file is not UTF-8 text",
+        "## What it does\nReports a manifest file that is not UTF-8 text: a binary file named `.yaml`, or text in another encoding (Latin-1, UTF-16).\n\n## Why is this bad?\nYAML 1.2 files are Unicode text; privlint cannot read names such as `Zürich` from bytes in an unknown encoding.\n\n## Fix\nSave the file as UTF-8 (a byte-order mark is accepted), or move binary files out of the manifest roots.";
+    YAML_SYNTAX = "PL002", "yaml-syntax", Error,
+        "the file is not valid YAML",
+        "## What it does\nReports YAML syntax errors: unclosed brackets or quotes, bad indentation, tabs used for indentation.\n\n## Why is this bad?\nA file that does not parse cannot be checked, and every reference to it fails too.\n\n## Example\n```yaml\nprocessors:\n  - id: stripe\n\tname: Stripe   # tab: YAML indents with spaces only\n```\n\n## Fix\nIndent with spaces, close every bracket and quote. The label points where the parser gave up; the mistake is often just before it.";
+    UNSUPPORTED_YAML = "PL003", "unsupported-yaml", Error,
+        "the file uses a YAML feature privlint does not accept",
+        "## What it does\nReports YAML features that manifests must not use: tags (`!include`, `!!python/object`), several documents in one file (`---`), complex mapping keys, and merge keys (`<<`).\n\n## Why is this bad?\nTags are never interpreted: a manifest is plain data, and a tag would make its meaning depend on the tool reading it. One document per file keeps every line's meaning clear.\n\n## Fix\nRemove the tag, split documents into separate files, and write keys as plain strings.";
+    DUPLICATE_KEY = "PL004", "duplicate-key", Error,
+        "a mapping has the same key twice",
+        "## What it does\nReports a key that appears twice in the same mapping.\n\n## Why is this bad?\nYAML forbids duplicate keys, and parsers disagree on which value wins: one reader of the manifest would see a different processor location than another.\n\n## Example\n```yaml\n- id: aws\n  locations: [DE]\n  locations: [US]\n```\n\n## Fix\nKeep one of the two keys (merge the lists if both were meant).";
+    LIMIT_EXCEEDED = "PL005", "limit-exceeded", Error,
+        "the file exceeds one of privlint's limits",
+        "## What it does\nReports a file larger than `--max-file-size`, nested deeper than `--max-depth`, or whose aliases expand to more nodes than `--max-alias-nodes` allows.\n\n## Why is this bad?\nThese limits keep privlint fast and its memory bounded on hostile input (an alias bomb expands a few lines into billions of nodes). Real manifests stay far below them.\n\n## Fix\nSplit large files, flatten deep nesting, and avoid aliases that repeat large subtrees. If a real manifest needs more, raise the limit on the command line.";
+    NOT_A_MANIFEST = "PL006", "not-a-manifest", Error,
+        "a file named on the command line is not a manifest",
+        "## What it does\nReports a file given explicitly on the command line that has no top-level `version` key (an empty file, a list, another tool's YAML).\n\n## Why is this bad?\nWhen privlint walks a directory it skips YAML files that are not manifests, but a file you name is one you expect to be checked.\n\n## Fix\nStart the file with `version: 1`, or do not name it.";
+    UNSUPPORTED_VERSION = "PL007", "unsupported-version", Error,
+        "the manifest declares a format version privlint does not know",
+        "## What it does\nReports a `version` other than `1`.\n\n## Fix\nUse `version: 1`, the format this privlint reads.";
+    UNKNOWN_FIELD = "PL010", "unknown-field", Error,
+        "a key is not part of the manifest format",
+        "## What it does\nReports keys the manifest format does not define, with the closest known key when there is one.\n\n## Why is this bad?\nA misspelt key (`locatons`) is silently ignored by looser tools, so a processor's US location would never be checked.\n\n## Example\n```yaml\n- id: stripe\n  locatons: [IE, US]\n```\n\n## Use instead\n```yaml\n- id: stripe\n  locations: [IE, US]\n```";
+    INVALID_TYPE = "PL011", "invalid-type", Error,
+        "a value has the wrong type",
+        "## What it does\nReports values of the wrong kind: text where a number is expected, a single value where a list is expected.\n\n## Example\n```yaml\nemployees: forty\nlocations: US\n```\n\n## Use instead\n```yaml\nemployees: 40\nlocations: [US]\n```";
+    INVALID_VALUE = "PL012", "invalid-value", Error,
+        "a value is not one the format allows",
+        "## What it does\nReports values outside a field's vocabulary (`role: vendor`), malformed ids, dates, country codes and durations.\n\n## Fix\nUse one of the values listed in the message; `privlint schema` prints the full format, and an editor with the schema modeline completes them.";
+    MISSING_FIELD = "PL013", "missing-field", Error,
+        "a required key is missing",
+        "## What it does\nReports a required key that is absent (every processor needs `id`, `name`, `role` and `country`).\n\n## Fix\nAdd the key the message names.";
+    DUPLICATE_ID = "PL020", "duplicate-id", Error,
+        "two entities share an id",
+        "## What it does\nReports an `id` used twice in the manifest set, pointing at both places, possibly in different files.\n\n## Why is this bad?\nReferences must name exactly one entity; with two, privlint (and a reader) cannot tell which processor an activity sends data to.\n\n## Fix\nRename one of them, or merge the two declarations.";
+    UNKNOWN_REFERENCE = "PL021", "unknown-reference", Error,
+        "a reference names an id that does not exist",
+        "## What it does\nReports a recipient, sub-processor, data category, data subject or transfer target that names no declared entity, with the closest id when there is one.\n\n## Example\n```yaml\nrecipients: [mailgunn]\n```\n\n## Use instead\n```yaml\nrecipients: [mailgun]\n```";
+    SUB_PROCESSOR_CYCLE = "PL022", "sub-processor-cycle", Error,
+        "sub-processors form a cycle",
+        "## What it does\nReports a chain of `sub_processors` that comes back to where it started (`a` → `b` → `a`), showing every step.\n\n## Why is this bad?\nA processor cannot be its own sub-processor; the cycle is almost always a reference in the wrong direction, and it hides which party really processes the data.\n\n## Fix\nRemove the reference that points back up the chain.";
+    UNKNOWN_COUNTRY = "PL023", "unknown-country", Error,
+        "a country code is not an ISO 3166-1 alpha-2 code",
+        "## What it does\nReports country codes that ISO 3166-1 does not assign, with the right code for common mistakes (`UK` is `GB`, `EL` is `GR`).\n\n## Why is this bad?\nTransfer checks look countries up in the adequacy lists by their ISO code; an unknown code would never match.\n\n## Use instead\n```yaml\nlocations: [GB]\n```";
+    MISSING_ORGANIZATION = "PL024", "missing-organization", Error,
+        "the manifest set has no `organization`",
+        "## What it does\nReports a manifest set in which no file declares `organization`.\n\n## Why is this bad?\nWhich law applies depends on where the organisation is established and whom it targets.\n\n## Fix\nAdd an `organization:` section with at least `name` and `country` to one file.";
+    DUPLICATE_ORGANIZATION = "PL025", "duplicate-organization", Error,
+        "`organization` is declared more than once",
+        "## What it does\nReports a second `organization` section in the manifest set.\n\n## Fix\nKeep one `organization` section; a manifest set describes one controller.";
+    TAXONOMY_CYCLE = "PL026", "taxonomy-cycle", Error,
+        "user-defined categories or subjects form a `parent` cycle",
+        "## What it does\nReports `parent` links among user-defined data categories or data subjects that come back to where they started.\n\n## Fix\nPoint `parent` at a built-in entry or at an entry higher up.";
+}
+
+/// The built-in code with this code or name (case-insensitive).
+pub fn find(code_or_name: &str) -> Option<&'static BuiltinCode> {
+    ALL.iter()
+        .copied()
+        .find(|c| c.code.eq_ignore_ascii_case(code_or_name) || c.name == code_or_name)
+}
+
+impl BuiltinCode {
+    /// A finding of this kind at `span`.
+    pub fn at(
+        &'static self,
+        span: crate::source::Span,
+        message: impl Into<String>,
+        label: impl Into<String>,
+    ) -> super::Finding {
+        super::Finding::new(
+            self.code,
+            self.name,
+            self.severity,
+            message,
+            super::Label::new(span, label),
+        )
+    }
+}

@@ -1,0 +1,7 @@
+//! Findings: the type, the built-in codes, and how a run's findings are
+//! counted and ordered.
+
+pub mod codes;
+pub mod finding;
+
+pub use finding::{Citation, Finding, Label, Severity, sort_findings};

@@ -1,0 +1,429 @@
+//! Turns JSON Schema validation errors into privlint findings: the right
+//! span, a message in the domain's words, and a "did you mean".
+
+use crate::load::node::{Node, PathSegment};
+use crate::report::codes;
+use crate::report::{Finding, Label};
+use crate::suggest::did_you_mean;
+use jsonschema::ValidationError;
+use jsonschema::error::{TypeKind, ValidationErrorKind};
+use jsonschema::paths::LocationSegment;
+use serde_json::Value as Json;
+
+pub fn describe(error: &ValidationError<'_>, root: &Node, schema: &Json, out: &mut Vec<Finding>) {
+    let path: Vec<Seg> = error
+        .instance_path()
+        .iter()
+        .map(|s| match s {
+            LocationSegment::Property(p) => Seg::Key(p.to_string()),
+            LocationSegment::Index(i) => Seg::Index(i),
+        })
+        .collect();
+    let Some(node) = root.at_path(path.iter().map(Seg::as_path)) else {
+        return;
+    };
+    let schema_path = error.schema_path().as_str().to_string();
+    let field = field_name(&path);
+    match error.kind() {
+        ValidationErrorKind::OneOfNotValid { context } | ValidationErrorKind::AnyOf { context } => {
+            // Pick the branch meant for this kind of value (the one without a
+            // type error at this very place) and report its errors instead.
+            let here = error.instance_path().as_str();
+            let fitting: Vec<&Vec<ValidationError<'static>>> = context
+                .iter()
+                .filter(|branch| {
+                    !branch.iter().any(|e| {
+                        matches!(e.kind(), ValidationErrorKind::Type { .. })
+                            && e.instance_path().as_str() == here
+                    })
+                })
+                .collect();
+            match fitting.first() {
+                Some(branch) => {
+                    for inner in branch.iter() {
+                        describe(inner, root, schema, out);
+                    }
+                }
+                None => {
+                    let expected = context
+                        .iter()
+                        .filter_map(|b| {
+                            b.iter().find_map(|e| match e.kind() {
+                                ValidationErrorKind::Type { kind } => Some(type_words(kind)),
+                                _ => None,
+                            })
+                        })
+                        .collect::<Vec<_>>()
+                        .join(" or ");
+                    out.push(codes::INVALID_TYPE.at(
+                        node.span,
+                        format!("{field} must be {expected}, found {}", node.kind_name()),
+                        format!("expected {expected}"),
+                    ));
+                }
+            }
+        }
+        ValidationErrorKind::AdditionalProperties { unexpected }
+        | ValidationErrorKind::UnevaluatedProperties { unexpected } => {
+            let object_path = schema_path.rsplit_once('/').map_or("", |(p, _)| p);
+            let known: Vec<String> = schema
+                .pointer(object_path)
+                .and_then(|s| s.get("properties"))
+                .and_then(Json::as_object)
+                .map(|p| p.keys().cloned().collect())
+                .unwrap_or_default();
+            let owner = object_noun(object_path, &path);
+            for key in unexpected {
+                let Some(entry) = node.entry(key) else {
+                    continue;
+                };
+                out.push(unknown_field(key, entry.key_span, &owner, &known));
+            }
+        }
+        ValidationErrorKind::Required { property } => {
+            let property = property.as_str().unwrap_or_default();
+            let object_path = schema_path.rsplit_once('/').map_or("", |(p, _)| p);
+            let owner = describe_entity(object_noun(object_path, &path), node);
+            let (span, label) = head_label(node);
+            let mut finding =
+                codes::MISSING_FIELD.at(span, format!("{owner} is missing `{property}`"), label);
+            if let Some(values) = schema
+                .pointer(&format!("{object_path}/properties/{property}"))
+                .and_then(|p| enum_values(p, schema))
+            {
+                finding = finding.with_help(format!(
+                    "add `{property}:` with one of {}",
+                    list_code(&values)
+                ));
+            } else {
+                finding = finding.with_help(format!("add `{property}:`"));
+            }
+            out.push(finding);
+        }
+        ValidationErrorKind::Type { kind } => {
+            let expected = type_words(kind);
+            let mut finding = codes::INVALID_TYPE.at(
+                node.span,
+                format!("{field} must be {expected}, found {}", node.kind_name()),
+                format!("expected {expected}"),
+            );
+            if matches!(kind, TypeKind::Single(jsonschema::JsonType::Array)) {
+                if let Some(text) = node.as_str() {
+                    finding = finding.with_help(format!("write a list: `[{text}]`"));
+                }
+            } else if let (Some(text), TypeKind::Single(jsonschema::JsonType::Integer)) =
+                (node.as_str(), kind)
+            {
+                finding = finding.with_help(format!("write a number without quotes, not `{text}`"));
+            }
+            out.push(finding);
+        }
+        ValidationErrorKind::Enum { options } => {
+            let values: Vec<String> = options
+                .as_array()
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|v| v.as_str().map(String::from))
+                        .collect()
+                })
+                .unwrap_or_default();
+            let found = scalar_text(node);
+            let mut message = format!("`{found}` is not a valid {}", field_bare(&path));
+            if let Some(best) = did_you_mean(&found, values.iter().map(String::as_str)) {
+                message.push_str(&format!("; did you mean `{best}`?"));
+            }
+            out.push(
+                codes::INVALID_VALUE
+                    .at(node.span, message, "unknown value")
+                    .with_help(format!("use one of {}", list_code(&values))),
+            );
+        }
+        ValidationErrorKind::Pattern { .. } => {
+            out.push(pattern_finding(&schema_path, node, &path));
+        }
+        ValidationErrorKind::FalseSchema => {
+            let key = field_bare(&path);
+            let (span, _) = path
+                .last()
+                .and_then(|_| parent_entry_span(root, &path))
+                .map_or((node.span, ()), |s| (s, ()));
+            out.push(
+                codes::UNKNOWN_FIELD
+                    .at(span, format!("`{key}` cannot be used here"), "not allowed together with the other fields")
+                    .with_help(if key == "period" || key == "from" {
+                        "retention is either a period (`period`, `from`) or event-bound (`until`), not both".to_string()
+                    } else {
+                        format!("remove `{key}`")
+                    }),
+            );
+        }
+        ValidationErrorKind::Minimum { limit }
+        | ValidationErrorKind::ExclusiveMinimum { limit } => {
+            out.push(codes::INVALID_VALUE.at(
+                node.span,
+                format!("{field} must be at least {limit}"),
+                "too small",
+            ));
+        }
+        ValidationErrorKind::Maximum { limit }
+        | ValidationErrorKind::ExclusiveMaximum { limit } => {
+            out.push(codes::INVALID_VALUE.at(
+                node.span,
+                format!("{field} must be at most {limit}"),
+                "too large",
+            ));
+        }
+        ValidationErrorKind::UniqueItems => {
+            let items = node.as_seq();
+            for (i, item) in items.iter().enumerate() {
+                if let Some(first) = items[..i].iter().find(|f| f.value == item.value) {
+                    out.push(
+                        codes::INVALID_VALUE
+                            .at(
+                                item.span,
+                                format!("{field} lists `{}` twice", scalar_text(item)),
+                                "repeated here",
+                            )
+                            .with_secondary(Label::new(first.span, "first listed here"))
+                            .with_help("remove the repeated entry"),
+                    );
+                    break;
+                }
+            }
+        }
+        ValidationErrorKind::Constant { expected_value } => {
+            out.push(codes::INVALID_VALUE.at(
+                node.span,
+                format!("{field} must be `{expected_value}`"),
+                format!("expected `{expected_value}`"),
+            ));
+        }
+        _ => {
+            out.push(codes::INVALID_VALUE.at(
+                node.span,
+                format!("{field}: {error}"),
+                "invalid value",
+            ));
+        }
+    }
+}
+
+#[derive(Debug)]
+enum Seg {
+    Key(String),
+    Index(usize),
+}
+
+impl Seg {
+    fn as_path(&self) -> PathSegment<'_> {
+        match self {
+            Seg::Key(k) => PathSegment::Key(k),
+            Seg::Index(i) => PathSegment::Index(*i),
+        }
+    }
+}
+
+fn unknown_field(key: &str, span: crate::source::Span, owner: &str, known: &[String]) -> Finding {
+    if key == "<<" {
+        return codes::UNSUPPORTED_YAML
+            .at(span, "merge keys (`<<`) are not supported", "merge key")
+            .with_note("`<<` is a YAML 1.1 extension; YAML 1.2 reads it as an ordinary key")
+            .with_help("write the fields out, or repeat a whole value with an alias (`*name`)");
+    }
+    let mut message = format!("`{key}` is not a field of {owner}");
+    if let Some(best) = did_you_mean(key, known.iter().map(String::as_str)) {
+        message.push_str(&format!("; did you mean `{best}`?"));
+    }
+    let mut finding = codes::UNKNOWN_FIELD.at(span, message, "unknown field");
+    if !known.is_empty() {
+        finding = finding.with_help(format!("{owner} has the fields {}", list_code(known)));
+    }
+    finding
+}
+
+/// Words for the object a schema location describes.
+fn object_noun(schema_object: &str, path: &[Seg]) -> String {
+    let def = schema_object
+        .strip_prefix("/$defs/")
+        .map(|d| d.split('/').next().unwrap_or(d));
+    let noun = match def {
+        Some("organization") => "`organization`",
+        Some("processor") => "a processor",
+        Some("activity") => "an activity",
+        Some("transfer") => "a transfer",
+        Some("activityTransfer") => "an activity's transfer",
+        Some("agreement") => "an agreement",
+        Some("representative") => "a representative",
+        Some("dpo") => "`dpo`",
+        Some("consent") => "`consent`",
+        Some("legalBasisLong") | Some("legalBasis") => "a legal basis",
+        Some("retention") => "a retention",
+        Some("tracking") => "a tracking entry",
+        Some("userCategory") => "a data category",
+        Some("userSubject") => "a data subject",
+        _ if schema_object.is_empty() => "a manifest file's top level",
+        _ => return format!("`{}`", field_bare(path)),
+    };
+    noun.to_string()
+}
+
+/// "processor `stripe`" when the object has an id, else the noun.
+fn describe_entity(noun: String, node: &Node) -> String {
+    match node.get("id").and_then(Node::as_str) {
+        Some(id) => format!(
+            "{} `{id}`",
+            noun.trim_start_matches("a ").trim_start_matches("an ")
+        ),
+        None => noun,
+    }
+}
+
+/// Where to point for a whole object: its id when it has one, else its first key.
+fn head_label(node: &Node) -> (crate::source::Span, String) {
+    if let Some(id) = node.get("id") {
+        return (id.span, "declared here".to_string());
+    }
+    match node.entries().first() {
+        Some(first) => (first.key_span, "in this mapping".to_string()),
+        None => (node.span, "here".to_string()),
+    }
+}
+
+fn parent_entry_span(root: &Node, path: &[Seg]) -> Option<crate::source::Span> {
+    let (last, parent) = path.split_last()?;
+    let Seg::Key(key) = last else { return None };
+    let parent = root.at_path(parent.iter().map(Seg::as_path))?;
+    parent.entry(key).map(|e| e.key_span)
+}
+
+/// "`employees`", or "each entry of `locations`".
+fn field_name(path: &[Seg]) -> String {
+    match path {
+        [] => "the file".to_string(),
+        [.., Seg::Key(k)] => format!("`{k}`"),
+        [.., Seg::Key(k), Seg::Index(_)] => format!("each entry of `{k}`"),
+        [.., Seg::Index(_)] => "each entry".to_string(),
+    }
+}
+
+fn field_bare(path: &[Seg]) -> String {
+    path.iter()
+        .rev()
+        .find_map(|s| match s {
+            Seg::Key(k) => Some(k.replace('_', " ")),
+            Seg::Index(_) => None,
+        })
+        .unwrap_or_else(|| "value".to_string())
+}
+
+fn scalar_text(node: &Node) -> String {
+    match &node.value {
+        crate::load::node::Value::Str(s) => s.to_string(),
+        _ => node.to_json().to_string(),
+    }
+}
+
+fn type_words(kind: &TypeKind) -> String {
+    use jsonschema::JsonType;
+    let word = |t: &JsonType| match t {
+        JsonType::Array => "a list",
+        JsonType::Boolean => "`true` or `false`",
+        JsonType::Integer => "a whole number",
+        JsonType::Null => "empty",
+        JsonType::Number => "a number",
+        JsonType::Object => "a mapping",
+        JsonType::String => "text",
+    };
+    match kind {
+        TypeKind::Single(t) => word(t).to_string(),
+        TypeKind::Multiple(set) => set
+            .iter()
+            .map(|t| word(&t))
+            .collect::<Vec<_>>()
+            .join(" or "),
+    }
+}
+
+fn enum_values(property: &Json, schema: &Json) -> Option<Vec<String>> {
+    let resolved = match property.get("$ref").and_then(Json::as_str) {
+        Some(r) => schema.pointer(r.trim_start_matches('#'))?,
+        None => property,
+    };
+    let values = resolved.get("enum")?.as_array()?;
+    Some(
+        values
+            .iter()
+            .filter_map(|v| v.as_str().map(String::from))
+            .collect(),
+    )
+}
+
+fn list_code(values: &[String]) -> String {
+    let quoted: Vec<String> = values.iter().map(|v| format!("`{v}`")).collect();
+    match quoted.as_slice() {
+        [] => String::new(),
+        [one] => one.clone(),
+        [rest @ .., last] => format!("{}, {last}", rest.join(", ")),
+    }
+}
+
+fn pattern_finding(schema_path: &str, node: &Node, path: &[Seg]) -> Finding {
+    let def = schema_path
+        .strip_prefix("/$defs/")
+        .and_then(|d| d.split('/').next())
+        .unwrap_or("");
+    let text = scalar_text(node);
+    let field = field_name(path);
+    let (message, help) = match def {
+        "countryCode" | "countryOrRegion" => {
+            let upper = text.trim().to_ascii_uppercase();
+            let help = if upper.len() == 2 && upper.chars().all(|c| c.is_ascii_uppercase()) {
+                format!("did you mean `{upper}`? country codes are upper case")
+            } else if def == "countryOrRegion" {
+                "use a two-letter ISO 3166-1 code such as `DE`, or `EEA` / `EU`".to_string()
+            } else {
+                "use a two-letter ISO 3166-1 code such as `DE`, `US` or `GB`".to_string()
+            };
+            (format!("`{text}` is not an ISO 3166-1 alpha-2 country code"), help)
+        }
+        "id" => (
+            format!("`{text}` is not a valid id"),
+            format!(
+                "ids use lower-case letters, digits, `.`, `_` and `-`, such as `{}`",
+                slug(&text)
+            ),
+        ),
+        "date" => (
+            format!("`{text}` is not a date in the form YYYY-MM-DD"),
+            "write dates as `2024-02-01`".to_string(),
+        ),
+        "duration" | "retention" => (
+            format!("`{text}` is not an ISO 8601 duration"),
+            "write `P10Y` for ten years, `P6M` for six months, `P30D` for thirty days (or `indefinite`, or the long form with `until`)".to_string(),
+        ),
+        _ => (
+            format!("{field} has an invalid value `{text}`"),
+            "see `privlint schema` for the expected form".to_string(),
+        ),
+    };
+    codes::INVALID_VALUE
+        .at(node.span, message, "invalid value")
+        .with_help(help)
+}
+
+fn slug(text: &str) -> String {
+    let mut out = String::new();
+    for c in text.trim().chars() {
+        if c.is_ascii_alphanumeric() {
+            out.push(c.to_ascii_lowercase());
+        } else if !out.ends_with('-') && !out.is_empty() {
+            out.push('-');
+        }
+    }
+    let out = out.trim_end_matches('-').to_string();
+    if out.is_empty() {
+        "stripe-inc".to_string()
+    } else {
+        out
+    }
+}

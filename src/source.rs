@@ -1,0 +1,282 @@
+//! The files privlint has read, and conversions between byte offsets and the
+//! positions each consumer wants: 1-based lines and character columns for
+//! people, 0-based UTF-16 positions for LSP, byte ranges for codespan.
+
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+/// Index of a file in the [`SourceMap`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct FileId(pub u32);
+
+/// A byte range in one file. Offsets are into the file's text after a
+/// leading byte-order mark was removed (editors do not count it either).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Span {
+    pub file: FileId,
+    pub start: u32,
+    pub end: u32,
+}
+
+impl Span {
+    pub fn new(file: FileId, range: Range<usize>) -> Span {
+        Span {
+            file,
+            start: range.start as u32,
+            end: range.end as u32,
+        }
+    }
+
+    pub fn range(&self) -> Range<usize> {
+        self.start as usize..self.end as usize
+    }
+
+    /// The smallest span covering both (same file assumed).
+    pub fn to(self, other: Span) -> Span {
+        Span {
+            file: self.file,
+            start: self.start.min(other.start),
+            end: self.end.max(other.end),
+        }
+    }
+}
+
+/// A position in a file in every unit a consumer may want.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Position {
+    /// 0-based line.
+    pub line: u32,
+    /// 0-based column in Unicode scalar values (what people count).
+    pub column: u32,
+    /// 0-based column in UTF-16 code units (LSP's default encoding).
+    pub utf16: u32,
+    /// Byte offset in the file.
+    pub byte: u32,
+}
+
+/// One file: its path as given or found, and its text.
+#[derive(Debug)]
+pub struct SourceFile {
+    /// The path as shown to the user (relative when it was given relative).
+    pub path: PathBuf,
+    /// The text, without a leading byte-order mark.
+    pub text: String,
+    line_starts: Vec<u32>,
+}
+
+impl SourceFile {
+    pub fn new(path: PathBuf, text: String) -> SourceFile {
+        let mut line_starts = Vec::with_capacity(text.len() / 32 + 1);
+        line_starts.push(0);
+        line_starts.extend(memchr_newlines(text.as_bytes()));
+        SourceFile {
+            path,
+            text,
+            line_starts,
+        }
+    }
+
+    pub fn display_path(&self) -> String {
+        display_path(&self.path)
+    }
+
+    /// 0-based line index of a byte offset.
+    pub fn line_index(&self, byte: usize) -> usize {
+        match self.line_starts.binary_search(&(byte as u32)) {
+            Ok(line) => line,
+            Err(next) => next - 1,
+        }
+    }
+
+    /// Byte range of a 0-based line, without its line terminator (`\n` or `\r\n`).
+    pub fn line_range(&self, line: usize) -> Range<usize> {
+        let start = self.line_starts[line] as usize;
+        let mut end = self
+            .line_starts
+            .get(line + 1)
+            .map_or(self.text.len(), |&next| next as usize);
+        let bytes = self.text.as_bytes();
+        if end > start && bytes[end - 1] == b'\n' {
+            end -= 1;
+        }
+        if end > start && bytes[end - 1] == b'\r' {
+            end -= 1;
+        }
+        start..end
+    }
+
+    /// Byte range including the terminator (what codespan expects).
+    pub fn full_line_range(&self, line: usize) -> Range<usize> {
+        let start = self.line_starts[line] as usize;
+        let end = self
+            .line_starts
+            .get(line + 1)
+            .map_or(self.text.len(), |&next| next as usize);
+        start..end
+    }
+
+    pub fn line_count(&self) -> usize {
+        self.line_starts.len()
+    }
+
+    /// The position of a byte offset. Offsets inside a line terminator or
+    /// past the end are clamped to the end of the line's content.
+    pub fn position(&self, byte: usize) -> Position {
+        let byte = floor_char_boundary(&self.text, byte.min(self.text.len()));
+        let line = self.line_index(byte);
+        let content = self.line_range(line);
+        let upto = &self.text[content.start..byte.min(content.end).max(content.start)];
+        Position {
+            line: line as u32,
+            column: upto.chars().count() as u32,
+            utf16: upto.chars().map(char::len_utf16).sum::<usize>() as u32,
+            byte: byte as u32,
+        }
+    }
+}
+
+fn memchr_newlines(bytes: &[u8]) -> impl Iterator<Item = u32> + '_ {
+    bytes
+        .iter()
+        .enumerate()
+        .filter(|(_, b)| **b == b'\n')
+        .map(|(i, _)| i as u32 + 1)
+}
+
+fn floor_char_boundary(text: &str, mut index: usize) -> usize {
+    while index > 0 && !text.is_char_boundary(index) {
+        index -= 1;
+    }
+    index
+}
+
+/// Paths are shown with forward slashes and without a leading `./`, so the
+/// output is the same on every platform and byte-identical across runs.
+pub fn display_path(path: &Path) -> String {
+    let shown = path.to_string_lossy().replace('\\', "/");
+    match shown.strip_prefix("./") {
+        Some(rest) if !rest.is_empty() => rest.to_string(),
+        _ => shown,
+    }
+}
+
+/// Every file read in one run.
+#[derive(Debug, Default)]
+pub struct SourceMap {
+    files: Vec<SourceFile>,
+}
+
+impl SourceMap {
+    pub fn add(&mut self, file: SourceFile) -> FileId {
+        self.files.push(file);
+        FileId(self.files.len() as u32 - 1)
+    }
+
+    pub fn get(&self, id: FileId) -> &SourceFile {
+        &self.files[id.0 as usize]
+    }
+
+    pub fn files(&self) -> impl Iterator<Item = (FileId, &SourceFile)> {
+        self.files
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (FileId(i as u32), f))
+    }
+
+    pub fn len(&self) -> usize {
+        self.files.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.files.is_empty()
+    }
+
+    /// The text a span covers.
+    pub fn snippet(&self, span: Span) -> &str {
+        let text = &self.get(span.file).text;
+        text.get(span.range()).unwrap_or("")
+    }
+}
+
+/// Converts the character indices a YAML parser reports into byte offsets.
+/// Parsers report positions mostly in increasing order, so a cursor that
+/// walks forward (or back) from the last answer is linear overall.
+pub struct CharToByte<'a> {
+    text: &'a str,
+    ascii: bool,
+    char_pos: usize,
+    byte_pos: usize,
+}
+
+impl<'a> CharToByte<'a> {
+    pub fn new(text: &'a str) -> Self {
+        CharToByte {
+            text,
+            ascii: text.is_ascii(),
+            char_pos: 0,
+            byte_pos: 0,
+        }
+    }
+
+    pub fn byte(&mut self, char_index: usize) -> usize {
+        if self.ascii {
+            return char_index.min(self.text.len());
+        }
+        let bytes = self.text.as_bytes();
+        while self.char_pos < char_index && self.byte_pos < bytes.len() {
+            self.byte_pos += utf8_width(bytes[self.byte_pos]);
+            self.char_pos += 1;
+        }
+        while self.char_pos > char_index {
+            self.byte_pos -= 1;
+            while !self.text.is_char_boundary(self.byte_pos) {
+                self.byte_pos -= 1;
+            }
+            self.char_pos -= 1;
+        }
+        self.byte_pos.min(bytes.len())
+    }
+}
+
+fn utf8_width(first: u8) -> usize {
+    match first {
+        0x00..=0x7F => 1,
+        0xC0..=0xDF => 2,
+        0xE0..=0xEF => 3,
+        _ => 4,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn positions_count_characters_and_utf16_units() {
+        let file = SourceFile::new("a.yaml".into(), "name: Zürich 𝄞 x\nb: 1\n".into());
+        let x = file.text.find(" x").unwrap() + 1;
+        let pos = file.position(x);
+        assert_eq!((pos.line, pos.column, pos.utf16), (0, 15, 16));
+        let b = file.text.find("b:").unwrap();
+        assert_eq!(file.position(b).line, 1);
+        assert_eq!(file.position(b).column, 0);
+    }
+
+    #[test]
+    fn crlf_is_not_part_of_a_line() {
+        let file = SourceFile::new("a.yaml".into(), "a: 1\r\nb: 2\r\n".into());
+        assert_eq!(file.line_range(0), 0..4);
+        assert_eq!(file.position(6).line, 1);
+        assert_eq!(file.position(5).column, 4);
+    }
+
+    #[test]
+    fn char_cursor_moves_both_ways() {
+        let text = "Müller: Zürich";
+        let mut c = CharToByte::new(text);
+        assert_eq!(c.byte(8), 9);
+        assert_eq!(c.byte(2), 3);
+        assert_eq!(c.byte(14), text.len());
+        assert_eq!(c.byte(0), 0);
+    }
+}
