@@ -85,5 +85,5 @@ fn no_manifest_help(yaml_files: usize) -> String {
         1 => "1 YAML file was found, but it has no top-level `version` key".to_string(),
         n => format!("{n} YAML files were found, but none has a top-level `version` key"),
     };
-    format!("{seen}; a manifest file starts with `version: 1` (`privlint init` writes a starter)")
+    format!("{seen}; a manifest file starts with `version: 1`")
 }

@@ -31,6 +31,8 @@ enum Command {
         #[arg(long, value_enum, default_value_t = ListFormat::Text)]
         format: ListFormat,
     },
+    /// List the built-in data categories and data subjects with their marks
+    Taxonomy,
     /// Print a JSON Schema (for editors and other tools)
     Schema {
         #[arg(value_enum, default_value_t = SchemaKind::Manifest)]
@@ -131,6 +133,10 @@ fn run(cli: Cli) -> Result<ExitCode, Fatal> {
         Command::Explain { code } => explain(&code),
         Command::Rules { format } => {
             print_stdout(&rules_listing(format))?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Taxonomy => {
+            print_stdout(&taxonomy_listing())?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Schema { which } => {
@@ -236,17 +242,7 @@ fn explain(code: &str) -> Result<ExitCode, Fatal> {
             help,
         });
     };
-    let text = format!(
-        "{} {} ({}, {})\n\n{}\n\n{}\n\nDocs: {}\n",
-        found.code,
-        found.name,
-        found.severity.as_str(),
-        "privlint",
-        found.summary,
-        found.docs,
-        render::docs_url(found.code)
-    );
-    print_stdout(&text)?;
+    print_stdout(&privlint::report::codes::explain(found))?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -282,6 +278,40 @@ fn rules_listing(format: ListFormat) -> String {
     }
 }
 
+fn taxonomy_listing() -> String {
+    let data = privlint::model::ReferenceData::get();
+    let taxonomy = privlint::model::Taxonomy::builtin(data);
+    let mut out = String::new();
+    for (title, entries, table) in [
+        (
+            "Data categories",
+            &data.taxonomy.categories,
+            &taxonomy.categories,
+        ),
+        ("Data subjects", &data.taxonomy.subjects, &taxonomy.subjects),
+    ] {
+        out.push_str(&format!("{title}:\n"));
+        for entry in entries {
+            let marks = table
+                .get(&entry.id)
+                .map(|n| taxonomy.names(n.marks).join(", "))
+                .unwrap_or_default();
+            let marks = if marks.is_empty() {
+                String::new()
+            } else {
+                format!("  [{marks}]")
+            };
+            out.push_str(&format!("  {:<40} {}{marks}\n", entry.id, entry.name));
+        }
+        out.push('\n');
+    }
+    out.push_str("Marks:\n");
+    for (name, mark) in &data.taxonomy.marks {
+        out.push_str(&format!("  {name:<16} {} ({})\n", mark.name, mark.citation));
+    }
+    out
+}
+
 fn print_stdout(text: &str) -> Result<(), Fatal> {
     let mut out = std::io::stdout().lock();
     out.write_all(text.as_bytes())
@@ -298,9 +328,4 @@ fn stdout_error(error: std::io::Error) -> Fatal {
         path: PathBuf::from("<stdout>"),
         source: error,
     }
-}
-
-#[allow(dead_code)]
-fn is_terminal(out: &StandardStream) -> bool {
-    out.supports_color()
 }

@@ -144,7 +144,7 @@ fn too_large(loaded: &mut Loaded, path: PathBuf, size: u64, limit: u64) {
             .at(
                 Span::new(id, 0..0),
                 format!(
-                    "file is {} large, over the limit of {}",
+                    "file is {}, over the limit of {}",
                     human_size(size),
                     human_size(limit)
                 ),

@@ -43,12 +43,14 @@ enum Frame {
         start: usize,
         flow: bool,
         anchor: usize,
+        tagged: bool,
         items: Vec<Node>,
     },
     Map {
         start: usize,
         flow: bool,
         anchor: usize,
+        tagged: bool,
         entries: Vec<Entry>,
         key: Option<KeySlot>,
         index: Option<HashMap<Box<str>, usize>>,
@@ -152,14 +154,15 @@ impl Builder<'_> {
             }
             Event::Scalar(value, style, anchor, tag) => {
                 let span = self.span(start, end);
+                let tagged = tag.is_some();
                 if let Some(tag) = tag {
-                    self.tag_found(&tag.to_string(), span);
+                    self.tag_found(&display_tag(&tag), span);
                 }
                 let node = Node {
                     value: resolve_scalar(&value, style),
                     span,
                 };
-                return self.complete(node, anchor);
+                return self.complete(node, anchor, tagged);
             }
             Event::Alias(id) => {
                 let span = self.span(start, end);
@@ -171,6 +174,7 @@ impl Builder<'_> {
                             span,
                         },
                         0,
+                        false,
                     );
                 };
                 self.alias_nodes += size;
@@ -191,20 +195,20 @@ impl Builder<'_> {
                     return Flow::Abort;
                 }
                 let node = node.clone();
-                return self.complete(node, 0);
+                return self.complete(node, 0, false);
             }
             Event::SequenceStart(anchor, tag) => {
-                return self.open(start, end, anchor, tag.map(|t| t.to_string()), false);
+                return self.open(start, end, anchor, tag.map(|t| display_tag(&t)), false);
             }
             Event::MappingStart(anchor, tag) => {
-                return self.open(start, end, anchor, tag.map(|t| t.to_string()), true);
+                return self.open(start, end, anchor, tag.map(|t| display_tag(&t)), true);
             }
             Event::SequenceEnd | Event::MappingEnd => {
                 let Some(frame) = self.stack.pop() else {
                     return Flow::Continue;
                 };
-                let (node, anchor) = self.close(frame, end);
-                return self.complete(node, anchor);
+                let (node, anchor, tagged) = self.close(frame, end);
+                return self.complete(node, anchor, tagged);
             }
         }
         Flow::Continue
@@ -233,6 +237,7 @@ impl Builder<'_> {
             );
             return Flow::Abort;
         }
+        let tagged = tag.is_some();
         if let Some(tag) = tag {
             self.tag_found(&tag, self.span(start, end));
         }
@@ -242,6 +247,7 @@ impl Builder<'_> {
                 start,
                 flow,
                 anchor,
+                tagged,
                 entries: Vec::new(),
                 key: None,
                 index: None,
@@ -251,6 +257,7 @@ impl Builder<'_> {
                 start,
                 flow,
                 anchor,
+                tagged,
                 items: Vec::new(),
             }
         });
@@ -260,37 +267,41 @@ impl Builder<'_> {
     /// Turns a finished frame into its node. A block collection's span ends
     /// with its last child (its end event sits wherever the next token is);
     /// a flow collection's ends with its closing bracket.
-    fn close(&mut self, frame: Frame, end: usize) -> (Node, usize) {
-        let (start, flow, anchor, value, last) = match frame {
+    fn close(&mut self, frame: Frame, end: usize) -> (Node, usize, bool) {
+        let (start, flow, anchor, tagged, value, last) = match frame {
             Frame::Seq {
                 start,
                 flow,
                 anchor,
+                tagged,
                 items,
             } => {
                 let last = items.last().map(|n| n.span.end as usize);
-                (start, flow, anchor, Value::Seq(items), last)
+                (start, flow, anchor, tagged, Value::Seq(items), last)
             }
             Frame::Map {
                 start,
                 flow,
                 anchor,
+                tagged,
                 entries,
                 ..
             } => {
                 let last = entries
                     .last()
                     .map(|e| e.value.span.end.max(e.key_span.end) as usize);
-                (start, flow, anchor, Value::Map(entries), last)
+                (start, flow, anchor, tagged, Value::Map(entries), last)
             }
         };
         let end = if flow { end } else { last.unwrap_or(start) };
         let span = self.span(start, end.max(start));
-        (Node { value, span }, anchor)
+        (Node { value, span }, anchor, tagged)
     }
 
     /// Hands a finished node to its parent (or makes it the document root).
-    fn complete(&mut self, node: Node, anchor: usize) -> Flow {
+    /// A tagged value (already reported) is left out of the tree, key and
+    /// all, so it is never interpreted and causes no follow-on errors.
+    fn complete(&mut self, node: Node, anchor: usize, tagged: bool) -> Flow {
         if anchor > 0 {
             let size = node.size();
             self.anchors.insert(anchor, (node.clone(), size));
@@ -299,6 +310,13 @@ impl Builder<'_> {
             self.root = Some(node);
             return Flow::Continue;
         };
+        let is_key = matches!(frame, Frame::Map { key: None, .. });
+        if tagged && !is_key {
+            if let Frame::Map { key, .. } = frame {
+                *key = None;
+            }
+            return Flow::Continue;
+        }
         match frame {
             Frame::Seq { items, .. } => items.push(node),
             Frame::Map {
@@ -368,7 +386,7 @@ impl Builder<'_> {
             codes::UNSUPPORTED_YAML
                 .at(
                     span,
-                    format!("YAML tag `{}` is not interpreted", display_tag(tag)),
+                    format!("YAML tag `{tag}` is not interpreted"),
                     "tagged value",
                 )
                 .with_note("a manifest is plain data: privlint never runs or includes anything a tag names")
@@ -380,7 +398,24 @@ impl Builder<'_> {
         let at = self.bytes.byte(error.marker().index());
         let end = next_char_end(self.text, at);
         let info = error.info();
+        if info.contains("recursion limit") {
+            // The scanner's own bound on flow nesting: a limit, not a typo.
+            self.findings.push(
+                codes::LIMIT_EXCEEDED
+                    .at(
+                        self.span(at, end),
+                        "nesting of `[` and `{` is too deep to read",
+                        "too deep here",
+                    )
+                    .with_help("manifests need a handful of levels; flatten the nesting"),
+            );
+            return;
+        }
         let tab = info.contains("tab");
+        let (at, end) = match self.text[at..].find('\t').filter(|_| tab) {
+            Some(offset) => (at + offset, at + offset + 1),
+            None => (at, end),
+        };
         let mut finding = codes::YAML_SYNTAX.at(
             self.span(at, end),
             format!("invalid YAML: {}", info.trim_end_matches('.')),
@@ -394,15 +429,68 @@ impl Builder<'_> {
             finding =
                 finding.with_help("YAML indents with spaces only; replace the tab with spaces");
         }
+        // An unclosed `[` or `{` is the usual cause of errors further down.
+        if let Some(open) = unclosed_flow_bracket(self.text, at) {
+            let bracket = if self.text.as_bytes()[open] == b'[' {
+                "`[`"
+            } else {
+                "`{`"
+            };
+            finding = finding
+                .with_secondary(Label::new(
+                    self.span(open, open + 1),
+                    format!("this {bracket} is not closed"),
+                ))
+                .with_help(format!("close the {bracket}, or check for a missing `,`"));
+        }
         self.findings.push(finding);
     }
 }
 
-fn display_tag(tag: &str) -> String {
-    match tag.strip_prefix("tag:yaml.org,2002:") {
-        Some(core) => format!("!!{core}"),
-        None => tag.to_string(),
+/// A tag as it was written: `!!str`, `!include`, `!e!thing`.
+fn display_tag(tag: &saphyr_parser::Tag) -> String {
+    match tag.handle.as_str() {
+        "tag:yaml.org,2002:" => format!("!!{}", tag.suffix),
+        handle if handle.starts_with('!') => format!("{handle}{}", tag.suffix),
+        handle => format!("!<{handle}{}>", tag.suffix),
     }
+}
+
+/// The last `[` or `{` before `at` that is not closed before it, ignoring
+/// quoted text and comments. A hint for syntax errors, so it only looks at
+/// the few lines above the error.
+fn unclosed_flow_bracket(text: &str, at: usize) -> Option<usize> {
+    let before = &text[..at.min(text.len())];
+    let window_start = before
+        .char_indices()
+        .rev()
+        .filter(|(_, c)| *c == '\n')
+        .nth(20)
+        .map_or(0, |(i, _)| i + 1);
+    let mut open: Vec<usize> = Vec::new();
+    let mut quote: Option<u8> = None;
+    let mut comment = false;
+    let bytes = before.as_bytes();
+    for (i, &b) in bytes.iter().enumerate().skip(window_start) {
+        if comment {
+            comment = b != b'\n';
+            continue;
+        }
+        match (quote, b) {
+            (Some(q), _) if b == q => quote = None,
+            (Some(_), _) => {}
+            (None, b'"' | b'\'') if i == 0 || !bytes[i - 1].is_ascii_alphanumeric() => {
+                quote = Some(b)
+            }
+            (None, b'#') if i == 0 || bytes[i - 1].is_ascii_whitespace() => comment = true,
+            (None, b'[' | b'{') => open.push(i),
+            (None, b']' | b'}') => {
+                open.pop();
+            }
+            _ => {}
+        }
+    }
+    open.pop()
 }
 
 fn next_char_end(text: &str, at: usize) -> usize {
@@ -447,10 +535,10 @@ pub fn resolve_scalar(text: &str, style: ScalarStyle) -> Value {
     if let Some(int) = parse_core_int(text) {
         return int;
     }
-    if is_core_float(text) {
-        if let Ok(f) = text.parse::<f64>() {
-            return Value::Float(f);
-        }
+    if is_core_float(text)
+        && let Ok(f) = text.parse::<f64>()
+    {
+        return Value::Float(f);
     }
     Value::Str(text.into())
 }

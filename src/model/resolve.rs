@@ -365,7 +365,16 @@ fn cycle_finding(processors: &[super::Processor], cycle: &[usize]) -> Finding {
     finding.with_help("a party cannot be its own sub-processor: remove the reference that points back up the chain")
 }
 
+/// Where a user entry's `parent` leads.
+enum Parent<'a> {
+    Builtin(Marks),
+    User(usize),
+    Unknown(&'a Spanned<String>),
+    None,
+}
+
 /// Adds user categories (or subjects), inheriting marks through `parent`.
+/// A dotted id without `parent` sits under its prefix when that exists.
 fn extend(
     taxonomy: &mut Taxonomy,
     kind: Kind,
@@ -373,21 +382,13 @@ fn extend(
     ids: &HashMap<String, (Kind, Span)>,
     findings: &mut Vec<Finding>,
 ) {
-    let builtin: HashMap<String, TaxonomyNode> = match kind {
-        Kind::Subject => taxonomy.subjects.clone(),
-        _ => taxonomy.categories.clone(),
+    let table = match kind {
+        Kind::Subject => &taxonomy.subjects,
+        _ => &taxonomy.categories,
     };
-    let user: HashMap<&str, &UserEntry> = entries
-        .iter()
-        .filter(|e| {
-            ids.get(&e.id.value)
-                .is_some_and(|(k, s)| *k == kind && *s == e.id.span)
-        })
-        .map(|e| (e.id.value.as_str(), e))
-        .collect();
-    let mut resolved: HashMap<String, TaxonomyNode> = HashMap::new();
+    let mut user: Vec<&UserEntry> = Vec::new();
     for entry in entries {
-        if builtin.contains_key(&entry.id.value) {
+        if table.contains_key(&entry.id.value) {
             findings.push(
                 codes::DUPLICATE_ID
                     .at(
@@ -400,94 +401,132 @@ fn extend(
                         kind.noun()
                     )),
             );
-            continue;
+        } else if ids
+            .get(&entry.id.value)
+            .is_some_and(|(k, s)| *k == kind && *s == entry.id.span)
+        {
+            user.push(entry); // later duplicates were reported with the other ids
         }
-        if !user.contains_key(entry.id.value.as_str()) {
-            continue; // a duplicate id, reported already
-        }
-        // Walk up the parents: user entries first, a built-in one ends the chain.
-        let mut marks = Marks::default();
-        let mut seen: Vec<&str> = vec![entry.id.value.as_str()];
-        let mut current = *user.get(entry.id.value.as_str()).unwrap_or(&entry);
-        loop {
-            let parent = current
-                .parent
-                .as_ref()
-                .map(|p| (p.value.as_str(), Some(p)))
-                .or_else(|| {
-                    // A dotted id without `parent` sits under its prefix when that exists.
-                    current
-                        .id
-                        .value
-                        .rsplit_once('.')
-                        .map(|(prefix, _)| (prefix, None))
-                });
-            let Some((parent_id, written)) = parent else {
-                break;
+    }
+    let index: HashMap<&str, usize> = user
+        .iter()
+        .enumerate()
+        .map(|(i, e)| (e.id.value.as_str(), i))
+        .collect();
+    let parents: Vec<Parent> = user
+        .iter()
+        .map(|e| {
+            let (id, written) = match &e.parent {
+                Some(p) => (p.value.as_str(), Some(p)),
+                None => match e.id.value.rsplit_once('.') {
+                    Some((prefix, _)) => (prefix, None),
+                    None => return Parent::None,
+                },
             };
-            if let Some(node) = builtin.get(parent_id) {
-                marks = marks.union(node.marks);
-                break;
+            if let Some(node) = table.get(id) {
+                Parent::Builtin(node.marks)
+            } else if let Some(&j) = index.get(id) {
+                Parent::User(j)
+            } else {
+                written.map_or(Parent::None, Parent::Unknown)
             }
-            match user.get(parent_id) {
-                Some(next) if seen.contains(&parent_id) => {
-                    if current.id.value == entry.id.value || seen.first() == Some(&parent_id) {
-                        let chain: Vec<String> = seen.iter().map(|s| format!("`{s}`")).collect();
-                        findings.push(
-                            codes::TAXONOMY_CYCLE
-                                .at(
-                                    written.map_or(current.id.span, |w| w.span),
-                                    format!(
-                                        "{} parents form a cycle: {} → `{parent_id}`",
-                                        kind.noun(),
-                                        chain.join(" → ")
-                                    ),
-                                    "leads back here",
-                                )
-                                .with_secondary(Label::new(next.id.span, "declared here"))
-                                .with_help(
-                                    "point `parent` at a built-in entry or at one higher up",
-                                ),
-                        );
-                    }
-                    break;
-                }
-                Some(next) => {
-                    seen.push(parent_id);
-                    current = next;
-                }
-                None => {
-                    if let Some(written) = written {
-                        if current.id.value == entry.id.value {
-                            let mut names: Vec<&str> = builtin.keys().map(String::as_str).collect();
-                            names.extend(user.keys().copied());
-                            names.sort_unstable();
-                            findings.push(unknown_reference(
-                                written,
-                                &format!("parent {}", kind.noun()),
-                                kind,
-                                None,
-                                names.into_iter(),
-                            ));
-                        }
-                    }
-                    break;
-                }
-            }
+        })
+        .collect();
+    for parent in &parents {
+        if let Parent::Unknown(written) = parent {
+            let mut names: Vec<&str> = table
+                .keys()
+                .map(String::as_str)
+                .chain(index.keys().copied())
+                .collect();
+            names.sort_unstable();
+            findings.push(unknown_reference(
+                written,
+                &format!("parent {}", kind.noun()),
+                kind,
+                None,
+                names.into_iter(),
+            ));
         }
-        resolved.insert(
-            entry.id.value.clone(),
-            TaxonomyNode {
-                marks,
-                declared: Some(entry.id.span),
-            },
-        );
+    }
+    // Follow each chain of parents; memoise, and report each cycle once.
+    let mut marks: Vec<Option<Marks>> = vec![None; user.len()];
+    for start in 0..user.len() {
+        let mut path: Vec<usize> = Vec::new();
+        let mut current = start;
+        let base = loop {
+            if let Some(known) = marks[current] {
+                break known;
+            }
+            if let Some(pos) = path.iter().position(|&p| p == current) {
+                taxonomy_cycle(&user, &parents, &path[pos..], kind, findings);
+                break Marks::default();
+            }
+            path.push(current);
+            match parents[current] {
+                Parent::Builtin(m) => break m,
+                Parent::User(j) => current = j,
+                Parent::Unknown(_) | Parent::None => break Marks::default(),
+            }
+        };
+        for p in path {
+            marks[p] = Some(base);
+        }
     }
     let target = match kind {
         Kind::Subject => &mut taxonomy.subjects,
         _ => &mut taxonomy.categories,
     };
-    target.extend(resolved);
+    for (entry, marks) in user.iter().zip(marks) {
+        target.insert(
+            entry.id.value.clone(),
+            TaxonomyNode {
+                marks: marks.unwrap_or_default(),
+                declared: Some(entry.id.span),
+            },
+        );
+    }
+}
+
+/// Reports a cycle of `parent` links at the member declared first.
+fn taxonomy_cycle(
+    user: &[&UserEntry],
+    parents: &[Parent],
+    cycle: &[usize],
+    kind: Kind,
+    findings: &mut Vec<Finding>,
+) {
+    let first = cycle
+        .iter()
+        .position(|&i| i == *cycle.iter().min().unwrap_or(&0))
+        .unwrap_or(0);
+    let mut ordered = cycle.to_vec();
+    ordered.rotate_left(first);
+    let mut names: Vec<String> = ordered
+        .iter()
+        .map(|&i| format!("`{}`", user[i].id.value))
+        .collect();
+    names.push(names[0].clone());
+    let head = user[ordered[0]];
+    let Some(written) = &head.parent else { return };
+    let mut finding = codes::TAXONOMY_CYCLE.at(
+        written.span,
+        format!(
+            "{} parents form a cycle: {}",
+            kind.noun(),
+            names.join(" → ")
+        ),
+        "this parent leads back here",
+    );
+    for &i in &ordered[1..] {
+        if let (Parent::User(_), Some(p)) = (&parents[i], &user[i].parent) {
+            finding = finding.with_secondary(Label::new(
+                p.span,
+                format!("`{}` has this parent", user[i].id.value),
+            ));
+        }
+    }
+    findings.push(finding.with_help("point `parent` at a built-in entry or at one higher up"));
 }
 
 fn marks_of(

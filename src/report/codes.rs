@@ -105,3 +105,16 @@ impl BuiltinCode {
         )
     }
 }
+
+/// The long explanation `privlint explain` prints, also kept as
+/// `docs/rules/<CODE>.md` (the page diagnostics link to).
+pub fn explain(code: &BuiltinCode) -> String {
+    format!(
+        "# {} {}\n\n{} (default severity: {}; built-in)\n\n{}\n",
+        code.code,
+        code.name,
+        code.summary,
+        code.severity.as_str(),
+        code.docs
+    )
+}

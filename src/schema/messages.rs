@@ -84,7 +84,10 @@ pub fn describe(error: &ValidationError<'_>, root: &Node, schema: &Json, out: &m
             let property = property.as_str().unwrap_or_default();
             let object_path = schema_path.rsplit_once('/').map_or("", |(p, _)| p);
             let owner = describe_entity(object_noun(object_path, &path), node);
-            let (span, label) = head_label(node);
+            let (span, label) = match (node.get("id"), parent_entry_span(root, &path)) {
+                (None, Some(key)) => (key, "declared here".to_string()),
+                _ => head_label(node),
+            };
             let mut finding =
                 codes::MISSING_FIELD.at(span, format!("{owner} is missing `{property}`"), label);
             if let Some(values) = schema

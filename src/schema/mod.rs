@@ -44,18 +44,18 @@ impl ManifestSchema {
 pub fn validate(document: &Document) -> Vec<Finding> {
     let schema = ManifestSchema::get();
     let root = &document.root;
-    if let Some(version) = root.get("version") {
-        if let Some(v) = version.as_i64().filter(|v| *v != 1) {
-            return vec![
-                codes::UNSUPPORTED_VERSION
-                    .at(
-                        version.span,
-                        format!("manifest format version {v} is not supported"),
-                        "unknown version",
-                    )
-                    .with_help("this privlint reads `version: 1`"),
-            ];
-        }
+    if let Some(version) = root.get("version")
+        && let Some(v) = version.as_i64().filter(|v| *v != 1)
+    {
+        return vec![
+            codes::UNSUPPORTED_VERSION
+                .at(
+                    version.span,
+                    format!("manifest format version {v} is not supported"),
+                    "unknown version",
+                )
+                .with_help("this privlint reads `version: 1`"),
+        ];
     }
     let instance = root.to_json();
     let mut findings: Vec<Finding> = Vec::new();

@@ -1,0 +1,402 @@
+//! Bad input gets a located diagnostic and a non-zero exit, never a panic:
+//! each case runs the built binary on a file made for it.
+
+mod common;
+
+use common::privlint_in;
+use std::path::Path;
+
+const ORG: &str = "version: 1\norganization:\n  name: Beispiel GmbH\n  country: DE\n";
+
+fn write(dir: &Path, name: &str, bytes: impl AsRef<[u8]>) {
+    let path = dir.join(name);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, bytes).unwrap();
+}
+
+fn concise(dir: &Path, args: &[&str]) -> common::Run {
+    let mut all = vec!["check", "--format", "concise", "--as-of", "2026-11-21"];
+    all.extend_from_slice(args);
+    let run = privlint_in(dir, &all);
+    assert!(
+        !run.stderr.contains("panicked"),
+        "privlint panicked: {}",
+        run.stderr
+    );
+    run
+}
+
+fn json(dir: &Path, args: &[&str]) -> serde_json::Value {
+    let mut all = vec!["check", "--format", "json", "--as-of", "2026-11-21"];
+    all.extend_from_slice(args);
+    let run = privlint_in(dir, &all);
+    serde_json::from_str(&run.stdout).expect("json output parses")
+}
+
+#[test]
+fn malformed_yaml_is_located_with_the_unclosed_bracket() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "m.yaml",
+        format!("{ORG}  markets: [DE, AT\nprocessors: []\n"),
+    );
+    let run = concise(dir.path(), &["m.yaml"]);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stdout.starts_with("m.yaml:6:11: error[PL002]"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn a_tab_used_for_indentation_is_pointed_at() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "t.yaml",
+        format!("{ORG}processors:\n  - id: a\n\tname: A\n"),
+    );
+    let run = concise(dir.path(), &["t.yaml"]);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stdout.starts_with("t.yaml:7:1: error[PL002]"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn wrong_types_unknown_keys_and_duplicate_keys_are_located() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "m.yaml",
+        "version: 1\norganization:\n  name: A\n  country: DE\n  employees: forty\n  countyr: DE\n  name: B\n",
+    );
+    let run = concise(dir.path(), &["m.yaml"]);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stdout.contains("m.yaml:5:14: error[PL011]"),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains("m.yaml:6:3: error[PL010] `countyr` is not a field of `organization`; did you mean `country`?"), "{}", run.stdout);
+    assert!(
+        run.stdout
+            .contains("m.yaml:7:3: error[PL004] duplicate key `name`"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn unknown_ids_and_duplicate_ids_across_files_point_at_both_places() {
+    let dir = tempfile::tempdir().unwrap();
+    let processor =
+        "processors:\n  - id: aws\n    name: AWS\n    role: processor\n    country: LU\n";
+    write(dir.path(), "a.yaml", format!("{ORG}{processor}"));
+    write(
+        dir.path(),
+        "b.yaml",
+        format!(
+            "version: 1\n{processor}activities:\n  - id: x\n    name: X\n    recipients: [awss]\n"
+        ),
+    );
+    let out = json(dir.path(), &["."]);
+    let diags = out["diagnostics"].as_array().unwrap();
+    let dup = diags
+        .iter()
+        .find(|d| d["code"] == "PL020")
+        .expect("duplicate id reported");
+    assert_eq!(dup["file"], "b.yaml");
+    assert_eq!(
+        dup["range"]["start"],
+        serde_json::json!({"line": 2, "character": 8})
+    );
+    let related = &dup["relatedInformation"][0]["location"];
+    assert!(related["uri"].as_str().unwrap().ends_with("/a.yaml"));
+    assert_eq!(
+        related["range"]["start"],
+        serde_json::json!({"line": 5, "character": 8})
+    );
+    let unknown = diags
+        .iter()
+        .find(|d| d["code"] == "PL021")
+        .expect("unknown id reported");
+    assert_eq!(
+        unknown["message"],
+        "unknown recipient `awss`; did you mean `aws`?"
+    );
+}
+
+#[test]
+fn an_alias_bomb_stops_at_the_expansion_budget() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut bomb = format!("{ORG}a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]\n");
+    for i in 1..10 {
+        let refs = vec![format!("*a{}", i - 1); 10].join(", ");
+        bomb.push_str(&format!("a{i}: &a{i} [{refs}]\n"));
+    }
+    write(dir.path(), "bomb.yaml", bomb);
+    let run = concise(dir.path(), &["bomb.yaml"]);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stdout
+            .contains("error[PL005] aliases in this file expand to more than 10000 nodes"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn deep_flow_nesting_is_a_limit_not_a_crash() {
+    let dir = tempfile::tempdir().unwrap();
+    let depth = 100_000;
+    write(
+        dir.path(),
+        "deep.yaml",
+        format!("{ORG}x: {}{}\n", "[".repeat(depth), "]".repeat(depth)),
+    );
+    let run = concise(dir.path(), &["deep.yaml"]);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stdout.contains("deep.yaml:5:") && run.stdout.contains("[PL005]"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn deep_block_nesting_is_a_limit_not_a_crash() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "deep.yaml",
+        format!("{ORG}x:\n  {}a\n", "- ".repeat(20_000)),
+    );
+    let run = concise(dir.path(), &["deep.yaml"]);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stdout.contains("deep.yaml:6:")
+            && run
+                .stdout
+                .contains("error[PL005] nesting is deeper than 64 levels"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn the_depth_limit_is_configurable() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "m.yaml",
+        format!("{ORG}  description:\n    - - - x\n"),
+    );
+    let run = concise(dir.path(), &["--max-depth", "3", "m.yaml"]);
+    assert!(
+        run.stdout.contains("nesting is deeper than 3 levels"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn invalid_utf8_is_located_at_the_bad_byte() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "latin1.yaml",
+        b"version: 1\norganization:\n  name: M\xfcller AG\n",
+    );
+    let run = concise(dir.path(), &["latin1.yaml"]);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stdout
+            .starts_with("latin1.yaml:3:10: error[PL001] file is not valid UTF-8"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn a_binary_file_named_yaml_is_reported_when_walking() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "m.yaml", ORG);
+    write(
+        dir.path(),
+        "logo.yaml",
+        b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR",
+    );
+    let run = concise(dir.path(), &["."]);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stdout
+            .starts_with("logo.yaml:1:1: error[PL001] file is binary"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn a_bom_and_crlf_line_endings_are_accepted_and_columns_stay_right() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "crlf.yaml",
+        "\u{feff}version: 1\r\norganization:\r\n  name: Zürich AG\r\n  country: CH\r\n  locatons: [CH]\r\n",
+    );
+    let out = json(dir.path(), &["crlf.yaml"]);
+    let d = &out["diagnostics"][0];
+    assert_eq!(d["code"], "PL010");
+    assert_eq!(
+        d["range"],
+        serde_json::json!({"start": {"line": 4, "character": 2}, "end": {"line": 4, "character": 10}})
+    );
+    assert_eq!(d["location"]["line"], 5);
+    assert_eq!(d["location"]["column"], 3);
+}
+
+#[test]
+fn lsp_ranges_count_utf16_units_and_columns_count_characters() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "m.yaml",
+        "version: 1\norganization: {name: \"Müller 𝄞\", country: ch}\n",
+    );
+    let out = json(dir.path(), &["m.yaml"]);
+    let d = &out["diagnostics"][0];
+    assert_eq!(d["code"], "PL012");
+    // `ch` starts after `organization: {name: "Müller 𝄞", country: `:
+    // 42 characters, 43 UTF-16 units (𝄞 is a surrogate pair), 46 bytes.
+    assert_eq!(
+        d["range"]["start"],
+        serde_json::json!({"line": 1, "character": 43})
+    );
+    assert_eq!(d["location"]["column"], 43);
+    assert_eq!(d["location"]["byteStart"], 11 + 46);
+}
+
+#[test]
+fn custom_tags_are_reported_and_never_interpreted() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "m.yaml",
+        format!("{ORG}processors: !!python/object/apply:os.system [\"rm -rf /\"]\n"),
+    );
+    let run = concise(dir.path(), &["m.yaml"]);
+    assert_eq!(run.code, 1);
+    assert_eq!(
+        run.stdout,
+        "m.yaml:5:13: error[PL003] YAML tag `!!python/object/apply:os.system` is not interpreted\n"
+    );
+}
+
+#[test]
+fn an_empty_file_named_explicitly_is_not_a_manifest() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "empty.yaml", "");
+    let run = concise(dir.path(), &["empty.yaml"]);
+    assert_eq!(run.code, 1);
+    assert_eq!(
+        run.stdout,
+        "empty.yaml:1:1: error[PL006] this file is not a manifest: it is empty\n"
+    );
+}
+
+#[test]
+fn files_that_are_not_manifests_are_skipped_when_walking() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "m.yaml", ORG);
+    write(dir.path(), "empty.yaml", "");
+    write(dir.path(), ".github/workflows/ci.yml", "on: push\n");
+    write(dir.path(), "docker-compose.yml", "services: {}\n");
+    let run = concise(dir.path(), &["."]);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+}
+
+#[test]
+fn gitignored_files_are_not_checked() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "m.yaml", ORG);
+    write(dir.path(), ".gitignore", "generated/\n");
+    write(dir.path(), "generated/broken.yaml", "version: 1\nfoo: [\n");
+    let run = concise(dir.path(), &["."]);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+}
+
+#[test]
+fn a_directory_without_a_manifest_is_a_usage_error() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "ci.yml", "on: push\n");
+    let run = concise(dir.path(), &["."]);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr.contains("no manifest found in `.`"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("1 YAML file was found"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn a_missing_path_is_a_usage_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = concise(dir.path(), &["nowhere"]);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr.contains("`nowhere` does not exist"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn a_symlink_loop_is_reported_not_followed_forever() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "m.yaml", ORG);
+    std::fs::create_dir(dir.path().join("inner")).unwrap();
+    std::os::unix::fs::symlink("..", dir.path().join("inner/up")).unwrap();
+    let run = concise(dir.path(), &["."]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("symbolic link loop"), "{}", run.stderr);
+}
+
+#[test]
+fn a_file_of_tens_of_megabytes_is_refused_without_reading_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut big = String::from(ORG);
+    big.push_str("  description: \"");
+    big.push_str(&"x".repeat(30 * 1024 * 1024));
+    big.push_str("\"\n");
+    write(dir.path(), "big.yaml", big);
+    let run = concise(dir.path(), &["big.yaml"]);
+    assert_eq!(run.code, 1);
+    assert_eq!(
+        run.stdout,
+        "big.yaml:1:1: error[PL005] file is 30.0 MiB, over the limit of 8.0 MiB\n"
+    );
+    let raised = concise(dir.path(), &["--max-file-size", "40000000", "big.yaml"]);
+    assert_eq!(raised.code, 0, "{}", raised.stdout);
+}
+
+#[test]
+fn the_same_input_gives_byte_identical_output() {
+    let root = common::root();
+    let first = common::check(&["examples"], "json");
+    let second = common::check(&["examples"], "json");
+    assert_eq!(first.stdout, second.stdout);
+    let text = common::privlint_in(&root, &["check", "--color", "never", "examples/broken"]);
+    let again = common::privlint_in(&root, &["check", "--color", "never", "examples/broken"]);
+    assert_eq!(text.stdout, again.stdout);
+}
