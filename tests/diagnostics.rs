@@ -79,7 +79,7 @@ fn every_builtin_diagnostic_can_be_explained() {
         assert_eq!(run.code, 0);
         assert!(
             run.stdout
-                .starts_with(&format!("{} {}", code.code, code.name))
+                .starts_with(&format!("# {} {}", code.code, code.name))
         );
         assert!(run.stdout.contains("## What it does"));
         let by_name = common::privlint(&["explain", code.name]);
