@@ -63,6 +63,12 @@ pub enum Fatal {
         source: std::io::Error,
     },
 
+    #[error("{} in rule packs", crate::render::plural(failure.findings.len(), "error"))]
+    #[diagnostic(code(privlint::rule_pack))]
+    RulePacks {
+        failure: Box<crate::engine::PackFailure>,
+    },
+
     #[error("internal error: {message}")]
     #[diagnostic(
         code(privlint::internal),

@@ -5,6 +5,7 @@
 //! derived model) → [`render`]. Every stage adds [`report::Finding`]s;
 //! [`check`] runs them all.
 
+pub mod engine;
 pub mod error;
 pub mod load;
 pub mod model;
@@ -31,6 +32,10 @@ pub struct CheckOptions {
     pub as_of: Date,
     /// Regulations to apply instead of the derived ones (`--regulation`).
     pub regulations: Option<Vec<String>>,
+    /// Extra rule packs (`--rules`).
+    pub rule_packs: Vec<PathBuf>,
+    /// Which rules run, and severity overrides.
+    pub selection: engine::Selection,
 }
 
 impl CheckOptions {
@@ -40,6 +45,8 @@ impl CheckOptions {
             limits: load::Limits::default(),
             as_of: today(),
             regulations: None,
+            rule_packs: Vec::new(),
+            selection: engine::Selection::default(),
         }
     }
 }
@@ -67,8 +74,12 @@ impl Report {
     }
 }
 
-/// Loads, validates and resolves a manifest set.
+/// Loads the rule packs, then loads, validates, resolves and evaluates a
+/// manifest set.
 pub fn check(options: &CheckOptions) -> Result<Report, Fatal> {
+    let engine = engine::Engine::load(&options.rule_packs).map_err(|failure| Fatal::RulePacks {
+        failure: Box::new(failure),
+    })?;
     let loaded = load::load(&options.paths, options.limits)?;
     let mut findings = loaded.findings;
     let files_checked = loaded.sources.len() - loaded.skipped;
@@ -81,6 +92,12 @@ pub fn check(options: &CheckOptions) -> Result<Report, Fatal> {
     };
     let (manifest, resolution) = model::resolve(loaded.documents, &resolve_options);
     findings.extend(resolution);
+    findings.extend(engine.evaluate(
+        &manifest,
+        &loaded.sources,
+        &options.paths,
+        &options.selection,
+    ));
     sort_findings(&mut findings, &loaded.sources);
     Ok(Report {
         sources: loaded.sources,

@@ -3,6 +3,7 @@
 
 use clap::{Parser, Subcommand, ValueEnum};
 use codespan_reporting::term::termcolor::{ColorChoice, StandardStream, WriteColor};
+use privlint::engine::Engine;
 use privlint::error::Fatal;
 use privlint::report::{Severity, codes};
 use privlint::{CheckOptions, render};
@@ -21,15 +22,21 @@ struct Cli {
 enum Command {
     /// Check a manifest set (default: the current directory)
     Check(CheckArgs),
-    /// Explain a diagnostic code: what it checks, why, and how to fix it
+    /// Explain a rule or diagnostic: what it checks, why, the law, how to fix it
     Explain {
-        /// A code (`PL021`) or name (`unknown-reference`)
+        /// A code (`GDPR101`, `PL021`) or name (`missing-legal-basis`)
         code: String,
+        /// Extra rule packs to load (repeatable)
+        #[arg(long = "rules", value_name = "FILE")]
+        rule_packs: Vec<PathBuf>,
     },
-    /// List every diagnostic privlint can report
+    /// List every rule of the active packs and privlint's own diagnostics
     Rules {
         #[arg(long, value_enum, default_value_t = ListFormat::Text)]
         format: ListFormat,
+        /// Extra rule packs to load (repeatable)
+        #[arg(long = "rules", value_name = "FILE")]
+        rule_packs: Vec<PathBuf>,
     },
     /// List the built-in data categories and data subjects with their marks
     Taxonomy,
@@ -93,6 +100,15 @@ struct CheckArgs {
     /// Lowest severity that makes the exit code 1
     #[arg(long, value_enum, default_value_t = FailOn::Error)]
     fail_on: FailOn,
+    /// Extra rule packs to load (repeatable)
+    #[arg(long = "rules", value_name = "FILE")]
+    rule_packs: Vec<PathBuf>,
+    /// Run only these rules: codes, names or prefixes (comma-separated or repeated)
+    #[arg(long, value_name = "RULES", value_delimiter = ',')]
+    select: Vec<String>,
+    /// Do not run these rules: codes, names or prefixes
+    #[arg(long, value_name = "RULES", value_delimiter = ',')]
+    ignore: Vec<String>,
     /// Print only findings, no summary line
     #[arg(long, short)]
     quiet: bool,
@@ -119,6 +135,23 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match run(cli) {
         Ok(code) => code,
+        Err(Fatal::RulePacks { failure }) => {
+            // Located problems in pack files read like any finding.
+            let choice = if std::io::stderr().is_terminal() {
+                ColorChoice::Auto
+            } else {
+                ColorChoice::Never
+            };
+            let mut stderr = StandardStream::stderr(choice);
+            let _ = render::text::render(
+                &failure.findings,
+                &failure.sources,
+                failure.sources.len(),
+                &mut stderr,
+            );
+            let _ = writeln!(stderr, "privlint: the rule packs above could not be loaded");
+            ExitCode::from(2)
+        }
         Err(fatal) => {
             let report = miette::Report::new(fatal);
             eprintln!("{report:?}");
@@ -130,9 +163,10 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> Result<ExitCode, Fatal> {
     match cli.command {
         Command::Check(args) => check(args),
-        Command::Explain { code } => explain(&code),
-        Command::Rules { format } => {
-            print_stdout(&rules_listing(format))?;
+        Command::Explain { code, rule_packs } => explain(&code, &rule_packs),
+        Command::Rules { format, rule_packs } => {
+            let engine = load_engine(&rule_packs)?;
+            print_stdout(&rules_listing(format, &engine))?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Taxonomy => {
@@ -169,6 +203,9 @@ fn check(args: CheckArgs) -> Result<ExitCode, Fatal> {
     if !args.regulations.is_empty() {
         options.regulations = Some(args.regulations);
     }
+    options.rule_packs = args.rule_packs;
+    options.selection.select = args.select;
+    options.selection.ignore = args.ignore;
     let report = privlint::check(&options)?;
     match args.format {
         Format::Text => {
@@ -231,43 +268,96 @@ fn check(args: CheckArgs) -> Result<ExitCode, Fatal> {
     })
 }
 
-fn explain(code: &str) -> Result<ExitCode, Fatal> {
+fn load_engine(rule_packs: &[PathBuf]) -> Result<Engine, Fatal> {
+    Engine::load(rule_packs).map_err(|failure| Fatal::RulePacks {
+        failure: Box::new(failure),
+    })
+}
+
+fn explain(code: &str, rule_packs: &[PathBuf]) -> Result<ExitCode, Fatal> {
+    let engine = load_engine(rule_packs)?;
+    if let Some(rule) = engine.find(code) {
+        print_stdout(&privlint::engine::explain(rule))?;
+        return Ok(ExitCode::SUCCESS);
+    }
     let Some(found) = codes::find(code) else {
-        let known: Vec<&str> = codes::ALL.iter().flat_map(|c| [c.code, c.name]).collect();
+        let known: Vec<&str> = codes::ALL
+            .iter()
+            .flat_map(|c| [c.code, c.name])
+            .chain(
+                engine
+                    .rules
+                    .iter()
+                    .flat_map(|r| [r.code.as_str(), r.name.as_str()]),
+            )
+            .collect();
         let help = privlint::suggest::did_you_mean(code, known.iter().copied())
             .map(|s| format!("did you mean `{s}`? `privlint rules` lists every code"))
             .or_else(|| Some("`privlint rules` lists every code".to_string()));
         return Err(Fatal::Usage {
-            message: format!("no diagnostic is called `{code}`"),
+            message: format!("no rule or diagnostic is called `{code}`"),
             help,
         });
     };
-    print_stdout(&privlint::report::codes::explain(found))?;
+    print_stdout(&codes::explain(found))?;
     Ok(ExitCode::SUCCESS)
 }
 
-fn rules_listing(format: ListFormat) -> String {
+/// One row per rule: the packs' rules, then privlint's own diagnostics.
+fn rules_listing(format: ListFormat, engine: &Engine) -> String {
+    struct Row<'a> {
+        code: &'a str,
+        name: &'a str,
+        severity: &'a str,
+        pack: &'a str,
+        regulation: &'a str,
+        citation: &'a str,
+        summary: &'a str,
+    }
+    let mut rows: Vec<Row> = engine
+        .rules
+        .iter()
+        .map(|r| Row {
+            code: &r.code,
+            name: &r.name,
+            severity: r.severity.as_str(),
+            pack: &r.pack,
+            regulation: r.regulation.as_deref().unwrap_or("any"),
+            citation: r.citation.as_ref().map_or("", |c| c.text.as_str()),
+            summary: &r.summary,
+        })
+        .collect();
+    rows.extend(codes::ALL.iter().map(|c| Row {
+        code: c.code,
+        name: c.name,
+        severity: c.severity.as_str(),
+        pack: "privlint",
+        regulation: "any",
+        citation: "",
+        summary: c.summary,
+    }));
     match format {
         ListFormat::Text => {
-            let mut out = String::new();
-            for c in codes::ALL {
+            let mut out = format!(
+                "{:<8} {:<40} {:<8} {:<9} {}\n",
+                "CODE", "NAME", "SEVERITY", "REGIME", "CITATION"
+            );
+            for r in &rows {
                 out.push_str(&format!(
-                    "{:<8} {:<24} {:<8} {}\n",
-                    c.code,
-                    c.name,
-                    c.severity.as_str(),
-                    c.summary
+                    "{:<8} {:<40} {:<8} {:<9} {}\n",
+                    r.code, r.name, r.severity, r.regulation, r.citation
                 ));
             }
             out
         }
         ListFormat::Json => {
-            let rules: Vec<serde_json::Value> = codes::ALL
+            let rules: Vec<serde_json::Value> = rows
                 .iter()
-                .map(|c| {
+                .map(|r| {
                     serde_json::json!({
-                        "code": c.code, "name": c.name, "severity": c.severity.as_str(),
-                        "summary": c.summary, "pack": "privlint", "docs": render::docs_url(c.code),
+                        "code": r.code, "name": r.name, "severity": r.severity, "pack": r.pack,
+                        "regulation": r.regulation, "citation": r.citation, "summary": r.summary,
+                        "docs": render::docs_url(r.code),
                     })
                 })
                 .collect();

@@ -15,6 +15,102 @@ pub const COUNTRIES_YAML: &str = include_str!("../../rules/data/countries.yaml")
 pub const REGIONS_YAML: &str = include_str!("../../rules/data/regions.yaml");
 pub const TAXONOMY_YAML: &str = include_str!("../../rules/data/taxonomy.yaml");
 pub const REGULATIONS_YAML: &str = include_str!("../../rules/data/regulations.yaml");
+pub const ADEQUACY_EU_YAML: &str = include_str!("../../rules/data/adequacy-eu.yaml");
+pub const ADEQUACY_CH_YAML: &str = include_str!("../../rules/data/adequacy-ch.yaml");
+pub const MECHANISMS_YAML: &str = include_str!("../../rules/data/mechanisms.yaml");
+pub const CHILD_AGES_YAML: &str = include_str!("../../rules/data/child-ages.yaml");
+
+/// An adequacy decision (or list entry) for one destination and period.
+#[derive(Debug, Deserialize)]
+pub struct AdequacyDecision {
+    /// A country code, for country entries.
+    #[serde(default)]
+    pub destination: Option<String>,
+    /// A region id (`EEA`), for region entries.
+    #[serde(default)]
+    pub region: Option<String>,
+    pub name: String,
+    pub decision: String,
+    pub url: String,
+    #[serde(default, deserialize_with = "date_opt")]
+    pub valid_from: Option<Date>,
+    #[serde(default, deserialize_with = "date_opt")]
+    pub valid_until: Option<Date>,
+    #[serde(default)]
+    pub scope: Option<String>,
+    #[serde(default)]
+    pub requires_certification: Option<String>,
+    #[serde(default = "yes")]
+    pub verified: bool,
+}
+
+impl AdequacyDecision {
+    pub fn in_force_on(&self, date: Date) -> bool {
+        self.valid_from.is_none_or(|f| f <= date) && self.valid_until.is_none_or(|u| date <= u)
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct AdequacyFile {
+    regime: String,
+    decisions: Vec<AdequacyDecision>,
+}
+
+/// What a transfer mechanism is under one regime.
+#[derive(Debug, Deserialize)]
+pub struct MechanismRegime {
+    pub article: String,
+    pub url: String,
+    #[serde(default, deserialize_with = "date_opt")]
+    pub valid_from: Option<Date>,
+    #[serde(default, deserialize_with = "date_opt")]
+    pub invalid_from: Option<Date>,
+    #[serde(default)]
+    pub invalidated_by: Option<serde_json::Value>,
+    #[serde(default)]
+    pub countries: Option<Vec<String>>,
+    #[serde(default)]
+    pub requires_certification: Option<String>,
+    #[serde(default)]
+    pub requires_tia: bool,
+    #[serde(default)]
+    pub requires_swiss_addendum: bool,
+    #[serde(default)]
+    pub pending_case: Option<serde_json::Value>,
+    #[serde(default = "yes")]
+    pub verified: bool,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Mechanism {
+    pub id: String,
+    pub name: String,
+    pub kind: String,
+    pub regimes: BTreeMap<String, MechanismRegime>,
+}
+
+#[derive(Debug, Deserialize)]
+struct MechanismsFile {
+    mechanisms: Vec<Mechanism>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ChildAge {
+    pub country: String,
+    pub age: u32,
+    #[serde(default = "yes")]
+    pub verified: bool,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ChildAges {
+    pub default_age: u32,
+    pub ages: Vec<ChildAge>,
+}
+
+fn yes() -> bool {
+    true
+}
 
 #[derive(Debug, Deserialize)]
 pub struct Country {
@@ -125,6 +221,10 @@ pub struct ReferenceData {
     pub regions: Vec<Region>,
     pub taxonomy: TaxonomyFile,
     pub regulations: Vec<RegulationInfo>,
+    /// Adequacy lists by regime id (`gdpr`, `ndsg`).
+    pub adequacy: BTreeMap<String, Vec<AdequacyDecision>>,
+    pub mechanisms: Vec<Mechanism>,
+    pub child_ages: ChildAges,
 }
 
 impl ReferenceData {
@@ -136,6 +236,16 @@ impl ReferenceData {
             let regions: RegionsFile = parse_embedded("regions.yaml", REGIONS_YAML);
             let taxonomy: TaxonomyFile = parse_embedded("taxonomy.yaml", TAXONOMY_YAML);
             let regulations: RegulationsFile = parse_embedded("regulations.yaml", REGULATIONS_YAML);
+            let mut adequacy = BTreeMap::new();
+            for (name, text) in [
+                ("adequacy-eu.yaml", ADEQUACY_EU_YAML),
+                ("adequacy-ch.yaml", ADEQUACY_CH_YAML),
+            ] {
+                let file: AdequacyFile = parse_embedded(name, text);
+                adequacy.insert(file.regime, file.decisions);
+            }
+            let mechanisms: MechanismsFile = parse_embedded("mechanisms.yaml", MECHANISMS_YAML);
+            let child_ages: ChildAges = parse_embedded("child-ages.yaml", CHILD_AGES_YAML);
             let country_index = countries
                 .countries
                 .iter()
@@ -149,6 +259,9 @@ impl ReferenceData {
                 regions: regions.regions,
                 taxonomy,
                 regulations: regulations.regulations,
+                adequacy,
+                mechanisms: mechanisms.mechanisms,
+                child_ages,
             }
         })
     }
@@ -174,6 +287,38 @@ impl ReferenceData {
                 .any(|m| m.country == country && m.member_on(date)),
             None => place == country,
         }
+    }
+
+    pub fn mechanism(&self, id: &str) -> Option<&Mechanism> {
+        self.mechanisms.iter().find(|m| m.id == id)
+    }
+
+    /// The adequacy entries of a regime that cover `country` on `date`.
+    pub fn adequacy_for(&self, regime: &str, country: &str, date: Date) -> Vec<&AdequacyDecision> {
+        self.adequacy
+            .get(regime)
+            .map(|list| {
+                list.iter()
+                    .filter(|d| {
+                        d.in_force_on(date)
+                            && match (&d.destination, &d.region) {
+                                (Some(dest), _) => dest == country,
+                                (None, Some(region)) => self.place_contains(region, country, date),
+                                (None, None) => false,
+                            }
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// The age of digital consent in a country (GDPR Art. 8), and whether it is verified.
+    pub fn child_age(&self, country: &str) -> (u32, bool) {
+        self.child_ages
+            .ages
+            .iter()
+            .find(|a| a.country == country)
+            .map_or((self.child_ages.default_age, true), |a| (a.age, a.verified))
     }
 
     pub fn in_eea(&self, country: &str, date: Date) -> bool {
@@ -211,6 +356,8 @@ mod tests {
         assert!(data.region("EEA").is_some());
         assert!(!data.taxonomy.categories.is_empty());
         assert_eq!(data.regulations.len(), 3);
+        assert_eq!(data.mechanisms.len(), 17);
+        assert!(data.adequacy.contains_key("gdpr") && data.adequacy.contains_key("ndsg"));
     }
 
     #[test]

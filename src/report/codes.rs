@@ -79,6 +79,9 @@ codes! {
     TAXONOMY_CYCLE = "PL026", "taxonomy-cycle", Error,
         "user-defined categories or subjects form a `parent` cycle",
         "## What it does\nReports `parent` links among user-defined data categories or data subjects that come back to where they started.\n\n## Fix\nPoint `parent` at a built-in entry or at an entry higher up.";
+    INVALID_RULE_PACK = "PL030", "invalid-rule-pack", Error,
+        "a rule pack does not load",
+        "## What it does\nReports a rule pack (built in, or named with `--rules`) that does not parse, does not match `schemas/rule-pack.schema.json`, has a CEL expression that does not compile or names an unknown variable, a message template naming an unknown field, an unknown `for_each`, or a code or name used twice.\n\n## Why is this bad?\nA rule that cannot load would silently check nothing. privlint stops with exit code 2 and points at the problem in the pack file.\n\n## Fix\nFollow the message; `docs/rule-packs.md` documents the format and every variable and field a rule can use.";
 }
 
 /// The built-in code with this code or name (case-insensitive).

@@ -264,6 +264,7 @@ fn object_noun(schema_object: &str, path: &[Seg]) -> String {
         Some("tracking") => "a tracking entry",
         Some("userCategory") => "a data category",
         Some("userSubject") => "a data subject",
+        Some("rule") => "a rule",
         _ if schema_object.is_empty() => "a manifest file's top level",
         _ => return format!("`{}`", field_bare(path)),
     };

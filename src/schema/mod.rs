@@ -12,30 +12,64 @@ use std::sync::OnceLock;
 /// The manifest schema, as shipped (`privlint schema` prints it).
 pub const MANIFEST_SCHEMA: &str = include_str!("../../schemas/manifest.schema.json");
 
-/// The compiled manifest schema.
-pub struct ManifestSchema {
+/// The rule-pack schema, as shipped.
+pub const RULE_PACK_SCHEMA: &str = include_str!("../../schemas/rule-pack.schema.json");
+
+/// A compiled JSON Schema with its document (for "did you mean" lists).
+pub struct CompiledSchema {
     validator: jsonschema::Validator,
     schema: serde_json::Value,
 }
 
-impl ManifestSchema {
-    /// The embedded schema, compiled once per process.
-    pub fn get() -> &'static ManifestSchema {
-        static SCHEMA: OnceLock<ManifestSchema> = OnceLock::new();
-        SCHEMA.get_or_init(|| {
-            let schema: serde_json::Value =
-                serde_json::from_str(MANIFEST_SCHEMA).expect("embedded schema is JSON (tested)");
-            let validator = jsonschema::options()
-                .with_draft(jsonschema::Draft::Draft202012)
-                .build(&schema)
-                .expect("embedded schema compiles (tested)");
-            ManifestSchema { validator, schema }
-        })
+/// The manifest schema (kept under its historical name).
+pub type ManifestSchema = CompiledSchema;
+
+impl CompiledSchema {
+    fn compile(text: &str) -> CompiledSchema {
+        let schema: serde_json::Value =
+            serde_json::from_str(text).expect("embedded schema is JSON (tested)");
+        let validator = jsonschema::options()
+            .with_draft(jsonschema::Draft::Draft202012)
+            .build(&schema)
+            .expect("embedded schema compiles (tested)");
+        CompiledSchema { validator, schema }
+    }
+
+    /// The embedded manifest schema, compiled once per process.
+    pub fn get() -> &'static CompiledSchema {
+        static SCHEMA: OnceLock<CompiledSchema> = OnceLock::new();
+        SCHEMA.get_or_init(|| CompiledSchema::compile(MANIFEST_SCHEMA))
+    }
+
+    /// The embedded rule-pack schema, compiled once per process.
+    pub fn rule_pack() -> &'static CompiledSchema {
+        static SCHEMA: OnceLock<CompiledSchema> = OnceLock::new();
+        SCHEMA.get_or_init(|| CompiledSchema::compile(RULE_PACK_SCHEMA))
     }
 
     /// The schema document itself.
     pub fn json(&self) -> &serde_json::Value {
         &self.schema
+    }
+
+    /// Validates a YAML tree, turning errors into located findings.
+    pub fn validate_node(&self, root: &crate::load::node::Node) -> Vec<Finding> {
+        let instance = root.to_json();
+        let mut findings: Vec<Finding> = Vec::new();
+        for error in self.validator.iter_errors(&instance) {
+            messages::describe(&error, root, &self.schema, &mut findings);
+        }
+        findings.dedup_by(|a, b| a.primary == b.primary && a.message == b.message);
+        findings
+    }
+
+    /// The property names of a `$defs` entry (for template field checks).
+    pub fn properties_of(&self, def: &str) -> Vec<String> {
+        self.schema
+            .pointer(&format!("/$defs/{def}/properties"))
+            .and_then(|p| p.as_object())
+            .map(|p| p.keys().cloned().collect())
+            .unwrap_or_default()
     }
 }
 
@@ -57,11 +91,5 @@ pub fn validate(document: &Document) -> Vec<Finding> {
                 .with_help("this privlint reads `version: 1`"),
         ];
     }
-    let instance = root.to_json();
-    let mut findings: Vec<Finding> = Vec::new();
-    for error in schema.validator.iter_errors(&instance) {
-        messages::describe(&error, root, &schema.schema, &mut findings);
-    }
-    findings.dedup_by(|a, b| a.primary == b.primary && a.message == b.message);
-    findings
+    schema.validate_node(root)
 }

@@ -1,0 +1,635 @@
+//! What a rule sees: each entity of the resolved model as a CEL map — the
+//! fields as written in the manifest, plus derived fields that are always
+//! present (documented in `docs/rule-packs.md`). Built once per entity and
+//! shared by every rule that looks at it.
+
+use super::facts;
+use crate::load::node::{Node, Value as NodeValue};
+use crate::model::{Activity, Flow, Manifest, Organization, Processor, ReferenceData};
+use cel::Value;
+use cel::objects::{Key, Map};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// The kinds of variable a rule can see; each has a field catalog.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum VarType {
+    Organization,
+    Processor,
+    Activity,
+    Recipient,
+    Tracking,
+    Transfer,
+    Evidence,
+    List,
+    Text,
+}
+
+/// What a rule iterates over (`for_each`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Kind {
+    Organization,
+    Processor,
+    Activity,
+    Recipient,
+    Tracking,
+    Transfer,
+    Flow,
+    Evidence,
+}
+
+impl Kind {
+    pub fn parse(text: &str) -> Option<Kind> {
+        Some(match text {
+            "organization" => Kind::Organization,
+            "processor" => Kind::Processor,
+            "activity" => Kind::Activity,
+            "recipient" => Kind::Recipient,
+            "tracking" => Kind::Tracking,
+            "transfer" => Kind::Transfer,
+            "flow" => Kind::Flow,
+            "evidence" => Kind::Evidence,
+            _ => return None,
+        })
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Organization => "organization",
+            Kind::Processor => "processor",
+            Kind::Activity => "activity",
+            Kind::Recipient => "recipient",
+            Kind::Tracking => "tracking",
+            Kind::Transfer => "transfer",
+            Kind::Flow => "flow",
+            Kind::Evidence => "evidence",
+        }
+    }
+
+    /// The variables in scope for this kind, with their types. The first
+    /// one is the entity itself (the default anchor).
+    pub fn variables(self) -> &'static [(&'static str, VarType)] {
+        use VarType as T;
+        match self {
+            Kind::Organization => &[
+                ("org", T::Organization),
+                ("activities", T::List),
+                ("processors", T::List),
+                ("today", T::Text),
+            ],
+            Kind::Processor => &[
+                ("processor", T::Processor),
+                ("org", T::Organization),
+                ("today", T::Text),
+            ],
+            Kind::Activity => &[
+                ("activity", T::Activity),
+                ("org", T::Organization),
+                ("today", T::Text),
+            ],
+            Kind::Recipient => &[
+                ("recipient", T::Recipient),
+                ("activity", T::Activity),
+                ("processor", T::Processor),
+                ("org", T::Organization),
+                ("today", T::Text),
+            ],
+            Kind::Tracking => &[
+                ("tracking", T::Tracking),
+                ("activity", T::Activity),
+                ("org", T::Organization),
+                ("today", T::Text),
+            ],
+            Kind::Transfer => &[
+                ("transfer", T::Transfer),
+                ("activity", T::Activity),
+                ("processor", T::Processor),
+                ("org", T::Organization),
+                ("today", T::Text),
+            ],
+            Kind::Flow => &[
+                ("flow", T::Transfer),
+                ("activity", T::Activity),
+                ("processor", T::Processor),
+                ("org", T::Organization),
+                ("today", T::Text),
+            ],
+            Kind::Evidence => &[
+                ("evidence", T::Evidence),
+                ("org", T::Organization),
+                ("today", T::Text),
+            ],
+        }
+    }
+
+    pub fn variable_names(self) -> Vec<&'static str> {
+        self.variables().iter().map(|(n, _)| *n).collect()
+    }
+
+    pub fn var_type(self, name: &str) -> Option<VarType> {
+        self.variables()
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, t)| *t)
+    }
+}
+
+/// Derived fields, always present, per variable type.
+pub fn derived_fields(t: VarType) -> &'static [&'static str] {
+    match t {
+        VarType::Organization => &[
+            "established_in_eea",
+            "established_in_ch",
+            "targets_eea",
+            "targets_ch",
+            "regulations",
+            "public_authority",
+            "has_eu_representative",
+            "has_ch_representative",
+            "markets",
+            "residency",
+            "consent_ages",
+            "employees_known",
+            "headcount",
+        ],
+        VarType::Processor => &[
+            "role",
+            "locations",
+            "certifications",
+            "agreement_type",
+            "agreement_ref",
+            "sub_processors",
+            "in_eea",
+            "used",
+        ],
+        VarType::Activity => &[
+            "basis",
+            "interest",
+            "assessment",
+            "special_condition",
+            "criminal_basis",
+            "consent_mechanism",
+            "consent_withdrawal",
+            "consent_express",
+            "consent_prechecked",
+            "retention_kind",
+            "retention_text",
+            "special",
+            "criminal",
+            "ch_sensitive",
+            "children",
+            "special_categories",
+            "criminal_categories",
+            "ch_sensitive_categories",
+            "data_subjects",
+            "data_categories",
+            "recipients",
+            "tracking",
+            "profiling",
+            "large_scale",
+            "purpose",
+            "marks",
+        ],
+        VarType::Recipient => &["activity", "processor", "role"],
+        VarType::Tracking => &[
+            "technology",
+            "purpose",
+            "provider",
+            "user_requested",
+            "index",
+        ],
+        VarType::Transfer => &[
+            "country",
+            "in_eea",
+            "chain",
+            "recipient",
+            "party",
+            "onward",
+            "mechanism",
+            "declared_on",
+            "tia",
+            "scc_module",
+            "swiss_addendum",
+            "within_residency",
+            "gdpr",
+            "ndsg",
+            "party_role",
+        ],
+        VarType::Evidence => &["path", "field", "is_url", "exists", "owner"],
+        VarType::List | VarType::Text => &[],
+    }
+}
+
+pub fn string(s: impl Into<String>) -> Value {
+    Value::String(Arc::new(s.into()))
+}
+
+pub fn list(items: Vec<Value>) -> Value {
+    Value::List(Arc::new(items))
+}
+
+pub fn strings<'a>(items: impl IntoIterator<Item = &'a str>) -> Value {
+    list(items.into_iter().map(string).collect())
+}
+
+/// A CEL map under construction.
+#[derive(Default)]
+pub struct MapBuilder(HashMap<Key, Value>);
+
+impl MapBuilder {
+    pub fn from_node(node: &Node) -> MapBuilder {
+        let mut map = HashMap::new();
+        for entry in node.entries() {
+            map.insert(Key::from(&*entry.key), node_value(&entry.value));
+        }
+        MapBuilder(map)
+    }
+
+    pub fn set(&mut self, key: &str, value: Value) -> &mut Self {
+        self.0.insert(Key::from(key), value);
+        self
+    }
+
+    pub fn build(self) -> Value {
+        Value::Map(Map {
+            map: Arc::new(self.0),
+        })
+    }
+}
+
+/// A YAML value as CEL.
+pub fn node_value(node: &Node) -> Value {
+    match &node.value {
+        NodeValue::Null => Value::Null,
+        NodeValue::Bool(b) => Value::Bool(*b),
+        NodeValue::Int(i) => Value::Int(*i),
+        NodeValue::Float(f) => Value::Float(*f),
+        NodeValue::Str(s) => string(s.to_string()),
+        NodeValue::Seq(items) => list(items.iter().map(node_value).collect()),
+        NodeValue::Map(_) => MapBuilder::from_node(node).build(),
+    }
+}
+
+fn text_at<'a>(node: &'a Node, path: &[&str]) -> Option<&'a str> {
+    let mut current = node;
+    for key in path {
+        current = current.get(key)?;
+    }
+    current.as_str()
+}
+
+fn bool_at(node: &Node, path: &[&str]) -> Option<bool> {
+    let mut current = node;
+    for key in path {
+        current = current.get(key)?;
+    }
+    current.as_bool()
+}
+
+pub fn organization(manifest: &Manifest, data: &ReferenceData) -> Value {
+    let date = manifest.as_of;
+    let empty = Node {
+        value: NodeValue::Map(Vec::new()),
+        span: crate::source::Span::new(crate::source::FileId(u32::MAX), 0..0),
+    };
+    let org: Option<&Organization> = manifest.organization.as_ref();
+    let node = org.map_or(&empty, |o| &o.node);
+    let mut map = MapBuilder::from_node(node);
+    let country = org
+        .and_then(|o| o.country.as_ref())
+        .map(|c| c.value.as_str())
+        .unwrap_or("");
+    let markets: Vec<&str> = org
+        .map(|o| o.markets.iter().map(|m| m.value.as_str()).collect())
+        .unwrap_or_default();
+    let residency: Vec<&str> = org
+        .map(|o| o.residency.iter().map(|m| m.value.as_str()).collect())
+        .unwrap_or_default();
+    let market_countries: Vec<String> = markets
+        .iter()
+        .flat_map(|m| match data.region(m) {
+            Some(region) => region
+                .members
+                .iter()
+                .filter(|x| x.member_on(date))
+                .map(|x| x.country.clone())
+                .collect(),
+            None => vec![m.to_string()],
+        })
+        .collect();
+    let in_eea = |c: &str| data.in_eea(c, date);
+    let mut ages: Vec<String> = market_countries
+        .iter()
+        .map(String::as_str)
+        .chain((!country.is_empty()).then_some(country))
+        .filter(|c| in_eea(c))
+        .map(|c| {
+            let (age, verified) = data.child_age(c);
+            format!("{c} {age}{}", if verified { "" } else { " (unverified)" })
+        })
+        .collect();
+    ages.sort();
+    ages.dedup();
+    let reps = node.get("representatives");
+    map.set(
+        "established_in_eea",
+        Value::Bool(!country.is_empty() && in_eea(country)),
+    )
+    .set("established_in_ch", Value::Bool(country == "CH"))
+    .set(
+        "targets_eea",
+        Value::Bool(market_countries.iter().any(|c| in_eea(c))),
+    )
+    .set(
+        "targets_ch",
+        Value::Bool(market_countries.iter().any(|c| c == "CH")),
+    )
+    .set(
+        "regulations",
+        strings(manifest.regulations.iter().map(String::as_str)),
+    )
+    .set(
+        "public_authority",
+        Value::Bool(bool_at(node, &["public_authority"]).unwrap_or(false)),
+    )
+    .set(
+        "has_eu_representative",
+        Value::Bool(reps.and_then(|r| r.get("eu")).is_some()),
+    )
+    .set(
+        "has_ch_representative",
+        Value::Bool(reps.and_then(|r| r.get("ch")).is_some()),
+    )
+    .set("markets", strings(markets.iter().copied()))
+    .set("residency", strings(residency.iter().copied()))
+    .set("consent_ages", strings(ages.iter().map(String::as_str)))
+    .set(
+        "employees_known",
+        Value::Bool(org.and_then(|o| o.employees).is_some()),
+    )
+    .set(
+        "headcount",
+        Value::Int(org.and_then(|o| o.employees).unwrap_or(0)),
+    );
+    if !node.entries().iter().any(|e| &*e.key == "country") {
+        map.set("country", string(""));
+    }
+    if !node.entries().iter().any(|e| &*e.key == "name") {
+        map.set("name", string(""));
+    }
+    map.build()
+}
+
+pub fn processor(manifest: &Manifest, index: usize, used: bool, data: &ReferenceData) -> Value {
+    let p: &Processor = &manifest.processors[index];
+    let mut map = MapBuilder::from_node(&p.node);
+    let agreement_type = text_at(&p.node, &["agreement", "type"]).unwrap_or("");
+    map.set(
+        "role",
+        string(p.role.as_ref().map_or("", |r| r.value.as_str())),
+    )
+    .set(
+        "locations",
+        strings(p.locations.iter().map(|l| l.value.as_str())),
+    )
+    .set(
+        "certifications",
+        strings(p.certifications.iter().map(|c| c.value.as_str())),
+    )
+    .set("agreement_type", string(agreement_type))
+    .set(
+        "agreement_ref",
+        string(text_at(&p.node, &["agreement", "ref"]).unwrap_or("")),
+    )
+    .set(
+        "sub_processors",
+        strings(p.sub_processors.iter().map(|s| s.value.as_str())),
+    )
+    .set(
+        "in_eea",
+        Value::Bool(
+            p.locations
+                .iter()
+                .all(|l| data.in_eea(&l.value, manifest.as_of)),
+        ),
+    )
+    .set("used", Value::Bool(used));
+    map.build()
+}
+
+pub fn activity(manifest: &Manifest, index: usize) -> Value {
+    let a: &Activity = &manifest.activities[index];
+    let taxonomy = &manifest.taxonomy;
+    let node = &a.node;
+    let mut map = MapBuilder::from_node(node);
+    let basis_node = node.get("legal_basis");
+    let basis = basis_node
+        .and_then(|b| b.as_str().or_else(|| text_at(b, &["basis"])))
+        .unwrap_or("");
+    let long = |key: &str| basis_node.and_then(|b| text_at(b, &[key])).unwrap_or("");
+    let consent = node
+        .get("consent")
+        .or_else(|| basis_node.and_then(|b| b.get("consent")));
+    let consent_text = |key: &str| consent.and_then(|c| text_at(c, &[key])).unwrap_or("");
+    let consent_flag = |key: &str| consent.and_then(|c| bool_at(c, &[key])).unwrap_or(false);
+    let (retention_kind, retention_text) = match node.get("retention") {
+        None
+        | Some(Node {
+            value: NodeValue::Null,
+            ..
+        }) => ("missing", String::new()),
+        Some(r) => match (&r.value, r.get("until"), r.get("period")) {
+            (NodeValue::Str(s), _, _) if &**s == "indefinite" => ("indefinite", s.to_string()),
+            (NodeValue::Str(s), _, _) => ("duration", s.to_string()),
+            (_, Some(until), _) => ("until", until.as_str().unwrap_or("").to_string()),
+            (_, None, Some(period)) => ("period", period.as_str().unwrap_or("").to_string()),
+            _ => ("missing", String::new()),
+        },
+    };
+    let with_mark = |mark: &str| -> Vec<&str> {
+        a.data_categories
+            .iter()
+            .filter(|c| {
+                taxonomy
+                    .categories
+                    .get(&c.value)
+                    .is_some_and(|n| taxonomy.has(n.marks, mark))
+            })
+            .map(|c| c.value.as_str())
+            .collect()
+    };
+    let special = with_mark("gdpr-special");
+    let criminal = with_mark("gdpr-criminal");
+    let sensitive = with_mark("ndsg-sensitive");
+    let all_marks = a.category_marks.union(a.subject_marks);
+    let tracking: Vec<Value> = node.get("tracking").map_or_else(Vec::new, |t| {
+        t.as_seq()
+            .iter()
+            .enumerate()
+            .map(|(i, item)| tracking_value(item, i))
+            .collect()
+    });
+    map.set("basis", string(basis))
+        .set("interest", string(long("interest")))
+        .set("assessment", string(long("assessment")))
+        .set("special_condition", string(long("special")))
+        .set("criminal_basis", string(long("criminal")))
+        .set("consent_mechanism", string(consent_text("mechanism")))
+        .set("consent_withdrawal", string(consent_text("withdrawal")))
+        .set("consent_express", Value::Bool(consent_flag("express")))
+        .set(
+            "consent_prechecked",
+            Value::Bool(consent_flag("prechecked")),
+        )
+        .set("retention_kind", string(retention_kind))
+        .set("retention_text", string(retention_text))
+        .set("special", Value::Bool(!special.is_empty()))
+        .set("criminal", Value::Bool(!criminal.is_empty()))
+        .set("ch_sensitive", Value::Bool(!sensitive.is_empty()))
+        .set(
+            "children",
+            Value::Bool(taxonomy.has(a.subject_marks, "child")),
+        )
+        .set("special_categories", strings(special))
+        .set("criminal_categories", strings(criminal))
+        .set("ch_sensitive_categories", strings(sensitive))
+        .set(
+            "data_subjects",
+            strings(a.data_subjects.iter().map(|s| s.value.as_str())),
+        )
+        .set(
+            "data_categories",
+            strings(a.data_categories.iter().map(|s| s.value.as_str())),
+        )
+        .set(
+            "recipients",
+            strings(a.recipients.iter().map(|s| s.value.as_str())),
+        )
+        .set("tracking", list(tracking))
+        .set(
+            "profiling",
+            string(text_at(node, &["profiling"]).unwrap_or("none")),
+        )
+        .set(
+            "large_scale",
+            Value::Bool(bool_at(node, &["large_scale"]).unwrap_or(false)),
+        )
+        .set("purpose", string(text_at(node, &["purpose"]).unwrap_or("")))
+        .set("marks", strings(taxonomy.names(all_marks)));
+    map.build()
+}
+
+pub fn tracking_value(item: &Node, index: usize) -> Value {
+    let mut map = MapBuilder::from_node(item);
+    map.set(
+        "technology",
+        string(text_at(item, &["technology"]).unwrap_or("")),
+    )
+    .set("purpose", string(text_at(item, &["purpose"]).unwrap_or("")))
+    .set(
+        "provider",
+        string(text_at(item, &["provider"]).unwrap_or("")),
+    )
+    .set(
+        "user_requested",
+        Value::Bool(bool_at(item, &["user_requested"]).unwrap_or(false)),
+    )
+    .set("index", Value::Int(index as i64));
+    map.build()
+}
+
+pub fn recipient(manifest: &Manifest, activity: usize, processor: usize) -> Value {
+    let p = &manifest.processors[processor];
+    let mut map = MapBuilder::default();
+    map.set(
+        "activity",
+        string(manifest.activities[activity].id.value.clone()),
+    )
+    .set("processor", string(p.id.value.clone()))
+    .set(
+        "role",
+        string(p.role.as_ref().map_or("", |r| r.value.as_str())),
+    );
+    map.build()
+}
+
+pub fn flow(manifest: &Manifest, flow: &Flow, data: &ReferenceData) -> Value {
+    let chain: Vec<&str> = flow
+        .chain
+        .iter()
+        .map(|&p| manifest.processors[p].id.value.as_str())
+        .collect();
+    let party = &manifest.processors[*flow.chain.last().unwrap_or(&0)];
+    let mut map = MapBuilder::default();
+    map.set("country", string(flow.country.value.clone()))
+        .set("in_eea", Value::Bool(flow.in_eea))
+        .set("chain", strings(chain.iter().copied()))
+        .set("recipient", string(chain.first().copied().unwrap_or("")))
+        .set("party", string(party.id.value.clone()))
+        .set(
+            "party_role",
+            string(party.role.as_ref().map_or("", |r| r.value.as_str())),
+        )
+        .set("onward", Value::Bool(flow.chain.len() > 1));
+    let declaration = flow
+        .covered_by
+        .map(|(on, i)| (on, manifest.declaration(on, i)));
+    let mechanism = declaration.map(|(_, d)| d.mechanism.value.as_str());
+    if let Some((on, decl)) = declaration {
+        map.set("mechanism", string(decl.mechanism.value.clone()))
+            .set(
+                "declared_on",
+                string(match on {
+                    crate::model::DeclaredOn::Activity(_) => "activity",
+                    crate::model::DeclaredOn::Processor(_) => "processor",
+                }),
+            )
+            .set("tia", string(text_at(&decl.node, &["tia"]).unwrap_or("")))
+            .set(
+                "scc_module",
+                Value::Int(
+                    decl.node
+                        .get("scc_module")
+                        .and_then(Node::as_i64)
+                        .unwrap_or(0),
+                ),
+            )
+            .set(
+                "swiss_addendum",
+                Value::Bool(bool_at(&decl.node, &["swiss_addendum"]).unwrap_or(false)),
+            );
+    } else {
+        map.set("mechanism", string(""))
+            .set("declared_on", string(""))
+            .set("tia", string(""))
+            .set("scc_module", Value::Int(0))
+            .set("swiss_addendum", Value::Bool(false));
+    }
+    let residency = manifest.organization.as_ref().map(|o| &o.residency);
+    let within = residency.is_none_or(|places| {
+        places.is_empty()
+            || places
+                .iter()
+                .any(|p| data.place_contains(&p.value, &flow.country.value, manifest.as_of))
+    });
+    map.set("within_residency", Value::Bool(within));
+    let certifications: Vec<&str> = party
+        .certifications
+        .iter()
+        .map(|c| c.value.as_str())
+        .collect();
+    for regime in ["gdpr", "ndsg"] {
+        map.set(
+            regime,
+            facts::regime_facts(
+                data,
+                regime,
+                &flow.country.value,
+                mechanism,
+                &certifications,
+                manifest.as_of,
+            ),
+        );
+    }
+    map.build()
+}

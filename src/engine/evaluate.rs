@@ -1,0 +1,464 @@
+//! Evaluates compiled rules over the resolved model: one CEL value per
+//! entity, built once and shared by every rule of that `for_each`; a
+//! finding where `when` holds and `require` does not; an evaluation error
+//! is itself a finding with the rule's code, never a silent pass.
+
+use super::entities::{self, Kind, string};
+use super::pack::{Anchor, Rule};
+use crate::load::node::Node;
+use crate::model::{Activity, Flow, Manifest, Organization, Processor, ReferenceData};
+use crate::report::{Finding, Label, Severity};
+use crate::source::{SourceMap, Span};
+use cel::{Context, Env, Value};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// The model objects behind one evaluation, for pointing labels.
+#[derive(Default, Clone, Copy)]
+struct Scope<'m> {
+    org: Option<&'m Organization>,
+    processor: Option<&'m Processor>,
+    activity: Option<&'m Activity>,
+    tracking: Option<&'m Node>,
+    recipient: Option<Span>,
+    flow: Option<&'m Flow>,
+    evidence: Option<Span>,
+}
+
+pub struct Evaluator<'a> {
+    pub manifest: &'a Manifest,
+    pub sources: &'a SourceMap,
+    pub roots: &'a [PathBuf],
+    pub data: &'a ReferenceData,
+    /// Severity per rule code after overrides.
+    pub severity: &'a HashMap<String, Severity>,
+}
+
+impl Evaluator<'_> {
+    pub fn run(&self, rules: &[&Rule]) -> Vec<Finding> {
+        let m = self.manifest;
+        let env = Arc::new(Env::stdlib());
+        let mut findings = Vec::new();
+        let org = entities::organization(m, self.data);
+        let today = string(m.as_of.to_string());
+        let used = self.used_processors();
+        let processors: Vec<Value> = (0..m.processors.len())
+            .map(|i| entities::processor(m, i, used[i], self.data))
+            .collect();
+        let activities: Vec<Value> = (0..m.activities.len())
+            .map(|i| entities::activity(m, i))
+            .collect();
+        let org_scope = Scope {
+            org: m.organization.as_ref(),
+            ..Scope::default()
+        };
+
+        let by_kind = |kind: Kind| -> Vec<&Rule> {
+            rules.iter().copied().filter(|r| r.kind == kind).collect()
+        };
+        let run = |kind: Kind,
+                   vars: Vec<(&'static str, Value)>,
+                   scope: Scope,
+                   findings: &mut Vec<Finding>| {
+            let rules = by_kind(kind);
+            if rules.is_empty() {
+                return;
+            }
+            let mut context = Context::with_env(env.clone());
+            for (name, value) in &vars {
+                context.add_variable_from_value(*name, value.clone());
+            }
+            let values: HashMap<&str, &Value> = vars.iter().map(|(n, v)| (*n, v)).collect();
+            for rule in rules {
+                if let Some(f) = self.apply(rule, &context, &values, scope) {
+                    findings.push(f);
+                }
+            }
+        };
+
+        let base = |extra: Vec<(&'static str, Value)>| -> Vec<(&'static str, Value)> {
+            let mut vars = extra;
+            vars.push(("org", org.clone()));
+            vars.push(("today", today.clone()));
+            vars
+        };
+
+        run(
+            Kind::Organization,
+            base(vec![
+                ("activities", entities::list(activities.clone())),
+                ("processors", entities::list(processors.clone())),
+            ]),
+            org_scope,
+            &mut findings,
+        );
+        for (i, p) in m.processors.iter().enumerate() {
+            let scope = Scope {
+                processor: Some(p),
+                ..org_scope
+            };
+            run(
+                Kind::Processor,
+                base(vec![("processor", processors[i].clone())]),
+                scope,
+                &mut findings,
+            );
+        }
+        for (i, a) in m.activities.iter().enumerate() {
+            let scope = Scope {
+                activity: Some(a),
+                ..org_scope
+            };
+            run(
+                Kind::Activity,
+                base(vec![("activity", activities[i].clone())]),
+                scope,
+                &mut findings,
+            );
+            if !by_kind(Kind::Recipient).is_empty() {
+                for reference in &a.recipients {
+                    let Some(p) = m
+                        .processors
+                        .iter()
+                        .position(|p| p.id.value == reference.value)
+                    else {
+                        continue;
+                    };
+                    let scope = Scope {
+                        processor: Some(&m.processors[p]),
+                        recipient: Some(reference.span),
+                        ..scope
+                    };
+                    let vars = base(vec![
+                        ("recipient", entities::recipient(m, i, p)),
+                        ("activity", activities[i].clone()),
+                        ("processor", processors[p].clone()),
+                    ]);
+                    run(Kind::Recipient, vars, scope, &mut findings);
+                }
+            }
+            if !by_kind(Kind::Tracking).is_empty() {
+                let items = a.node.get("tracking").map(Node::as_seq).unwrap_or_default();
+                for (t, item) in items.iter().enumerate() {
+                    let scope = Scope {
+                        tracking: Some(item),
+                        ..scope
+                    };
+                    let vars = base(vec![
+                        ("tracking", entities::tracking_value(item, t)),
+                        ("activity", activities[i].clone()),
+                    ]);
+                    run(Kind::Tracking, vars, scope, &mut findings);
+                }
+            }
+        }
+        for (kind, name) in [(Kind::Transfer, "transfer"), (Kind::Flow, "flow")] {
+            if by_kind(kind).is_empty() {
+                continue;
+            }
+            for flow in &m.flows {
+                if kind == Kind::Transfer && flow.in_eea {
+                    continue;
+                }
+                let party = *flow.chain.last().unwrap_or(&0);
+                let scope = Scope {
+                    activity: Some(&m.activities[flow.activity]),
+                    processor: Some(&m.processors[party]),
+                    flow: Some(flow),
+                    ..org_scope
+                };
+                let vars = base(vec![
+                    (name, entities::flow(m, flow, self.data)),
+                    ("activity", activities[flow.activity].clone()),
+                    ("processor", processors[party].clone()),
+                ]);
+                run(kind, vars, scope, &mut findings);
+            }
+        }
+        if !by_kind(Kind::Evidence).is_empty() {
+            for evidence in self.evidence() {
+                let scope = Scope {
+                    evidence: Some(evidence.span),
+                    ..org_scope
+                };
+                let vars = base(vec![("evidence", evidence.value)]);
+                run(Kind::Evidence, vars, scope, &mut findings);
+            }
+        }
+        findings
+    }
+
+    fn used_processors(&self) -> Vec<bool> {
+        let m = self.manifest;
+        let mut used = vec![false; m.processors.len()];
+        for flow in &m.flows {
+            for &p in &flow.chain {
+                used[p] = true;
+            }
+        }
+        used
+    }
+
+    fn apply(
+        &self,
+        rule: &Rule,
+        context: &Context,
+        values: &HashMap<&str, &Value>,
+        scope: Scope,
+    ) -> Option<Finding> {
+        let lookup = |var: &str| values.get(var).map(|v| (*v).clone());
+        let primary = self
+            .resolve(&rule.at, scope)
+            .or_else(|| self.default_span(scope))?;
+        let error = |message: String| {
+            Finding::new(
+                &rule.code,
+                &rule.name,
+                Severity::Error,
+                format!("rule `{}` could not be evaluated here", rule.code),
+                Label::new(primary, "while checking this"),
+            )
+            .with_note(message)
+            .with_help("this is a defect in the rule pack: fix the rule's expression (use `has()` for optional fields)")
+        };
+        if let Some(when) = &rule.when {
+            match when.eval_bool(context) {
+                Ok(false) => return None,
+                Ok(true) => {}
+                Err(e) => return Some(error(e)),
+            }
+        }
+        match rule.require.eval_bool(context) {
+            Ok(true) => return None,
+            Ok(false) => {}
+            Err(e) => return Some(error(e)),
+        }
+        let mut severity = *self.severity.get(&rule.code).unwrap_or(&rule.severity);
+        let mut unverified = false;
+        if let Some(verified) = &rule.verified {
+            match verified.eval_bool(context) {
+                Ok(true) => {}
+                Ok(false) => unverified = true,
+                Err(e) => return Some(error(e)),
+            }
+        }
+        if unverified && severity == Severity::Error {
+            severity = Severity::Warning;
+        }
+        let label = rule
+            .label
+            .as_ref()
+            .map_or_else(|| rule.summary.clone(), |t| t.render(&lookup));
+        let mut finding = Finding::new(
+            &rule.code,
+            &rule.name,
+            severity,
+            rule.message.render(&lookup),
+            Label::new(primary, label),
+        );
+        for (anchor, message) in &rule.related {
+            if let Some(span) = self.resolve(anchor, scope).filter(|s| *s != primary) {
+                finding = finding.with_secondary(Label::new(span, message.render(&lookup)));
+            }
+        }
+        if let Some(note) = &rule.note {
+            finding = finding.with_note(note.render(&lookup));
+        }
+        if unverified {
+            finding = finding.with_note("this rests on a fact not yet confirmed against a primary source, so it is at most a warning");
+        }
+        finding.help = rule.help.as_ref().map(|h| h.render(&lookup));
+        finding.citation = rule.citation.clone();
+        Some(finding)
+    }
+
+    fn default_span(&self, scope: Scope) -> Option<Span> {
+        scope
+            .evidence
+            .or(scope.recipient)
+            .or(scope.flow.map(|f| f.country.span))
+            .or(scope.tracking.map(head))
+            .or(scope.activity.map(|a| a.id.span))
+            .or(scope.processor.map(|p| p.id.span))
+            .or(scope.org.map(|o| o.key_span))
+    }
+
+    /// The span an anchor names, or `None` when it is not in this scope.
+    fn resolve(&self, anchor: &Anchor, scope: Scope) -> Option<Span> {
+        let path: Vec<&str> = anchor.path.iter().map(String::as_str).collect();
+        match anchor.var.as_str() {
+            "org" => {
+                let org = scope.org?;
+                Some(node_path(&org.node, &path).unwrap_or(org.key_span))
+            }
+            "processor" => {
+                let p = scope.processor?;
+                if path == ["locations"] && p.node.get("locations").is_none() {
+                    return p.country.as_ref().map(|c| c.span);
+                }
+                Some(node_path(&p.node, &path).unwrap_or(p.id.span))
+            }
+            "activity" => {
+                let a = scope.activity?;
+                Some(node_path(&a.node, &path).unwrap_or(a.id.span))
+            }
+            "tracking" => {
+                let t = scope.tracking?;
+                Some(node_path(t, &path).unwrap_or_else(|| head(t)))
+            }
+            "recipient" => scope.recipient,
+            "evidence" => scope.evidence,
+            "transfer" | "flow" => {
+                let flow = scope.flow?;
+                match path.first().copied() {
+                    None | Some("country") => Some(flow.country.span),
+                    Some("recipient") => {
+                        let first = &self.manifest.processors[*flow.chain.first()?].id.value;
+                        let a = &self.manifest.activities[flow.activity];
+                        a.recipients
+                            .iter()
+                            .find(|r| &r.value == first)
+                            .map(|r| r.span)
+                    }
+                    Some(_) => {
+                        let Some((on, i)) = flow.covered_by else {
+                            return Some(flow.country.span);
+                        };
+                        let decl = self.manifest.declaration(on, i);
+                        let field = if path[0] == "declaration" {
+                            &path[1..]
+                        } else {
+                            &path[..]
+                        };
+                        Some(node_path(&decl.node, field).unwrap_or(decl.mechanism.span))
+                    }
+                }
+            }
+            _ => None,
+        }
+    }
+
+    /// Every evidence reference (`agreement.ref`, `tia`, `assessment`).
+    fn evidence(&self) -> Vec<Evidence> {
+        let m = self.manifest;
+        let mut found = Vec::new();
+        let mut add = |owner: &str, field: &str, node: Option<&Node>| {
+            let Some(node) = node else { return };
+            let Some(path) = node.as_str() else { return };
+            let is_url = path.contains("://") || path.starts_with("mailto:");
+            let exists = is_url || self.evidence_exists(node.span, path);
+            let mut map = entities::MapBuilder::default();
+            map.set("path", string(path))
+                .set("field", string(field))
+                .set("is_url", Value::Bool(is_url))
+                .set("exists", Value::Bool(exists))
+                .set("owner", string(owner));
+            found.push(Evidence {
+                span: node.span,
+                value: map.build(),
+            });
+        };
+        for p in &m.processors {
+            add(
+                &p.id.value,
+                "agreement.ref",
+                p.node.get("agreement").and_then(|a| a.get("ref")),
+            );
+            for t in &p.transfers {
+                add(&p.id.value, "transfers.tia", t.node.get("tia"));
+            }
+        }
+        for a in &m.activities {
+            add(
+                &a.id.value,
+                "legal_basis.assessment",
+                a.node.get("legal_basis").and_then(|b| b.get("assessment")),
+            );
+            for t in &a.transfers {
+                add(&a.id.value, "transfers.tia", t.node.get("tia"));
+            }
+        }
+        found
+    }
+
+    /// A relative evidence path may be written from the manifest file's
+    /// folder, from a root given on the command line, or from the
+    /// repository root; it exists if it is found from any of them.
+    fn evidence_exists(&self, span: Span, path: &str) -> bool {
+        let relative = Path::new(path);
+        if relative.is_absolute() {
+            return relative.exists();
+        }
+        let file = &self.sources.get(span.file).path;
+        let dir = file.parent().unwrap_or(Path::new("."));
+        let mut bases: Vec<PathBuf> = vec![dir.to_path_buf()];
+        bases.extend(self.roots.iter().map(|r| {
+            if r.is_dir() {
+                r.clone()
+            } else {
+                r.parent().unwrap_or(Path::new(".")).to_path_buf()
+            }
+        }));
+        let mut up = std::path::absolute(dir).ok();
+        while let Some(candidate) = up {
+            if candidate.join(".git").exists() {
+                bases.push(candidate);
+                break;
+            }
+            up = candidate.parent().map(Path::to_path_buf);
+        }
+        bases.iter().any(|b| b.join(relative).exists())
+    }
+}
+
+struct Evidence {
+    span: Span,
+    value: Value,
+}
+
+/// A node's head: a one-line mapping whole, else its first key.
+fn head(node: &Node) -> Span {
+    match node.entries().first() {
+        Some(first) if !is_single_line(node) => first.key_span,
+        _ => node.span,
+    }
+}
+
+fn is_single_line(node: &Node) -> bool {
+    node.entries()
+        .last()
+        .is_none_or(|last| last.value.span.end.saturating_sub(node.span.start) < 120)
+        && node
+            .entries()
+            .iter()
+            .all(|e| e.key_span.start >= node.span.start)
+        && node.span.end.saturating_sub(node.span.start) < 120
+}
+
+fn node_path(node: &Node, path: &[&str]) -> Option<Span> {
+    if path.is_empty() {
+        return None;
+    }
+    let mut current = node;
+    let mut key_span = None;
+    for segment in path {
+        if let Ok(index) = segment.parse::<usize>() {
+            current = current.as_seq().get(index)?;
+            key_span = None;
+        } else {
+            let entry = current.entry(segment)?;
+            key_span = Some(entry.key_span);
+            current = &entry.value;
+        }
+    }
+    // A mapping or list value spans lines; its key is the better anchor.
+    match current.value {
+        crate::load::node::Value::Map(_) | crate::load::node::Value::Seq(_)
+            if current.span.end - current.span.start > 80 =>
+        {
+            key_span.or(Some(current.span))
+        }
+        _ => Some(current.span),
+    }
+}

@@ -1,0 +1,390 @@
+//! Rule expressions (CEL) and message templates: compiled once when a pack
+//! loads, with the limits the `cel` crate lacks (length, nesting), and
+//! checked for names that are not in scope.
+
+use crate::suggest::did_you_mean;
+use cel::{Context, Program, Value};
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+/// Longest expression accepted, in bytes.
+pub const MAX_EXPRESSION_LEN: usize = 4096;
+/// Deepest nesting of `(`, `[` and `{` accepted.
+pub const MAX_EXPRESSION_DEPTH: usize = 32;
+
+/// A compiled CEL condition.
+pub struct Expr {
+    pub source: String,
+    program: Program,
+}
+
+impl std::fmt::Debug for Expr {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Expr({:?})", self.source)
+    }
+}
+
+/// Why an expression was rejected: a message and, when known, the byte
+/// offset in the expression where the problem is.
+#[derive(Debug)]
+pub struct ExprError {
+    pub message: String,
+    pub offset: Option<usize>,
+    pub help: Option<String>,
+}
+
+impl Expr {
+    /// Compiles `source`, checking that it only names the variables in scope.
+    pub fn compile(source: &str, variables: &[&str]) -> Result<Expr, ExprError> {
+        if source.len() > MAX_EXPRESSION_LEN {
+            return Err(ExprError {
+                message: format!("expression is longer than {MAX_EXPRESSION_LEN} bytes"),
+                offset: None,
+                help: Some("split the condition into several rules".into()),
+            });
+        }
+        if let Some(at) = too_deep(source) {
+            return Err(ExprError {
+                message: format!(
+                    "expression nests brackets deeper than {MAX_EXPRESSION_DEPTH} levels"
+                ),
+                offset: Some(at),
+                help: None,
+            });
+        }
+        // The parser is a third-party crate: a panic in it must not end the run.
+        let compiled = catch_unwind(AssertUnwindSafe(|| Program::compile(source)));
+        let program = match compiled {
+            Ok(Ok(program)) => program,
+            Ok(Err(errors)) => {
+                let first = errors.errors.first();
+                let message = first.map_or_else(|| errors.to_string(), |e| e.msg.clone());
+                let offset = first.and_then(|e| offset_of(source, e.pos));
+                return Err(ExprError {
+                    message: format!("invalid CEL: {message}"),
+                    offset,
+                    help: None,
+                });
+            }
+            Err(_) => {
+                return Err(ExprError {
+                    message: "the CEL parser could not read this expression".into(),
+                    offset: None,
+                    help: None,
+                });
+            }
+        };
+        let bound = comprehension_variables(source);
+        let mut unknown: Vec<String> = program
+            .references()
+            .variables()
+            .into_iter()
+            .filter(|v| !variables.contains(v) && !bound.iter().any(|b| b == v))
+            .map(String::from)
+            .collect();
+        unknown.sort();
+        if let Some(name) = unknown.first() {
+            let suggestion = did_you_mean(name, variables.iter().copied());
+            return Err(ExprError {
+                message: match suggestion {
+                    Some(s) => format!("unknown variable `{name}`; did you mean `{s}`?"),
+                    None => format!("unknown variable `{name}`"),
+                },
+                offset: source.find(name.as_str()),
+                help: Some(format!("this rule can use {}", quote_list(variables))),
+            });
+        }
+        Ok(Expr {
+            source: source.to_string(),
+            program,
+        })
+    }
+
+    /// Evaluates to a boolean; anything else is an error.
+    pub fn eval_bool(&self, context: &Context) -> Result<bool, String> {
+        match catch_unwind(AssertUnwindSafe(|| self.program.execute(context))) {
+            Ok(Ok(Value::Bool(b))) => Ok(b),
+            Ok(Ok(other)) => Err(format!(
+                "`{}` gave {:?}, not true or false",
+                self.source, other
+            )),
+            Ok(Err(error)) => Err(format!("`{}` failed: {error}", self.source)),
+            Err(_) => Err(format!(
+                "`{}` crashed the expression evaluator",
+                self.source
+            )),
+        }
+    }
+}
+
+fn quote_list(names: &[&str]) -> String {
+    names
+        .iter()
+        .map(|n| format!("`{n}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Byte offset of the first bracket past the nesting limit, outside strings.
+fn too_deep(source: &str) -> Option<usize> {
+    let mut depth = 0usize;
+    let mut quote: Option<char> = None;
+    let mut escaped = false;
+    for (i, c) in source.char_indices() {
+        if let Some(q) = quote {
+            if escaped {
+                escaped = false;
+            } else if c == '\\' {
+                escaped = true;
+            } else if c == q {
+                quote = None;
+            }
+            continue;
+        }
+        match c {
+            '"' | '\'' => quote = Some(c),
+            '(' | '[' | '{' => {
+                depth += 1;
+                if depth > MAX_EXPRESSION_DEPTH {
+                    return Some(i);
+                }
+            }
+            ')' | ']' | '}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    None
+}
+
+/// The byte offset of a parser position (1-based line, 0-based column).
+fn offset_of(source: &str, (line, column): (isize, isize)) -> Option<usize> {
+    if line < 1 || column < 0 {
+        return None;
+    }
+    let start: usize = source
+        .split_inclusive('\n')
+        .take(line as usize - 1)
+        .map(str::len)
+        .sum();
+    let line_text = source.get(start..)?.lines().next().unwrap_or("");
+    let within: usize = line_text
+        .chars()
+        .take(column as usize)
+        .map(char::len_utf8)
+        .sum();
+    Some(start + within)
+}
+
+/// Names bound by macros (`list.exists(p, ...)`), which are not free variables.
+fn comprehension_variables(source: &str) -> Vec<String> {
+    let mut names = Vec::new();
+    for macro_name in ["exists_one(", "exists(", "all(", "map(", "filter("] {
+        for (at, _) in source.match_indices(macro_name) {
+            if !source[..at].ends_with('.') {
+                continue;
+            }
+            let rest = &source[at + macro_name.len()..];
+            let name: String = rest
+                .trim_start()
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                .collect();
+            if !name.is_empty() {
+                names.push(name);
+            }
+        }
+    }
+    names
+}
+
+/// A message template: literal text and `{var.path}` placeholders;
+/// `{{` and `}}` stand for literal braces.
+#[derive(Debug, Clone)]
+pub struct Template {
+    parts: Vec<Part>,
+}
+
+#[derive(Debug, Clone)]
+enum Part {
+    Text(String),
+    Field { var: String, path: Vec<String> },
+}
+
+/// A template error with the byte offset of the placeholder.
+#[derive(Debug)]
+pub struct TemplateError {
+    pub message: String,
+    pub offset: usize,
+    pub help: Option<String>,
+}
+
+impl Template {
+    /// Parses a template; `known` answers whether `var.field` exists (its
+    /// first path segment) and lists the candidates for "did you mean".
+    pub fn parse(
+        source: &str,
+        known: &dyn Fn(&str, &str) -> Result<(), Vec<String>>,
+        variables: &[&str],
+    ) -> Result<Template, TemplateError> {
+        let mut parts = Vec::new();
+        let mut text = String::new();
+        let mut rest = source;
+        let mut offset = 0;
+        while let Some(i) = rest.find(['{', '}']) {
+            text.push_str(&rest[..i]);
+            let brace = &rest[i..];
+            if brace.starts_with("{{") || brace.starts_with("}}") {
+                text.push_str(&brace[..1]);
+                rest = &brace[2..];
+                offset += i + 2;
+                continue;
+            }
+            if brace.starts_with('}') {
+                return Err(TemplateError {
+                    message: "unmatched `}` in template".into(),
+                    offset: offset + i,
+                    help: Some("write `}}` for a literal brace".into()),
+                });
+            }
+            let Some(close) = brace.find('}') else {
+                return Err(TemplateError {
+                    message: "unclosed `{` in template".into(),
+                    offset: offset + i,
+                    help: Some("write `{{` for a literal brace".into()),
+                });
+            };
+            let inner = brace[1..close].trim();
+            let mut segments = inner.split('.').map(str::to_string);
+            let var = segments.next().unwrap_or_default();
+            let path: Vec<String> = segments.collect();
+            let at = offset + i;
+            if !variables.contains(&var.as_str()) {
+                let hint = did_you_mean(&var, variables.iter().copied());
+                return Err(TemplateError {
+                    message: match hint {
+                        Some(h) => {
+                            format!("template names unknown variable `{var}`; did you mean `{h}`?")
+                        }
+                        None => format!("template names unknown variable `{var}`"),
+                    },
+                    offset: at,
+                    help: Some(format!("this rule can use {}", quote_list(variables))),
+                });
+            }
+            if let Some(field) = path.first() {
+                if let Err(candidates) = known(&var, field) {
+                    let hint = did_you_mean(field, candidates.iter().map(String::as_str));
+                    return Err(TemplateError {
+                        message: match hint {
+                            Some(h) => format!(
+                                "template names unknown field `{var}.{field}`; did you mean `{h}`?"
+                            ),
+                            None => format!("template names unknown field `{var}.{field}`"),
+                        },
+                        offset: at,
+                        help: None,
+                    });
+                }
+            }
+            if !text.is_empty() {
+                parts.push(Part::Text(std::mem::take(&mut text)));
+            }
+            parts.push(Part::Field { var, path });
+            rest = &brace[close + 1..];
+            offset = at + close + 1;
+        }
+        text.push_str(rest);
+        if !text.is_empty() {
+            parts.push(Part::Text(text));
+        }
+        Ok(Template { parts })
+    }
+
+    /// Fills the placeholders from the values in scope. Lists are joined
+    /// with `, `; a missing value renders as `?`.
+    pub fn render(&self, lookup: &dyn Fn(&str) -> Option<Value>) -> String {
+        let mut out = String::new();
+        for part in &self.parts {
+            match part {
+                Part::Text(t) => out.push_str(t),
+                Part::Field { var, path } => {
+                    let mut value = lookup(var);
+                    for key in path {
+                        value = value.and_then(|v| match v {
+                            Value::Map(map) => {
+                                map.get(&cel::objects::Key::from(key.as_str())).cloned()
+                            }
+                            _ => None,
+                        });
+                    }
+                    out.push_str(&value.map_or_else(|| "?".to_string(), |v| display(&v)));
+                }
+            }
+        }
+        out
+    }
+}
+
+/// How a value reads in a message.
+pub fn display(value: &Value) -> String {
+    match value {
+        Value::String(s) => s.to_string(),
+        Value::Int(i) => i.to_string(),
+        Value::UInt(u) => u.to_string(),
+        Value::Float(f) => f.to_string(),
+        Value::Bool(b) => b.to_string(),
+        Value::Null => "none".to_string(),
+        Value::List(items) => items.iter().map(display).collect::<Vec<_>>().join(", "),
+        other => format!("{other:?}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn compiles_and_rejects_unknown_variables() {
+        assert!(Expr::compile("activity.basis == 'consent'", &["activity", "org"]).is_ok());
+        let err = Expr::compile("actvity.basis == 'consent'", &["activity", "org"]).unwrap_err();
+        assert!(
+            err.message.contains("did you mean `activity`"),
+            "{}",
+            err.message
+        );
+        assert!(
+            Expr::compile(
+                "activity.tracking.exists(t, t.purpose == 'analytics')",
+                &["activity"]
+            )
+            .is_ok()
+        );
+    }
+
+    #[test]
+    fn rejects_deep_nesting_before_the_parser_sees_it() {
+        let deep = format!("{}true{}", "(".repeat(100_000), ")".repeat(100_000));
+        let err = Expr::compile(&deep, &[]).unwrap_err();
+        assert!(err.message.contains("nests brackets deeper"));
+    }
+
+    #[test]
+    fn reports_syntax_errors_with_an_offset() {
+        let err = Expr::compile("activity.basis ==", &["activity"]).unwrap_err();
+        assert!(err.message.starts_with("invalid CEL"), "{}", err.message);
+    }
+
+    #[test]
+    fn templates_validate_variables_and_fields() {
+        let known = |_: &str, field: &str| {
+            if field == "id" {
+                Ok(())
+            } else {
+                Err(vec!["id".to_string()])
+            }
+        };
+        assert!(Template::parse("activity `{activity.id}`", &known, &["activity"]).is_ok());
+        let err = Template::parse("{activity.idd}", &known, &["activity"]).unwrap_err();
+        assert!(err.message.contains("did you mean `id`"));
+        assert!(Template::parse("{{literal}}", &known, &["activity"]).is_ok());
+    }
+}

@@ -1,0 +1,167 @@
+//! What the dated reference data says about one transfer under one regime
+//! on the evaluation date: is the destination adequate, is the declared
+//! mechanism a ground at all, valid on that day, and what does it require.
+//! Generic over the data: which mechanisms were struck down and when is in
+//! `rules/data/mechanisms.yaml`, not here.
+
+use super::entities::{MapBuilder, string};
+use crate::model::ReferenceData;
+use cel::Value;
+use jiff::civil::Date;
+
+pub fn regime_facts(
+    data: &ReferenceData,
+    regime: &str,
+    country: &str,
+    mechanism: Option<&str>,
+    certifications: &[&str],
+    date: Date,
+) -> Value {
+    let certified =
+        |cert: &Option<String>| cert.as_deref().is_none_or(|c| certifications.contains(&c));
+    let decisions = data.adequacy_for(regime, country, date);
+    let adequate_decision = decisions
+        .iter()
+        .find(|d| certified(&d.requires_certification));
+    let any_decision = decisions.first();
+    let mut map = MapBuilder::default();
+    map.set("adequate_country", Value::Bool(any_decision.is_some()))
+        .set("adequate", Value::Bool(adequate_decision.is_some()))
+        .set(
+            "adequacy_decision",
+            string(any_decision.map_or(String::new(), |d| d.decision.clone())),
+        )
+        .set(
+            "adequacy_requires_certification",
+            string(
+                any_decision
+                    .and_then(|d| d.requires_certification.clone())
+                    .unwrap_or_default(),
+            ),
+        )
+        .set(
+            "adequacy_scope",
+            string(
+                any_decision
+                    .and_then(|d| d.scope.clone())
+                    .unwrap_or_default(),
+            ),
+        )
+        .set(
+            "adequacy_verified",
+            Value::Bool(decisions.iter().all(|d| d.verified)),
+        );
+
+    let entry = mechanism
+        .and_then(|m| data.mechanism(m))
+        .and_then(|m| m.regimes.get(regime).map(|r| (m, r)));
+    let Some((mechanism, facts)) = entry else {
+        map.set("mechanism_ground", Value::Bool(false))
+            .set(
+                "mechanism_kind",
+                string(
+                    mechanism
+                        .and_then(|m| data.mechanism(m))
+                        .map_or("", |m| m.kind.as_str()),
+                ),
+            )
+            .set(
+                "mechanism_name",
+                string(
+                    mechanism
+                        .and_then(|m| data.mechanism(m))
+                        .map_or(String::new(), |m| m.name.clone()),
+                ),
+            )
+            .set("mechanism_valid", Value::Bool(false))
+            .set("mechanism_started", Value::Bool(false))
+            .set("mechanism_expired", Value::Bool(false))
+            .set("mechanism_valid_from", string(""))
+            .set("mechanism_invalid_from", string(""))
+            .set("mechanism_invalidated_by", string(""))
+            .set("mechanism_article", string(""))
+            .set("mechanism_url", string(""))
+            .set("mechanism_country_allowed", Value::Bool(false))
+            .set("mechanism_requires_certification", string(""))
+            .set("certified", Value::Bool(false))
+            .set("mechanism_requires_tia", Value::Bool(false))
+            .set("mechanism_requires_swiss_addendum", Value::Bool(false))
+            .set("mechanism_verified", Value::Bool(true))
+            .set("mechanism_pending_case", string(""));
+        return map.build();
+    };
+    let started = facts.valid_from.is_none_or(|f| f <= date);
+    let expired = facts.invalid_from.is_some_and(|i| i <= date);
+    let country_allowed = facts
+        .countries
+        .as_ref()
+        .is_none_or(|list| list.iter().any(|c| c == country));
+    let is_certified = certified(&facts.requires_certification);
+    // The `adequacy` mechanism stands or falls with the adequacy lists.
+    let valid = if mechanism.kind == "adequacy" {
+        adequate_decision.is_some()
+    } else {
+        started && !expired && country_allowed && is_certified
+    };
+    let invalidated_by = facts
+        .invalidated_by
+        .as_ref()
+        .map_or(String::new(), describe_invalidation);
+    let pending = facts
+        .pending_case
+        .as_ref()
+        .and_then(|p| p.get("case"))
+        .and_then(|c| c.as_str())
+        .unwrap_or("")
+        .to_string();
+    map.set("mechanism_ground", Value::Bool(true))
+        .set("mechanism_kind", string(mechanism.kind.clone()))
+        .set("mechanism_name", string(mechanism.name.clone()))
+        .set("mechanism_valid", Value::Bool(valid))
+        .set("mechanism_started", Value::Bool(started))
+        .set("mechanism_expired", Value::Bool(expired))
+        .set(
+            "mechanism_valid_from",
+            string(facts.valid_from.map_or(String::new(), |d| d.to_string())),
+        )
+        .set(
+            "mechanism_invalid_from",
+            string(facts.invalid_from.map_or(String::new(), |d| d.to_string())),
+        )
+        .set("mechanism_invalidated_by", string(invalidated_by))
+        .set("mechanism_article", string(facts.article.clone()))
+        .set("mechanism_url", string(facts.url.clone()))
+        .set("mechanism_country_allowed", Value::Bool(country_allowed))
+        .set(
+            "mechanism_requires_certification",
+            string(facts.requires_certification.clone().unwrap_or_default()),
+        )
+        .set("certified", Value::Bool(is_certified))
+        .set("mechanism_requires_tia", Value::Bool(facts.requires_tia))
+        .set(
+            "mechanism_requires_swiss_addendum",
+            Value::Bool(facts.requires_swiss_addendum),
+        )
+        .set("mechanism_verified", Value::Bool(facts.verified))
+        .set("mechanism_pending_case", string(pending));
+    map.build()
+}
+
+/// "C-311/18 (Schrems II)", or the act or authority that ended a mechanism.
+fn describe_invalidation(value: &serde_json::Value) -> String {
+    let field = |k: &str| value.get(k).and_then(|v| v.as_str());
+    match (
+        field("case"),
+        field("name"),
+        field("act"),
+        field("authority"),
+    ) {
+        (Some(case), Some(name), _, _) => format!("{case} ({name})"),
+        (Some(case), None, _, _) => case.to_string(),
+        (None, _, Some(act), _) => act.to_string(),
+        (None, Some(name), None, Some(authority)) => format!("{authority}: {name}"),
+        (None, Some(name), None, None) => name.to_string(),
+        (None, None, None, Some(authority)) => authority.to_string(),
+        _ => String::new(),
+    }
+}

@@ -1,0 +1,259 @@
+//! The rule engine: loads rule packs (the built-in ones embedded at build
+//! time, the user's from files), selects the rules that apply, and
+//! evaluates them over the resolved model.
+
+pub mod entities;
+mod evaluate;
+pub mod expr;
+pub mod facts;
+pub mod pack;
+
+use crate::model::{Manifest, ReferenceData};
+use crate::report::{Finding, Label, Severity};
+use crate::source::{SourceFile, SourceMap};
+pub use pack::{PackInfo, Rule};
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+/// The built-in packs: (path shown in diagnostics, text).
+pub const BUILTIN_PACKS: &[(&str, &str)] = &[
+    (
+        "rules/gdpr/pack.yaml",
+        include_str!("../../rules/gdpr/pack.yaml"),
+    ),
+    (
+        "rules/eprivacy/pack.yaml",
+        include_str!("../../rules/eprivacy/pack.yaml"),
+    ),
+    (
+        "rules/ndsg/pack.yaml",
+        include_str!("../../rules/ndsg/pack.yaml"),
+    ),
+    (
+        "rules/organization/pack.yaml",
+        include_str!("../../rules/organization/pack.yaml"),
+    ),
+];
+
+/// Rule packs that could not be loaded, with located findings in them.
+#[derive(Debug)]
+pub struct PackFailure {
+    pub sources: SourceMap,
+    pub findings: Vec<Finding>,
+}
+
+/// The loaded rules.
+#[derive(Debug)]
+pub struct Engine {
+    pub packs: Vec<PackInfo>,
+    pub rules: Vec<Rule>,
+}
+
+/// Which rules run and how severe their findings are.
+#[derive(Clone, Debug, Default)]
+pub struct Selection {
+    /// Codes, names or code prefixes (`GDPR`, `GDPR1`, `ALL`); empty: all.
+    pub select: Vec<String>,
+    pub ignore: Vec<String>,
+    /// Severity overrides by code, name or prefix.
+    pub severity: Vec<(String, Severity)>,
+}
+
+/// Whether a selector (`GDPR101`, `missing-legal-basis`, `GDPR`, `ALL`) names a rule.
+pub fn selector_matches(selector: &str, code: &str, name: &str) -> bool {
+    selector.eq_ignore_ascii_case("ALL")
+        || selector == name
+        || code
+            .to_ascii_uppercase()
+            .starts_with(&selector.to_ascii_uppercase())
+            && !selector.is_empty()
+}
+
+impl Selection {
+    pub fn enabled(&self, rule: &Rule) -> bool {
+        let selected = self.select.is_empty()
+            || self
+                .select
+                .iter()
+                .any(|s| selector_matches(s, &rule.code, &rule.name));
+        selected
+            && !self
+                .ignore
+                .iter()
+                .any(|s| selector_matches(s, &rule.code, &rule.name))
+    }
+}
+
+impl Engine {
+    /// The built-in packs plus the pack files named.
+    pub fn load(extra: &[PathBuf]) -> Result<Engine, PackFailure> {
+        let mut sources = SourceMap::default();
+        let mut findings = Vec::new();
+        let mut packs = Vec::new();
+        let mut rules: Vec<Rule> = Vec::new();
+        let mut inputs: Vec<(PathBuf, String)> = BUILTIN_PACKS
+            .iter()
+            .map(|(p, t)| (PathBuf::from(p), t.to_string()))
+            .collect();
+        for path in extra {
+            match std::fs::read_to_string(path) {
+                Ok(text) => inputs.push((path.clone(), text)),
+                Err(error) => {
+                    let id = sources.add(SourceFile::new(path.clone(), String::new()));
+                    findings.push(Finding::new(
+                        "PL030",
+                        "invalid-rule-pack",
+                        Severity::Error,
+                        format!("cannot read rule pack: {error}"),
+                        Label::new(crate::source::Span::new(id, 0..0), "not read"),
+                    ));
+                }
+            }
+        }
+        for (path, text) in inputs {
+            let display = crate::source::display_path(&path);
+            let id = sources.add(SourceFile::new(path, text));
+            let text = sources.get(id).text.clone();
+            if let Some((info, pack_rules)) = pack::load_pack(id, &display, &text, &mut findings) {
+                for rule in pack_rules {
+                    if let Some(clash) = rules
+                        .iter()
+                        .find(|r| r.code == rule.code || r.name == rule.name)
+                    {
+                        let what = if clash.code == rule.code {
+                            format!("code `{}`", rule.code)
+                        } else {
+                            format!("name `{}`", rule.name)
+                        };
+                        findings.push(
+                            Finding::new(
+                                "PL030",
+                                "invalid-rule-pack",
+                                Severity::Error,
+                                format!("duplicate rule {what}"),
+                                Label::new(rule.code_span, "declared again here"),
+                            )
+                            .with_secondary(Label::new(clash.code_span, "first declared here"))
+                            .with_help("codes and names are never reused: pick the next free code"),
+                        );
+                    } else if crate::report::codes::find(&rule.code).is_some() {
+                        findings.push(Finding::new(
+                            "PL030",
+                            "invalid-rule-pack",
+                            Severity::Error,
+                            format!("`{}` is a built-in privlint code", rule.code),
+                            Label::new(rule.code_span, "reserved"),
+                        ));
+                    } else {
+                        rules.push(rule);
+                    }
+                }
+                packs.push(info);
+            }
+        }
+        if findings.is_empty() {
+            Ok(Engine { packs, rules })
+        } else {
+            crate::report::sort_findings(&mut findings, &sources);
+            Err(PackFailure { sources, findings })
+        }
+    }
+
+    pub fn find(&self, code_or_name: &str) -> Option<&Rule> {
+        self.rules
+            .iter()
+            .find(|r| r.code.eq_ignore_ascii_case(code_or_name) || r.name == code_or_name)
+    }
+
+    /// Runs the selected rules whose regulation applies.
+    pub fn evaluate(
+        &self,
+        manifest: &Manifest,
+        sources: &SourceMap,
+        roots: &[PathBuf],
+        selection: &Selection,
+    ) -> Vec<Finding> {
+        let active: Vec<&Rule> = self
+            .rules
+            .iter()
+            .filter(|r| selection.enabled(r))
+            .filter(|r| {
+                r.regulation
+                    .as_ref()
+                    .is_none_or(|reg| manifest.applies(reg))
+            })
+            .collect();
+        let mut severity: HashMap<String, Severity> = HashMap::new();
+        for rule in &active {
+            if let Some((_, s)) = selection
+                .severity
+                .iter()
+                .rev()
+                .find(|(sel, _)| selector_matches(sel, &rule.code, &rule.name))
+            {
+                severity.insert(rule.code.clone(), *s);
+            }
+        }
+        let evaluator = evaluate::Evaluator {
+            manifest,
+            sources,
+            roots,
+            data: ReferenceData::get(),
+            severity: &severity,
+        };
+        collapse(evaluator.run(&active))
+    }
+}
+
+/// The long explanation of a rule, as `privlint explain` prints it and
+/// `docs/rules/<CODE>.md` keeps it.
+pub fn explain(rule: &Rule) -> String {
+    let mut out = format!(
+        "# {} {}\n\n{} (default severity: {}; pack `{}`; applies with: {})\n\n",
+        rule.code,
+        rule.name,
+        rule.summary,
+        rule.severity.as_str(),
+        rule.pack,
+        rule.regulation.as_deref().unwrap_or("any regulation")
+    );
+    if let Some(citation) = &rule.citation {
+        match &citation.url {
+            Some(url) => out.push_str(&format!("Citation: {} <{url}>\n\n", citation.text)),
+            None => out.push_str(&format!("Citation: {}\n\n", citation.text)),
+        }
+    }
+    out.push_str(rule.docs.trim_end());
+    out.push('\n');
+    out
+}
+
+/// One finding per rule and place: a flow rule fires once per activity
+/// reaching the same location, which would repeat the same label. The
+/// first is kept (evaluation order is the model's order, so this is
+/// deterministic) and says how many more it stands for.
+fn collapse(findings: Vec<Finding>) -> Vec<Finding> {
+    let mut kept: Vec<Finding> = Vec::with_capacity(findings.len());
+    let mut index: HashMap<(String, crate::source::Span), (usize, usize)> = HashMap::new();
+    for finding in findings {
+        let key = (finding.code.clone(), finding.primary.span);
+        match index.get_mut(&key) {
+            Some((_, more)) => *more += 1,
+            None => {
+                index.insert(key, (kept.len(), 0));
+                kept.push(finding);
+            }
+        }
+    }
+    for (at, more) in index.into_values() {
+        if more > 0 {
+            let what = if more == 1 {
+                "1 more case".to_string()
+            } else {
+                format!("{more} more cases")
+            };
+            kept[at].notes.push(format!("reported once here; the same applies to {what} (other activities or chains reaching this place)"));
+        }
+    }
+    kept
+}

@@ -1,0 +1,287 @@
+//! Rule packs: YAML files of rules (`rules/<pack>/pack.yaml` built in,
+//! more from `--rules`). Loading parses the YAML, validates it against
+//! `schemas/rule-pack.schema.json`, compiles every expression and template
+//! once, and reports each problem located in the pack file.
+
+use super::entities::{Kind, VarType, derived_fields};
+use super::expr::{Expr, Template};
+use crate::load::node::Node;
+use crate::load::yaml;
+use crate::report::{Citation, Finding, Label, Severity};
+use crate::schema::CompiledSchema;
+use crate::source::{FileId, Span};
+use crate::suggest::did_you_mean;
+
+/// Where a label points: a variable in scope and a field path inside it.
+#[derive(Debug, Clone)]
+pub struct Anchor {
+    pub var: String,
+    pub path: Vec<String>,
+}
+
+/// One compiled rule.
+#[derive(Debug)]
+pub struct Rule {
+    pub code: String,
+    pub name: String,
+    pub severity: Severity,
+    pub summary: String,
+    pub pack: String,
+    /// The regulation that must apply for the rule to run (`None`: always).
+    pub regulation: Option<String>,
+    pub citation: Option<Citation>,
+    pub kind: Kind,
+    pub when: Option<Expr>,
+    pub require: Expr,
+    pub verified: Option<Expr>,
+    pub message: Template,
+    pub label: Option<Template>,
+    pub at: Anchor,
+    pub related: Vec<(Anchor, Template)>,
+    pub help: Option<Template>,
+    pub note: Option<Template>,
+    pub docs: String,
+    /// Where the rule's code is written, for duplicate-code reports.
+    pub code_span: Span,
+}
+
+/// Summary of a loaded pack.
+#[derive(Debug, Clone)]
+pub struct PackInfo {
+    pub id: String,
+    pub name: String,
+    pub path: String,
+    pub regulation: Option<String>,
+}
+
+const CODE: &str = "PL030";
+const NAME: &str = "invalid-rule-pack";
+
+fn pack_error(span: Span, message: impl Into<String>, label: impl Into<String>) -> Finding {
+    Finding::new(
+        CODE,
+        NAME,
+        Severity::Error,
+        message,
+        Label::new(span, label),
+    )
+}
+
+/// Parses and compiles one pack file. `file` is its id in the source map.
+pub fn load_pack(
+    file: FileId,
+    path: &str,
+    text: &str,
+    findings: &mut Vec<Finding>,
+) -> Option<(PackInfo, Vec<Rule>)> {
+    let parsed = yaml::parse(file, text, yaml::YamlLimits::default());
+    let had_yaml_errors = !parsed.findings.is_empty();
+    findings.extend(parsed.findings);
+    let root = parsed.root?;
+    if had_yaml_errors {
+        return None;
+    }
+    let schema_findings = CompiledSchema::rule_pack().validate_node(&root);
+    if !schema_findings.is_empty() {
+        findings.extend(schema_findings);
+        return None;
+    }
+    let text_of = |node: &Node, key: &str| node.get(key).and_then(Node::as_str).map(str::to_string);
+    let info = PackInfo {
+        id: text_of(&root, "pack").unwrap_or_default(),
+        name: text_of(&root, "name").unwrap_or_default(),
+        path: path.to_string(),
+        regulation: text_of(&root, "regulation"),
+    };
+    let mut rules = Vec::new();
+    for rule in root.get("rules").map(Node::as_seq).unwrap_or_default() {
+        if let Some(rule) = compile_rule(rule, &info, findings) {
+            rules.push(rule);
+        }
+    }
+    Some((info, rules))
+}
+
+fn compile_rule(node: &Node, pack: &PackInfo, findings: &mut Vec<Finding>) -> Option<Rule> {
+    let text = |key: &str| node.get(key).and_then(Node::as_str).map(str::to_string);
+    let code_node = node.get("code")?;
+    let kind_node = node.get("for_each")?;
+    let kind = Kind::parse(kind_node.as_str()?)?;
+    let variables = kind.variable_names();
+    let before = findings.len();
+
+    let mut expr = |key: &str| -> Option<Expr> {
+        let value = node.get(key)?;
+        let source = value.as_str()?;
+        match Expr::compile(source, &variables) {
+            Ok(e) => Some(e),
+            Err(error) => {
+                let span = offset_span(value, source, error.offset);
+                let mut finding =
+                    pack_error(span, format!("in `{key}`: {}", error.message), "here");
+                if let Some(help) = error.help {
+                    finding = finding.with_help(help);
+                }
+                findings.push(finding);
+                None
+            }
+        }
+    };
+    let when = expr("when");
+    let require = expr("require");
+    let verified = expr("verified");
+
+    let known = |var: &str, field: &str| -> Result<(), Vec<String>> {
+        let fields = field_catalog(kind, var);
+        if fields.iter().any(|f| f == field) {
+            Ok(())
+        } else {
+            Err(fields)
+        }
+    };
+    let mut template = |key: &str, value: Option<&Node>| -> Option<Template> {
+        let value = value?;
+        let source = value.as_str()?;
+        match Template::parse(source, &known, &variables) {
+            Ok(t) => Some(t),
+            Err(error) => {
+                let span = offset_span(value, source, Some(error.offset));
+                let mut finding =
+                    pack_error(span, format!("in `{key}`: {}", error.message), "here");
+                if let Some(help) = error.help {
+                    finding = finding.with_help(help);
+                }
+                findings.push(finding);
+                None
+            }
+        }
+    };
+    let message = template("message", node.get("message"));
+    let label = template("label", node.get("label"));
+    let help = template("help", node.get("help"));
+    let note = template("note", node.get("note"));
+    let mut anchor_errors = Vec::new();
+    let mut related = Vec::new();
+    for item in node.get("related").map(Node::as_seq).unwrap_or_default() {
+        let anchor = item
+            .get("at")
+            .and_then(|a| anchor(a, kind, &mut anchor_errors));
+        let text = template("related.message", item.get("message"));
+        if let (Some(a), Some(t)) = (anchor, text) {
+            related.push((a, t));
+        }
+    }
+    let at = match node.get("at") {
+        Some(a) => anchor(a, kind, &mut anchor_errors),
+        None => Some(Anchor {
+            var: variables[0].to_string(),
+            path: Vec::new(),
+        }),
+    };
+    findings.extend(anchor_errors);
+    if findings.len() > before {
+        return None;
+    }
+    let citation = node.get("citation").map(|c| Citation {
+        text: c
+            .get("text")
+            .and_then(Node::as_str)
+            .unwrap_or_default()
+            .to_string(),
+        url: c.get("url").and_then(Node::as_str).map(str::to_string),
+    });
+    Some(Rule {
+        code: code_node.as_str()?.to_string(),
+        name: text("name")?,
+        severity: Severity::parse(&text("severity")?)?,
+        summary: text("summary")?,
+        pack: pack.id.clone(),
+        regulation: text("regulation").or_else(|| pack.regulation.clone()),
+        citation,
+        kind,
+        when,
+        require: require?,
+        verified,
+        message: message?,
+        label,
+        at: at?,
+        related,
+        help,
+        note,
+        docs: text("docs").unwrap_or_default(),
+        code_span: code_node.span,
+    })
+}
+
+/// The fields a template may name on a variable.
+fn field_catalog(kind: Kind, var: &str) -> Vec<String> {
+    let Some(t) = kind.var_type(var) else {
+        return Vec::new();
+    };
+    let schema = CompiledSchema::get();
+    let mut fields: Vec<String> = derived_fields(t).iter().map(|s| s.to_string()).collect();
+    let def = match t {
+        VarType::Organization => Some("organization"),
+        VarType::Processor => Some("processor"),
+        VarType::Activity => Some("activity"),
+        VarType::Tracking => Some("tracking"),
+        _ => None,
+    };
+    if let Some(def) = def {
+        fields.extend(schema.properties_of(def));
+    }
+    fields.sort();
+    fields.dedup();
+    fields
+}
+
+fn anchor(node: &Node, kind: Kind, findings: &mut Vec<Finding>) -> Option<Anchor> {
+    let text = node.as_str()?;
+    let mut parts = text.split('.');
+    let var = parts.next().unwrap_or_default().to_string();
+    let variables = kind.variable_names();
+    if kind.var_type(&var).is_none()
+        || matches!(kind.var_type(&var), Some(VarType::List | VarType::Text))
+    {
+        let hint = did_you_mean(&var, variables.iter().copied());
+        let mut finding = pack_error(
+            node.span,
+            match hint {
+                Some(h) => format!("`at` names unknown variable `{var}`; did you mean `{h}`?"),
+                None => format!("`at` names unknown variable `{var}`"),
+            },
+            "here",
+        );
+        finding = finding.with_help(format!(
+            "labels can point at {}",
+            variables
+                .iter()
+                .filter(|v| !matches!(kind.var_type(v), Some(VarType::List | VarType::Text)))
+                .map(|v| format!("`{v}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+        findings.push(finding);
+        return None;
+    }
+    Some(Anchor {
+        var,
+        path: parts.map(str::to_string).collect(),
+    })
+}
+
+/// The span of a byte offset inside a string value, when the value is
+/// written on one line as plain or quoted text; else the whole value.
+fn offset_span(value: &Node, source: &str, offset: Option<usize>) -> Span {
+    let whole = value.span;
+    let Some(offset) = offset else { return whole };
+    let written = whole.end.saturating_sub(whole.start) as usize;
+    let quote = match written.checked_sub(source.len()) {
+        Some(0) => 0,
+        Some(2) => 1,
+        _ => return whole,
+    };
+    let start = whole.start as usize + quote + offset.min(source.len());
+    let end = (start + 1).min(whole.end as usize - quote).max(start);
+    Span::new(whole.file, start..end)
+}
