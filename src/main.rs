@@ -146,7 +146,7 @@ fn main() -> ExitCode {
             let _ = render::text::render(
                 &failure.findings,
                 &failure.sources,
-                failure.sources.len(),
+                failure.files_with_findings(),
                 &mut stderr,
             );
             let _ = writeln!(stderr, "privlint: the rule packs above could not be loaded");

@@ -33,8 +33,13 @@ pub struct ExprError {
 }
 
 impl Expr {
-    /// Compiles `source`, checking that it only names the variables in scope.
-    pub fn compile(source: &str, variables: &[&str]) -> Result<Expr, ExprError> {
+    /// Compiles `source`, checking that it only names the variables in
+    /// scope and, for `var.field`, fields that `known` accepts.
+    pub fn compile(
+        source: &str,
+        variables: &[&str],
+        known: &dyn Fn(&str, &str) -> Result<(), Vec<String>>,
+    ) -> Result<Expr, ExprError> {
         if source.len() > MAX_EXPRESSION_LEN {
             return Err(ExprError {
                 message: format!("expression is longer than {MAX_EXPRESSION_LEN} bytes"),
@@ -58,6 +63,14 @@ impl Expr {
             Ok(Err(errors)) => {
                 let first = errors.errors.first();
                 let message = first.map_or_else(|| errors.to_string(), |e| e.msg.clone());
+                // ANTLR lists every token it expected; the first part says enough.
+                let message = match message.split_once(" expecting ") {
+                    Some((head, _)) if head.contains("'<EOF>'") => {
+                        "the expression ends too early".to_string()
+                    }
+                    Some((head, _)) => head.to_string(),
+                    None => message,
+                };
                 let offset = first.and_then(|e| offset_of(source, e.pos));
                 return Err(ExprError {
                     message: format!("invalid CEL: {message}"),
@@ -93,6 +106,19 @@ impl Expr {
                 help: Some(format!("this rule can use {}", quote_list(variables))),
             });
         }
+        for (offset, var, field) in field_accesses(source, variables) {
+            if let Err(candidates) = known(var, field) {
+                let hint = did_you_mean(field, candidates.iter().map(String::as_str));
+                return Err(ExprError {
+                    message: match hint {
+                        Some(h) => format!("`{var}` has no field `{field}`; did you mean `{h}`?"),
+                        None => format!("`{var}` has no field `{field}`"),
+                    },
+                    offset: Some(offset + var.len() + 1),
+                    help: Some("docs/rule-packs.md lists the fields of every variable".into()),
+                });
+            }
+        }
         Ok(Expr {
             source: source.to_string(),
             program,
@@ -122,6 +148,61 @@ fn quote_list(names: &[&str]) -> String {
         .map(|n| format!("`{n}`"))
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// Every `var.field` in an expression (outside string literals) for a
+/// variable in scope: (byte offset of `var`, var, field).
+fn field_accesses<'s>(source: &'s str, variables: &[&str]) -> Vec<(usize, &'s str, &'s str)> {
+    let bytes = source.as_bytes();
+    let mut found = Vec::new();
+    let mut quote: Option<u8> = None;
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if let Some(q) = quote {
+            if b == b'\\' {
+                i += 2;
+                continue;
+            }
+            if b == q {
+                quote = None;
+            }
+            i += 1;
+            continue;
+        }
+        if b == b'"' || b == b'\'' {
+            quote = Some(b);
+            i += 1;
+            continue;
+        }
+        let word_start = i == 0
+            || !(bytes[i - 1].is_ascii_alphanumeric()
+                || bytes[i - 1] == b'_'
+                || bytes[i - 1] == b'.');
+        if word_start && (b.is_ascii_alphabetic() || b == b'_') {
+            let end = i + source[i..]
+                .bytes()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == b'_')
+                .count();
+            let word = &source[i..end];
+            if variables.contains(&word) && bytes.get(end) == Some(&b'.') {
+                let field_end = end
+                    + 1
+                    + source[end + 1..]
+                        .bytes()
+                        .take_while(|c| c.is_ascii_alphanumeric() || *c == b'_')
+                        .count();
+                let field = &source[end + 1..field_end];
+                if !field.is_empty() {
+                    found.push((i, word, field));
+                }
+            }
+            i = end;
+            continue;
+        }
+        i += 1;
+    }
+    found
 }
 
 /// Byte offset of the first bracket past the nesting limit, outside strings.
@@ -342,19 +423,48 @@ pub fn display(value: &Value) -> String {
 mod tests {
     use super::*;
 
+    fn any(_: &str, _: &str) -> Result<(), Vec<String>> {
+        Ok(())
+    }
+
     #[test]
     fn compiles_and_rejects_unknown_variables() {
-        assert!(Expr::compile("activity.basis == 'consent'", &["activity", "org"]).is_ok());
-        let err = Expr::compile("actvity.basis == 'consent'", &["activity", "org"]).unwrap_err();
+        assert!(Expr::compile("activity.basis == 'consent'", &["activity", "org"], &any).is_ok());
+        let err =
+            Expr::compile("actvity.basis == 'consent'", &["activity", "org"], &any).unwrap_err();
         assert!(
             err.message.contains("did you mean `activity`"),
             "{}",
             err.message
         );
+        let ok = Expr::compile(
+            "activity.tracking.exists(t, t.purpose == 'analytics')",
+            &["activity"],
+            &any,
+        );
+        assert!(ok.is_ok());
+    }
+
+    #[test]
+    fn rejects_unknown_fields_of_variables() {
+        let known = |_: &str, f: &str| {
+            if f == "locations" {
+                Ok(())
+            } else {
+                Err(vec!["locations".to_string()])
+            }
+        };
+        let err = Expr::compile("'RU' in processor.locatons", &["processor"], &known).unwrap_err();
+        assert!(
+            err.message.contains("did you mean `locations`"),
+            "{}",
+            err.message
+        );
         assert!(
             Expr::compile(
-                "activity.tracking.exists(t, t.purpose == 'analytics')",
-                &["activity"]
+                "'processor.x' == processor.locations[0]",
+                &["processor"],
+                &known
             )
             .is_ok()
         );
@@ -363,17 +473,21 @@ mod tests {
     #[test]
     fn rejects_deep_nesting_before_the_parser_sees_it() {
         let deep = format!("{}true{}", "(".repeat(100), ")".repeat(100));
-        let err = Expr::compile(&deep, &[]).unwrap_err();
-        assert!(err.message.contains("nests brackets deeper"), "{}", err.message);
+        let err = Expr::compile(&deep, &[], &any).unwrap_err();
+        assert!(
+            err.message.contains("nests brackets deeper"),
+            "{}",
+            err.message
+        );
         let huge = format!("{}true{}", "(".repeat(100_000), ")".repeat(100_000));
-        let err = Expr::compile(&huge, &[]).unwrap_err();
+        let err = Expr::compile(&huge, &[], &any).unwrap_err();
         assert!(err.message.contains("longer than"), "{}", err.message);
     }
 
     #[test]
-    fn reports_syntax_errors_with_an_offset() {
-        let err = Expr::compile("activity.basis ==", &["activity"]).unwrap_err();
-        assert!(err.message.starts_with("invalid CEL"), "{}", err.message);
+    fn reports_syntax_errors_briefly() {
+        let err = Expr::compile("activity.basis ==", &["activity"], &any).unwrap_err();
+        assert_eq!(err.message, "invalid CEL: the expression ends too early");
     }
 
     #[test]

@@ -74,16 +74,22 @@ pub fn load_pack(
     text: &str,
     findings: &mut Vec<Finding>,
 ) -> Option<(PackInfo, Vec<Rule>)> {
+    // Every problem in a pack is reported as PL030, whatever found it.
+    let as_pack_error = |mut f: Finding| {
+        f.code = CODE.to_string();
+        f.name = NAME.to_string();
+        f
+    };
     let parsed = yaml::parse(file, text, yaml::YamlLimits::default());
     let had_yaml_errors = !parsed.findings.is_empty();
-    findings.extend(parsed.findings);
+    findings.extend(parsed.findings.into_iter().map(as_pack_error));
     let root = parsed.root?;
     if had_yaml_errors {
         return None;
     }
     let schema_findings = CompiledSchema::rule_pack().validate_node(&root);
     if !schema_findings.is_empty() {
-        findings.extend(schema_findings);
+        findings.extend(schema_findings.into_iter().map(as_pack_error));
         return None;
     }
     let text_of = |node: &Node, key: &str| node.get(key).and_then(Node::as_str).map(str::to_string);
@@ -110,10 +116,18 @@ fn compile_rule(node: &Node, pack: &PackInfo, findings: &mut Vec<Finding>) -> Op
     let variables = kind.variable_names();
     let before = findings.len();
 
+    let known = |var: &str, field: &str| -> Result<(), Vec<String>> {
+        let fields = field_catalog(kind, var);
+        if fields.iter().any(|f| f == field) {
+            Ok(())
+        } else {
+            Err(fields)
+        }
+    };
     let mut expr = |key: &str| -> Option<Expr> {
         let value = node.get(key)?;
         let source = value.as_str()?;
-        match Expr::compile(source, &variables) {
+        match Expr::compile(source, &variables, &known) {
             Ok(e) => Some(e),
             Err(error) => {
                 let span = offset_span(value, source, error.offset);
@@ -131,21 +145,18 @@ fn compile_rule(node: &Node, pack: &PackInfo, findings: &mut Vec<Finding>) -> Op
     let require = expr("require");
     let verified = expr("verified");
 
-    let known = |var: &str, field: &str| -> Result<(), Vec<String>> {
-        let fields = field_catalog(kind, var);
-        if fields.iter().any(|f| f == field) {
-            Ok(())
-        } else {
-            Err(fields)
-        }
-    };
     let mut template = |key: &str, value: Option<&Node>| -> Option<Template> {
         let value = value?;
         let source = value.as_str()?;
         match Template::parse(source, &known, &variables) {
             Ok(t) => Some(t),
             Err(error) => {
-                let span = offset_span(value, source, Some(error.offset));
+                let span = widen_to_placeholder(
+                    offset_span(value, source, Some(error.offset)),
+                    value,
+                    source,
+                    error.offset,
+                );
                 let mut finding =
                     pack_error(span, format!("in `{key}`: {}", error.message), "here");
                 if let Some(help) = error.help {
@@ -284,4 +295,16 @@ fn offset_span(value: &Node, source: &str, offset: Option<usize>) -> Span {
     let start = whole.start as usize + quote + offset.min(source.len());
     let end = (start + 1).min(whole.end as usize - quote).max(start);
     Span::new(whole.file, start..end)
+}
+
+/// A template error's span covers the whole `{placeholder}`.
+fn widen_to_placeholder(span: Span, value: &Node, source: &str, offset: usize) -> Span {
+    if span == value.span {
+        return span;
+    }
+    let len = source[offset..].find('}').map_or(1, |close| close + 1);
+    Span {
+        end: (span.start + len as u32).min(value.span.end),
+        ..span
+    }
 }

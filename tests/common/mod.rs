@@ -72,3 +72,19 @@ pub fn yaml_files(dir: &Path) -> Vec<String> {
     files.sort();
     files
 }
+
+/// Like [`check`], with extra arguments before the paths.
+pub fn check_with(extra: &[&str], paths: &[&str], format: &str) -> Run {
+    let mut args = vec![
+        "check",
+        "--as-of",
+        "2026-11-21",
+        "--format",
+        format,
+        "--color",
+        "never",
+    ];
+    args.extend_from_slice(extra);
+    args.extend_from_slice(paths);
+    privlint(&args)
+}
