@@ -6,6 +6,9 @@ use crate::suggest::did_you_mean;
 use cel::{Context, Program, Value};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
+/// Answers whether `var.field` exists; on `Err`, the fields that do.
+pub type FieldCheck<'a> = dyn Fn(&str, &str) -> Result<(), Vec<String>> + 'a;
+
 /// Longest expression accepted, in bytes.
 pub const MAX_EXPRESSION_LEN: usize = 4096;
 /// Deepest nesting of `(`, `[` and `{` accepted.
@@ -38,7 +41,7 @@ impl Expr {
     pub fn compile(
         source: &str,
         variables: &[&str],
-        known: &dyn Fn(&str, &str) -> Result<(), Vec<String>>,
+        known: &FieldCheck<'_>,
     ) -> Result<Expr, ExprError> {
         if source.len() > MAX_EXPRESSION_LEN {
             return Err(ExprError {
@@ -303,7 +306,7 @@ impl Template {
     /// first path segment) and lists the candidates for "did you mean".
     pub fn parse(
         source: &str,
-        known: &dyn Fn(&str, &str) -> Result<(), Vec<String>>,
+        known: &FieldCheck<'_>,
         variables: &[&str],
     ) -> Result<Template, TemplateError> {
         let mut parts = Vec::new();
@@ -351,8 +354,10 @@ impl Template {
                     help: Some(format!("this rule can use {}", quote_list(variables))),
                 });
             }
-            if let Some(field) = path.first() {
-                if let Err(candidates) = known(&var, field) {
+            if let Some(field) = path.first()
+                && let Err(candidates) = known(&var, field)
+            {
+                {
                     let hint = did_you_mean(field, candidates.iter().map(String::as_str));
                     return Err(TemplateError {
                         message: match hint {
