@@ -69,6 +69,12 @@ pub enum Fatal {
         failure: Box<crate::engine::PackFailure>,
     },
 
+    #[error("{} in the configuration", crate::render::plural(failure.findings.len(), "error"))]
+    #[diagnostic(code(privlint::config))]
+    Config {
+        failure: Box<crate::config::ConfigFailure>,
+    },
+
     #[error("internal error: {message}")]
     #[diagnostic(
         code(privlint::internal),

@@ -5,8 +5,10 @@
 //! derived model) → [`render`]. Every stage adds [`report::Finding`]s;
 //! [`check`] runs them all.
 
+pub mod config;
 pub mod engine;
 pub mod error;
+pub mod init;
 pub mod load;
 pub mod model;
 pub mod render;
@@ -36,6 +38,12 @@ pub struct CheckOptions {
     pub rule_packs: Vec<PathBuf>,
     /// Which rules run, and severity overrides.
     pub selection: engine::Selection,
+    /// (glob, rules) pairs: rules ignored in matching files; globs are
+    /// relative to `per_path_base`.
+    pub per_path_ignores: Vec<(String, Vec<String>)>,
+    pub per_path_base: PathBuf,
+    /// A baseline file whose findings are hidden (`--baseline`).
+    pub baseline: Option<PathBuf>,
 }
 
 impl CheckOptions {
@@ -47,6 +55,9 @@ impl CheckOptions {
             regulations: None,
             rule_packs: Vec::new(),
             selection: engine::Selection::default(),
+            per_path_ignores: Vec::new(),
+            per_path_base: PathBuf::from("."),
+            baseline: None,
         }
     }
 }
@@ -65,6 +76,10 @@ pub struct Report {
     pub manifest: Manifest,
     /// Manifest files checked (files skipped as not manifests are not counted).
     pub files_checked: usize,
+    /// The rules that were loaded (for SARIF's rule list).
+    pub engine: engine::Engine,
+    /// Findings hidden by the baseline.
+    pub baselined: usize,
 }
 
 impl Report {
@@ -98,11 +113,85 @@ pub fn check(options: &CheckOptions) -> Result<Report, Fatal> {
         &options.paths,
         &options.selection,
     ));
+    let findings = ignore_per_path(findings, &loaded.sources, options)?;
+    let mut findings = suppress(findings, &loaded.sources, &engine, options.as_of);
+    let mut baselined = 0;
+    if let Some(path) = &options.baseline {
+        let text = std::fs::read_to_string(path).map_err(|source| Fatal::Unreadable {
+            path: path.clone(),
+            source,
+        })?;
+        let baseline = report::baseline::parse(&text).map_err(|message| Fatal::Usage {
+            message: format!("`{}` is not a privlint baseline: {message}", path.display()),
+            help: Some("write one with `privlint check --write-baseline FILE`".into()),
+        })?;
+        (findings, baselined) = report::baseline::filter(findings, &baseline, &loaded.sources);
+    }
     sort_findings(&mut findings, &loaded.sources);
     Ok(Report {
         sources: loaded.sources,
         findings,
         manifest,
         files_checked,
+        engine,
+        baselined,
     })
+}
+
+/// Drops findings of rules ignored for their file by `per_path_ignores`.
+fn ignore_per_path(
+    findings: Vec<Finding>,
+    sources: &SourceMap,
+    options: &CheckOptions,
+) -> Result<Vec<Finding>, Fatal> {
+    if options.per_path_ignores.is_empty() {
+        return Ok(findings);
+    }
+    let mut matchers = Vec::new();
+    for (pattern, rules) in &options.per_path_ignores {
+        let glob = globset::Glob::new(pattern).map_err(|e| Fatal::Usage {
+            message: format!("invalid glob `{pattern}` in `per_path_ignores`: {e}"),
+            help: None,
+        })?;
+        matchers.push((glob.compile_matcher(), rules));
+    }
+    let base = std::path::absolute(&options.per_path_base)
+        .unwrap_or_else(|_| options.per_path_base.clone());
+    Ok(findings
+        .into_iter()
+        .filter(|f| {
+            let path = &sources.get(f.primary.span.file).path;
+            let absolute = std::path::absolute(path).unwrap_or_else(|_| path.clone());
+            let relative = absolute.strip_prefix(&base).unwrap_or(&absolute);
+            !matchers.iter().any(|(m, rules)| {
+                m.is_match(relative)
+                    && rules
+                        .iter()
+                        .any(|r| engine::selector_matches(r, &f.code, &f.name))
+            })
+        })
+        .collect())
+}
+
+/// Applies the inline `# privlint: allow` comments of every manifest file.
+fn suppress(
+    mut findings: Vec<Finding>,
+    sources: &SourceMap,
+    engine: &engine::Engine,
+    as_of: Date,
+) -> Vec<Finding> {
+    let mut known: Vec<(&str, &str)> = engine
+        .rules
+        .iter()
+        .map(|r| (r.code.as_str(), r.name.as_str()))
+        .collect();
+    known.extend(report::codes::ALL.iter().map(|c| (c.code, c.name)));
+    let mut suppressions = Vec::new();
+    for (id, _) in sources.files() {
+        suppressions.extend(report::suppress::parse(sources, id, &known, &mut findings));
+    }
+    if suppressions.is_empty() {
+        return findings;
+    }
+    report::suppress::apply(findings, &suppressions, sources, as_of)
 }

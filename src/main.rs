@@ -3,6 +3,7 @@
 
 use clap::{Parser, Subcommand, ValueEnum};
 use codespan_reporting::term::termcolor::{ColorChoice, StandardStream, WriteColor};
+use privlint::config::{self, Config};
 use privlint::engine::Engine;
 use privlint::error::Fatal;
 use privlint::report::{Severity, codes};
@@ -16,6 +17,8 @@ use std::process::ExitCode;
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    #[command(flatten)]
+    config: ConfigArgs,
 }
 
 #[derive(Subcommand)]
@@ -40,6 +43,15 @@ enum Command {
     },
     /// List the built-in data categories and data subjects with their marks
     Taxonomy,
+    /// Write a commented starter manifest and privlint.yaml into a directory
+    Init {
+        /// Where to write them
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+        /// Overwrite files that already exist
+        #[arg(long)]
+        force: bool,
+    },
     /// Print a JSON Schema (for editors and other tools)
     Schema {
         #[arg(value_enum, default_value_t = SchemaKind::Manifest)]
@@ -51,6 +63,8 @@ enum Command {
 enum SchemaKind {
     Manifest,
     Diagnostics,
+    RulePack,
+    Config,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -67,6 +81,10 @@ enum Format {
     Concise,
     /// LSP-shaped diagnostics (see `privlint schema diagnostics`)
     Json,
+    /// GitHub Actions annotations (and a summary in $GITHUB_STEP_SUMMARY)
+    Github,
+    /// SARIF 2.1.0, for GitHub code scanning
+    Sarif,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -83,12 +101,35 @@ enum FailOn {
     Info,
 }
 
+impl FailOn {
+    fn severity(self) -> Severity {
+        match self {
+            FailOn::Error => Severity::Error,
+            FailOn::Warning => Severity::Warning,
+            FailOn::Info => Severity::Info,
+        }
+    }
+}
+
+#[derive(clap::Args)]
+struct ConfigArgs {
+    /// Use this configuration file instead of discovering privlint.yaml
+    #[arg(long, value_name = "FILE", global = true)]
+    config: Option<PathBuf>,
+    /// Ignore every configuration file
+    #[arg(long, global = true, conflicts_with = "config")]
+    isolated: bool,
+}
+
 #[derive(clap::Args)]
 struct CheckArgs {
-    /// Manifest files or directories to check
+    /// Manifest files or directories to check (default: the config's roots, or `.`)
     paths: Vec<PathBuf>,
     #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,
+    /// Write the output to this file instead of standard output
+    #[arg(long, short, value_name = "FILE")]
+    output: Option<PathBuf>,
     #[arg(long, value_enum, default_value_t = ColorArg::Auto)]
     color: ColorArg,
     /// Evaluate the law as it stood on this day (YYYY-MM-DD)
@@ -97,9 +138,12 @@ struct CheckArgs {
     /// Apply these regulations instead of the derived ones (repeatable)
     #[arg(long = "regulation", value_name = "gdpr|eprivacy|ndsg", value_parser = ["gdpr", "eprivacy", "ndsg"])]
     regulations: Vec<String>,
-    /// Lowest severity that makes the exit code 1
-    #[arg(long, value_enum, default_value_t = FailOn::Error)]
-    fail_on: FailOn,
+    /// Lowest severity that makes the exit code 1 [default: error]
+    #[arg(long, value_enum)]
+    fail_on: Option<FailOn>,
+    /// Exit 0 even when there are findings (2 still means privlint could not check)
+    #[arg(long)]
+    exit_zero: bool,
     /// Extra rule packs to load (repeatable)
     #[arg(long = "rules", value_name = "FILE")]
     rule_packs: Vec<PathBuf>,
@@ -109,21 +153,113 @@ struct CheckArgs {
     /// Do not run these rules: codes, names or prefixes
     #[arg(long, value_name = "RULES", value_delimiter = ',')]
     ignore: Vec<String>,
+    /// Hide the findings recorded in this baseline file
+    #[arg(long, value_name = "FILE")]
+    baseline: Option<PathBuf>,
+    /// Record every current finding in this baseline file, and exit 0
+    #[arg(long, value_name = "FILE")]
+    write_baseline: Option<PathBuf>,
+    /// Print the number of findings per rule instead of the findings
+    #[arg(long)]
+    statistics: bool,
     /// Print only findings, no summary line
     #[arg(long, short)]
     quiet: bool,
-    /// Largest manifest file read, in bytes
-    #[arg(long, value_name = "BYTES", default_value_t = privlint::load::Limits::default().max_file_size)]
-    max_file_size: u64,
-    /// Most YAML files read from the paths
-    #[arg(long, value_name = "N", default_value_t = privlint::load::Limits::default().max_files)]
-    max_files: usize,
-    /// Deepest nesting of lists and mappings
-    #[arg(long, value_name = "N", default_value_t = privlint::load::Limits::default().yaml.max_depth)]
-    max_depth: usize,
-    /// Most nodes that YAML aliases may expand to in one file
-    #[arg(long, value_name = "N", default_value_t = privlint::load::Limits::default().yaml.max_alias_nodes)]
-    max_alias_nodes: usize,
+    /// Largest manifest file read, in bytes [default: 8388608]
+    #[arg(long, value_name = "BYTES")]
+    max_file_size: Option<u64>,
+    /// Most YAML files read from the paths [default: 10000]
+    #[arg(long, value_name = "N")]
+    max_files: Option<usize>,
+    /// Deepest nesting of lists and mappings [default: 64]
+    #[arg(long, value_name = "N")]
+    max_depth: Option<usize>,
+    /// Most nodes that YAML aliases may expand to in one file [default: 10000]
+    #[arg(long, value_name = "N")]
+    max_alias_nodes: Option<usize>,
+}
+
+fn run(cli: Cli) -> Result<ExitCode, Fatal> {
+    match cli.command {
+        Command::Check(args) => check(args, &cli.config),
+        Command::Explain { code, rule_packs } => {
+            explain(&code, &packs_with_config(rule_packs, &cli.config)?)
+        }
+        Command::Rules { format, rule_packs } => {
+            let engine = load_engine(&packs_with_config(rule_packs, &cli.config)?)?;
+            print_stdout(&rules_listing(format, &engine))?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Taxonomy => {
+            print_stdout(&taxonomy_listing())?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Init { dir, force } => init(&dir, force),
+        Command::Schema { which } => {
+            let text = match which {
+                SchemaKind::Manifest => privlint::schema::MANIFEST_SCHEMA,
+                SchemaKind::Diagnostics => DIAGNOSTICS_SCHEMA,
+                SchemaKind::RulePack => privlint::schema::RULE_PACK_SCHEMA,
+                SchemaKind::Config => config::CONFIG_SCHEMA,
+            };
+            print_stdout(text)?;
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+const DIAGNOSTICS_SCHEMA: &str = include_str!("../schemas/diagnostics.schema.json");
+
+/// The packs named in the configuration, then those on the command line.
+fn packs_with_config(extra: Vec<PathBuf>, args: &ConfigArgs) -> Result<Vec<PathBuf>, Fatal> {
+    let mut packs = load_config(args)?.map(|c| c.rules).unwrap_or_default();
+    packs.extend(extra);
+    Ok(packs)
+}
+
+/// `privlint init`: a starter set that passes `check`, never overwriting.
+fn init(dir: &std::path::Path, force: bool) -> Result<ExitCode, Fatal> {
+    let files = privlint::init::files();
+    let existing: Vec<String> = files
+        .iter()
+        .map(|(name, _)| dir.join(name))
+        .filter(|p| p.exists())
+        .map(|p| format!("`{}`", privlint::source::display_path(&p)))
+        .collect();
+    if !existing.is_empty() && !force {
+        return Err(Fatal::Usage {
+            message: format!(
+                "{} already exist{}",
+                existing.join(", "),
+                if existing.len() == 1 { "s" } else { "" }
+            ),
+            help: Some(
+                "privlint init never overwrites files; pass `--force` to replace them".into(),
+            ),
+        });
+    }
+    for (name, text) in &files {
+        let path = dir.join(name);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).map_err(|source| Fatal::Write {
+                path: parent.to_path_buf(),
+                source,
+            })?;
+        }
+        std::fs::write(&path, text).map_err(|source| Fatal::Write {
+            path: path.clone(),
+            source,
+        })?;
+        eprintln!(
+            "privlint: wrote `{}`",
+            privlint::source::display_path(&path)
+        );
+    }
+    eprintln!(
+        "privlint: next, run `privlint check` in `{}` and edit the manifest",
+        privlint::source::display_path(dir)
+    );
+    Ok(ExitCode::SUCCESS)
 }
 
 fn parse_date(text: &str) -> Result<jiff::civil::Date, String> {
@@ -136,20 +272,19 @@ fn main() -> ExitCode {
     match run(cli) {
         Ok(code) => code,
         Err(Fatal::RulePacks { failure }) => {
-            // Located problems in pack files read like any finding.
-            let choice = if std::io::stderr().is_terminal() {
-                ColorChoice::Auto
-            } else {
-                ColorChoice::Never
-            };
-            let mut stderr = StandardStream::stderr(choice);
-            let _ = render::text::render(
+            print_located(
                 &failure.findings,
                 &failure.sources,
-                failure.files_with_findings(),
-                &mut stderr,
+                "the rule packs above could not be loaded",
             );
-            let _ = writeln!(stderr, "privlint: the rule packs above could not be loaded");
+            ExitCode::from(2)
+        }
+        Err(Fatal::Config { failure }) => {
+            print_located(
+                &failure.findings,
+                &failure.sources,
+                "the configuration above could not be used",
+            );
             ExitCode::from(2)
         }
         Err(fatal) => {
@@ -160,112 +295,289 @@ fn main() -> ExitCode {
     }
 }
 
-fn run(cli: Cli) -> Result<ExitCode, Fatal> {
-    match cli.command {
-        Command::Check(args) => check(args),
-        Command::Explain { code, rule_packs } => explain(&code, &rule_packs),
-        Command::Rules { format, rule_packs } => {
-            let engine = load_engine(&rule_packs)?;
-            print_stdout(&rules_listing(format, &engine))?;
-            Ok(ExitCode::SUCCESS)
-        }
-        Command::Taxonomy => {
-            print_stdout(&taxonomy_listing())?;
-            Ok(ExitCode::SUCCESS)
-        }
-        Command::Schema { which } => {
-            let text = match which {
-                SchemaKind::Manifest => privlint::schema::MANIFEST_SCHEMA,
-                SchemaKind::Diagnostics => DIAGNOSTICS_SCHEMA,
-            };
-            print_stdout(text)?;
-            Ok(ExitCode::SUCCESS)
-        }
-    }
+/// Located problems in pack or config files read like any finding.
+fn print_located(
+    findings: &[privlint::report::Finding],
+    sources: &privlint::source::SourceMap,
+    closing: &str,
+) {
+    let choice = if std::io::stderr().is_terminal() {
+        ColorChoice::Auto
+    } else {
+        ColorChoice::Never
+    };
+    let mut stderr = StandardStream::stderr(choice);
+    let mut files: Vec<_> = findings.iter().map(|f| f.primary.span.file).collect();
+    files.sort();
+    files.dedup();
+    let _ = render::text::render(findings, sources, files.len(), true, &mut stderr);
+    let _ = writeln!(stderr, "privlint: {closing}");
 }
 
-const DIAGNOSTICS_SCHEMA: &str = include_str!("../schemas/diagnostics.schema.json");
+/// The configuration in force: `--config`, else discovered, unless `--isolated`.
+fn load_config(args: &ConfigArgs) -> Result<Option<Config>, Fatal> {
+    if args.isolated {
+        return Ok(None);
+    }
+    let path = match &args.config {
+        Some(path) => path.clone(),
+        None => match std::env::current_dir()
+            .ok()
+            .and_then(|d| config::discover(&d))
+        {
+            Some(found) => found,
+            None => return Ok(None),
+        },
+    };
+    config::load(&path)
+        .map(Some)
+        .map_err(|failure| Fatal::Config {
+            failure: Box::new(failure),
+        })
+}
 
-fn check(args: CheckArgs) -> Result<ExitCode, Fatal> {
-    let paths = if args.paths.is_empty() {
-        vec![PathBuf::from(".")]
-    } else {
+fn check(args: CheckArgs, config_args: &ConfigArgs) -> Result<ExitCode, Fatal> {
+    let config = load_config(config_args)?.unwrap_or_default();
+    let paths = if !args.paths.is_empty() {
         args.paths
+    } else if !config.roots.is_empty() {
+        config.roots.clone()
+    } else {
+        vec![PathBuf::from(".")]
     };
     let mut options = CheckOptions::new(paths);
-    options.limits.max_file_size = args.max_file_size;
-    options.limits.max_files = args.max_files;
-    options.limits.yaml.max_depth = args.max_depth;
-    options.limits.yaml.max_alias_nodes = args.max_alias_nodes;
+    let defaults = privlint::load::Limits::default();
+    options.limits.max_file_size = args
+        .max_file_size
+        .or(config.max_file_size)
+        .unwrap_or(defaults.max_file_size);
+    options.limits.max_files = args
+        .max_files
+        .or(config.max_files)
+        .unwrap_or(defaults.max_files);
+    options.limits.yaml.max_depth = args
+        .max_depth
+        .or(config.max_depth)
+        .unwrap_or(defaults.yaml.max_depth);
+    options.limits.yaml.max_alias_nodes = args
+        .max_alias_nodes
+        .or(config.max_alias_nodes)
+        .unwrap_or(defaults.yaml.max_alias_nodes);
     if let Some(date) = args.as_of {
         options.as_of = date;
     }
-    if !args.regulations.is_empty() {
-        options.regulations = Some(args.regulations);
-    }
-    options.rule_packs = args.rule_packs;
-    options.selection.select = args.select;
-    options.selection.ignore = args.ignore;
-    let report = privlint::check(&options)?;
-    match args.format {
-        Format::Text => {
-            let choice = match args.color {
-                ColorArg::Always => ColorChoice::Always,
-                ColorArg::Never => ColorChoice::Never,
-                ColorArg::Auto
-                    if std::io::stdout().is_terminal()
-                        && std::env::var_os("NO_COLOR").is_none() =>
-                {
-                    ColorChoice::Auto
-                }
-                ColorArg::Auto => ColorChoice::Never,
-            };
-            let mut stdout = StandardStream::stdout(choice);
-            let write = |out: &mut StandardStream| -> std::io::Result<()> {
-                if args.quiet {
-                    let mut buffer = codespan_reporting::term::termcolor::Buffer::no_color();
-                    render::text::render(
-                        &report.findings,
-                        &report.sources,
-                        report.files_checked,
-                        &mut buffer,
-                    )?;
-                    // Drop the summary line: everything after the last diagnostic.
-                    let text = String::from_utf8_lossy(buffer.as_slice()).into_owned();
-                    let body = text
-                        .trim_end_matches('\n')
-                        .rsplit_once('\n')
-                        .map_or("", |(b, _)| b);
-                    if !body.is_empty() {
-                        writeln!(out, "{body}")?;
-                    }
-                    return Ok(());
-                }
-                render::text::render(&report.findings, &report.sources, report.files_checked, out)?;
-                out.flush()
-            };
-            write(&mut stdout).map_err(stdout_error)?;
-            let _ = stdout.reset();
-        }
-        Format::Concise => {
-            print_stdout(&render::concise::render(&report.findings, &report.sources))?
-        }
-        Format::Json => print_stdout(&render::json::render(
-            &report.findings,
-            &report.sources,
-            report.files_checked,
-        ))?,
-    }
-    let level = match args.fail_on {
-        FailOn::Error => Severity::Error,
-        FailOn::Warning => Severity::Warning,
-        FailOn::Info => Severity::Info,
+    options.regulations = if args.regulations.is_empty() {
+        config.regulations.clone()
+    } else {
+        Some(args.regulations)
     };
-    Ok(if report.fails(level) {
+    options.rule_packs = config.rules.clone();
+    options.rule_packs.extend(args.rule_packs);
+    options.selection.select = if args.select.is_empty() {
+        config.select.clone()
+    } else {
+        args.select
+    };
+    options.selection.ignore = config.ignore.clone();
+    options.selection.ignore.extend(args.ignore);
+    options.selection.severity = config.severity.clone();
+    options.per_path_ignores = config.per_path_ignores.clone();
+    options.per_path_base = config.dir().to_path_buf();
+    // Writing a baseline records everything; reading one hides what it holds.
+    if args.write_baseline.is_none() {
+        options.baseline = args.baseline.or(config.baseline.clone());
+    }
+    let report = privlint::check(&options)?;
+
+    if let Some(path) = &args.write_baseline {
+        let text = privlint::report::baseline::write(&report.findings, &report.sources);
+        std::fs::write(path, text).map_err(|source| Fatal::Write {
+            path: path.clone(),
+            source,
+        })?;
+        eprintln!(
+            "privlint: recorded {} in `{}`",
+            render::plural(report.findings.len(), "finding"),
+            path.display()
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+
+    let fail_on = args
+        .fail_on
+        .map(FailOn::severity)
+        .or(config.fail_on)
+        .unwrap_or(Severity::Error);
+    let exit = if report.fails(fail_on) && !args.exit_zero {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
-    })
+    };
+
+    if args.statistics {
+        emit(&args.output, &statistics(&report, args.format))?;
+        return Ok(exit);
+    }
+    match args.format {
+        Format::Text => {
+            if let Some(path) = &args.output {
+                let mut buffer = codespan_reporting::term::termcolor::Buffer::no_color();
+                render::text::render(
+                    &report.findings,
+                    &report.sources,
+                    report.files_checked,
+                    !args.quiet,
+                    &mut buffer,
+                )
+                .map_err(|source| Fatal::Write {
+                    path: path.clone(),
+                    source,
+                })?;
+                emit(&args.output, &String::from_utf8_lossy(buffer.as_slice()))?;
+            } else {
+                let choice = match args.color {
+                    ColorArg::Always => ColorChoice::Always,
+                    ColorArg::Never => ColorChoice::Never,
+                    ColorArg::Auto
+                        if std::io::stdout().is_terminal()
+                            && std::env::var_os("NO_COLOR").is_none() =>
+                    {
+                        ColorChoice::Auto
+                    }
+                    ColorArg::Auto => ColorChoice::Never,
+                };
+                let mut stdout = StandardStream::stdout(choice);
+                render::text::render(
+                    &report.findings,
+                    &report.sources,
+                    report.files_checked,
+                    !args.quiet,
+                    &mut stdout,
+                )
+                .and_then(|_| stdout.flush())
+                .map_err(stdout_error)?;
+                let _ = stdout.reset();
+            }
+            if report.baselined > 0 && !args.quiet {
+                eprintln!(
+                    "privlint: {} hidden by the baseline",
+                    render::plural(report.baselined, "finding")
+                );
+            }
+        }
+        Format::Concise => emit(
+            &args.output,
+            &render::concise::render(&report.findings, &report.sources),
+        )?,
+        Format::Json => emit(
+            &args.output,
+            &render::json::render(&report.findings, &report.sources, report.files_checked),
+        )?,
+        Format::Github => {
+            emit(
+                &args.output,
+                &render::github::render(&report.findings, &report.sources),
+            )?;
+            if let Some(summary) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|s| !s.is_empty())
+            {
+                let text = render::github::step_summary(
+                    &report.findings,
+                    &report.sources,
+                    report.files_checked,
+                );
+                append(&PathBuf::from(summary), &text)?;
+            }
+        }
+        Format::Sarif => {
+            let rules = rule_infos(&report.engine);
+            let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+            emit(
+                &args.output,
+                &render::sarif::render(&report.findings, &report.sources, &rules, &cwd),
+            )?;
+        }
+    }
+    Ok(exit)
+}
+
+/// Every rule privlint knows, for SARIF's `tool.driver.rules`.
+fn rule_infos(engine: &Engine) -> Vec<render::sarif::RuleInfo> {
+    let mut rules: Vec<render::sarif::RuleInfo> = engine
+        .rules
+        .iter()
+        .map(|r| render::sarif::RuleInfo {
+            code: r.code.clone(),
+            name: r.name.clone(),
+            summary: r.summary.clone(),
+            severity: r.severity,
+            docs: privlint::engine::explain(r),
+            citation: r.citation.as_ref().map(|c| c.text.clone()),
+            tags: vec!["privacy".into(), r.pack.clone()],
+        })
+        .collect();
+    rules.extend(codes::ALL.iter().map(|c| render::sarif::RuleInfo {
+        code: c.code.to_string(),
+        name: c.name.to_string(),
+        summary: c.summary.to_string(),
+        severity: c.severity,
+        docs: codes::explain(c),
+        citation: None,
+        tags: vec!["privacy".into(), "manifest".into()],
+    }));
+    rules
+}
+
+/// Findings per rule, most frequent first (ties by code).
+fn statistics(report: &privlint::Report, format: Format) -> String {
+    let mut counts: Vec<(String, String, Severity, usize)> = Vec::new();
+    for f in &report.findings {
+        match counts.iter_mut().find(|c| c.0 == f.code) {
+            Some(c) => c.3 += 1,
+            None => counts.push((f.code.clone(), f.name.clone(), f.severity, 1)),
+        }
+    }
+    counts.sort_by(|a, b| b.3.cmp(&a.3).then(a.0.cmp(&b.0)));
+    if format == Format::Json {
+        let rows: Vec<serde_json::Value> = counts
+            .iter()
+            .map(|(code, name, severity, count)| {
+                serde_json::json!({"code": code, "name": name, "severity": severity.as_str(), "count": count})
+            })
+            .collect();
+        return serde_json::to_string_pretty(&rows).unwrap_or_default() + "\n";
+    }
+    let mut out = String::new();
+    for (code, name, severity, count) in &counts {
+        out.push_str(&format!(
+            "{count:>5}  {code:<8} {severity:<8} {name}\n",
+            severity = severity.as_str()
+        ));
+    }
+    out
+}
+
+/// Writes to the `--output` file, or standard output.
+fn emit(output: &Option<PathBuf>, text: &str) -> Result<(), Fatal> {
+    match output {
+        Some(path) => std::fs::write(path, text).map_err(|source| Fatal::Write {
+            path: path.clone(),
+            source,
+        }),
+        None => print_stdout(text),
+    }
+}
+
+fn append(path: &PathBuf, text: &str) -> Result<(), Fatal> {
+    use std::io::Write as _;
+    std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .and_then(|mut f| f.write_all(text.as_bytes()))
+        .map_err(|source| Fatal::Write {
+            path: path.clone(),
+            source,
+        })
 }
 
 fn load_engine(rule_packs: &[PathBuf]) -> Result<Engine, Fatal> {

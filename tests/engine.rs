@@ -11,7 +11,11 @@ const LINTED: &str = "tests/fixtures/rules/GDPR101/fail";
 fn select_by_code_name_or_prefix_runs_only_those_rules() {
     for selector in ["GDPR101", "missing-legal-basis", "GDPR", "gdpr1"] {
         let run = check_with(&["--select", selector], &[LINTED], "concise");
-        assert!(run.stdout.contains("[GDPR101]"), "{selector}: {}", run.stdout);
+        assert!(
+            run.stdout.contains("[GDPR101]"),
+            "{selector}: {}",
+            run.stdout
+        );
     }
     let other = check_with(&["--select", "ORG001"], &[LINTED], "concise");
     assert!(!other.stdout.contains("[GDPR101]"), "{}", other.stdout);
@@ -20,7 +24,11 @@ fn select_by_code_name_or_prefix_runs_only_those_rules() {
 
 #[test]
 fn ignore_wins_over_select() {
-    let run = check_with(&["--select", "GDPR", "--ignore", "missing-legal-basis"], &[LINTED], "concise");
+    let run = check_with(
+        &["--select", "GDPR", "--ignore", "missing-legal-basis"],
+        &[LINTED],
+        "concise",
+    );
     assert!(!run.stdout.contains("[GDPR101]"), "{}", run.stdout);
 }
 
@@ -36,9 +44,17 @@ fn gdpr_rules_do_not_run_where_only_the_swiss_law_applies() {
 fn a_user_pack_is_loaded_listed_explained_and_evaluated() {
     let pack = "examples/company-policy/policy.yaml";
     let run = check_with(&["--rules", pack], &["examples/saas-clean"], "concise");
-    assert!(run.stdout.contains("[FW002]"), "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.stdout.contains("[FW002]"),
+        "{}{}",
+        run.stdout,
+        run.stderr
+    );
     let listed = privlint(&["rules", "--rules", pack]);
-    assert!(listed.stdout.contains("FW001") && listed.stdout.contains("no-processing-in-denied-countries"));
+    assert!(
+        listed.stdout.contains("FW001")
+            && listed.stdout.contains("no-processing-in-denied-countries")
+    );
     let explained = privlint(&["explain", "FW002", "--rules", pack]);
     assert_eq!(explained.code, 0);
     assert!(explained.stdout.contains("## What it does"));
@@ -59,8 +75,18 @@ fn a_rule_that_fails_to_evaluate_is_reported_with_its_code() {
         "version: 1\norganization: {name: A, country: DE}\nprocessors:\n  - {id: hetzner, name: Hetzner, role: processor, country: DE}\n",
     )
     .unwrap();
-    let run = check_with(&["--rules", pack.to_str().unwrap()], &[manifest.to_str().unwrap()], "concise");
-    assert!(run.stdout.contains("error[ST001] rule `ST001` could not be evaluated here"), "{}{}", run.stdout, run.stderr);
+    let run = check_with(
+        &["--rules", pack.to_str().unwrap()],
+        &[manifest.to_str().unwrap()],
+        "concise",
+    );
+    assert!(
+        run.stdout
+            .contains("error[ST001] rule `ST001` could not be evaluated here"),
+        "{}{}",
+        run.stdout,
+        run.stderr
+    );
     assert_eq!(run.code, 1);
 }
 
@@ -68,15 +94,27 @@ fn a_rule_that_fails_to_evaluate_is_reported_with_its_code() {
 fn an_unreadable_rule_pack_is_a_located_usage_error() {
     let run = check_with(&["--rules", "no/such/pack.yaml"], &[LINTED], "concise");
     assert_eq!(run.code, 2);
-    assert!(run.stderr.contains("error[PL030]: cannot read rule pack"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("error[PL030]: cannot read rule pack"),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]
 fn findings_at_or_above_the_fail_level_set_the_exit_code() {
     let pack = "examples/company-policy/policy.yaml";
-    let info = check_with(&["--rules", pack, "--select", "FW003"], &["examples/saas-clean"], "concise");
+    let info = check_with(
+        &["--rules", pack, "--select", "FW003"],
+        &["examples/saas-clean"],
+        "concise",
+    );
     assert!(info.stdout.contains("info[FW003]"), "{}", info.stdout);
     assert_eq!(info.code, 0);
-    let strict = check_with(&["--rules", pack, "--select", "FW003", "--fail-on", "info"], &["examples/saas-clean"], "concise");
+    let strict = check_with(
+        &["--rules", pack, "--select", "FW003", "--fail-on", "info"],
+        &["examples/saas-clean"],
+        "concise",
+    );
     assert_eq!(strict.code, 1);
 }

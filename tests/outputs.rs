@@ -55,7 +55,7 @@ fn json_diagnostics_deserialise_as_lsp_diagnostics() {
 
 #[test]
 fn the_printed_schemas_are_valid_json_schemas() {
-    for which in ["manifest", "diagnostics"] {
+    for which in ["manifest", "diagnostics", "rule-pack"] {
         let run = common::privlint(&["schema", which]);
         assert_eq!(run.code, 0);
         let schema: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();

@@ -42,7 +42,11 @@ pub fn find_candidates(roots: &[PathBuf], max_files: usize) -> Result<Vec<Candid
         for entry in walker {
             let entry = entry.map_err(|e| walk_error(root, e))?;
             let is_file = entry.file_type().is_some_and(|t| t.is_file());
-            if is_file && is_yaml_path(entry.path()) {
+            let is_config = entry
+                .file_name()
+                .to_str()
+                .is_some_and(|n| crate::config::CONFIG_NAMES.contains(&n));
+            if is_file && is_yaml_path(entry.path()) && !is_config {
                 found.push(Candidate {
                     path: entry.into_path(),
                     explicit: false,

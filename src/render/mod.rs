@@ -2,7 +2,9 @@
 //! wrong. Each format is a module of its own.
 
 pub mod concise;
+pub mod github;
 pub mod json;
+pub mod sarif;
 pub mod text;
 
 use crate::report::{Finding, Severity};

@@ -71,17 +71,21 @@ fn to_codespan(finding: &Finding) -> Diagnostic<FileId> {
         .with_notes(notes)
 }
 
-/// Writes every finding and the summary line.
+/// Writes every finding and, with `summary`, the summary line.
 pub fn render(
     findings: &[Finding],
     sources: &SourceMap,
     files_checked: usize,
+    summary: bool,
     out: &mut dyn WriteColor,
 ) -> std::io::Result<()> {
     let config = term::Config::default();
     for finding in findings {
         term::emit_to_write_style(out, &config, sources, &to_codespan(finding))
             .map_err(std::io::Error::other)?;
+    }
+    if !summary {
+        return Ok(());
     }
     let counts = Counts::of(findings);
     let line = summary_line(counts, files_checked);

@@ -82,6 +82,18 @@ codes! {
     INVALID_RULE_PACK = "PL030", "invalid-rule-pack", Error,
         "a rule pack does not load",
         "## What it does\nReports a rule pack (built in, or named with `--rules`) that does not parse, does not match `schemas/rule-pack.schema.json`, has a CEL expression that does not compile or names an unknown variable, a message template naming an unknown field, an unknown `for_each`, or a code or name used twice.\n\n## Why is this bad?\nA rule that cannot load would silently check nothing. privlint stops with exit code 2 and points at the problem in the pack file.\n\n## Fix\nFollow the message; `docs/rule-packs.md` documents the format and every variable and field a rule can use.";
+    INVALID_CONFIG = "PL031", "invalid-config", Error,
+        "the configuration file is not valid",
+        "## What it does\nReports a `privlint.yaml` (or the file named with `--config`) that does not parse or does not match `schemas/config.schema.json`: an unknown key, a wrong type, an unknown severity.\n\n## Why is this bad?\nA misspelt setting would silently do nothing: `ignroe: [GDPR107]` ignores nothing. privlint stops with exit code 2 and points at the problem.\n\n## Fix\nFollow the message; `privlint schema config` prints the format.";
+    INVALID_SUPPRESSION = "PL040", "invalid-suppression", Error,
+        "a `# privlint:` comment is malformed",
+        "## What it does\nReports a `# privlint: allow` comment without a reason, without a rule, with an unknown rule or directive, or with a malformed `until` date. A malformed suppression suppresses nothing.\n\n## Why is this bad?\nAccepting a compliance risk is a decision someone must be able to read later: the reason is part of the syntax.\n\n## Example\n```yaml\n# privlint: allow GDPR130\n- {country: US, mechanism: scc}\n```\n\n## Use instead\n```yaml\n# privlint: allow GDPR130 — migration to the EU region ends 2027-03\n- {country: US, mechanism: scc}\n```";
+    EXPIRED_SUPPRESSION = "PL041", "expired-suppression", Warning,
+        "a suppression's `until` date has passed",
+        "## What it does\nReports a `# privlint: allow … until DATE` comment whose date is before the evaluation date (`--as-of`, default today). It no longer suppresses anything, so the finding it covered is reported again too.\n\n## Fix\nFix the finding, or renew the suppression with a new date and reason.";
+    UNUSED_SUPPRESSION = "PL042", "unused-suppression", Warning,
+        "a suppression matches no finding",
+        "## What it does\nReports a rule named in a `# privlint: allow` comment that suppressed no finding on its line (the comment's own line, or the next line for a comment on a line of its own).\n\n## Why is this bad?\nStale suppressions rot: they hide the next real finding on that line and mislead readers about accepted risks.\n\n## Fix\nRemove the suppression, or move it to the line of the finding.";
 }
 
 /// The built-in code with this code or name (case-insensitive).

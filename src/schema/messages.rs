@@ -10,7 +10,13 @@ use jsonschema::error::{TypeKind, ValidationErrorKind};
 use jsonschema::paths::LocationSegment;
 use serde_json::Value as Json;
 
-pub fn describe(error: &ValidationError<'_>, root: &Node, schema: &Json, out: &mut Vec<Finding>) {
+pub fn describe(
+    error: &ValidationError<'_>,
+    root: &Node,
+    schema: &Json,
+    root_noun: &str,
+    out: &mut Vec<Finding>,
+) {
     let path: Vec<Seg> = error
         .instance_path()
         .iter()
@@ -41,7 +47,7 @@ pub fn describe(error: &ValidationError<'_>, root: &Node, schema: &Json, out: &m
             match fitting.first() {
                 Some(branch) => {
                     for inner in branch.iter() {
-                        describe(inner, root, schema, out);
+                        describe(inner, root, schema, root_noun, out);
                     }
                 }
                 None => {
@@ -72,7 +78,7 @@ pub fn describe(error: &ValidationError<'_>, root: &Node, schema: &Json, out: &m
                 .and_then(Json::as_object)
                 .map(|p| p.keys().cloned().collect())
                 .unwrap_or_default();
-            let owner = object_noun(object_path, &path);
+            let owner = object_noun(object_path, &path, root_noun);
             for key in unexpected {
                 let Some(entry) = node.entry(key) else {
                     continue;
@@ -83,7 +89,7 @@ pub fn describe(error: &ValidationError<'_>, root: &Node, schema: &Json, out: &m
         ValidationErrorKind::Required { property } => {
             let property = property.as_str().unwrap_or_default();
             let object_path = schema_path.rsplit_once('/').map_or("", |(p, _)| p);
-            let owner = describe_entity(object_noun(object_path, &path), node);
+            let owner = describe_entity(object_noun(object_path, &path, root_noun), node);
             let (span, label) = match (node.get("id"), parent_entry_span(root, &path)) {
                 (None, Some(key)) => (key, "declared here".to_string()),
                 _ => head_label(node),
@@ -131,7 +137,16 @@ pub fn describe(error: &ValidationError<'_>, root: &Node, schema: &Json, out: &m
                 })
                 .unwrap_or_default();
             let found = scalar_text(node);
-            let mut message = format!("`{found}` is not a valid {}", field_bare(&path));
+            let is_severity = values.len() == 3
+                && ["error", "warning", "info"]
+                    .iter()
+                    .all(|v| values.iter().any(|x| x == v));
+            let what = if is_severity {
+                "severity".to_string()
+            } else {
+                field_bare(&path)
+            };
+            let mut message = format!("`{found}` is not a valid {what}");
             if let Some(best) = did_you_mean(&found, values.iter().map(String::as_str)) {
                 message.push_str(&format!("; did you mean `{best}`?"));
             }
@@ -145,7 +160,10 @@ pub fn describe(error: &ValidationError<'_>, root: &Node, schema: &Json, out: &m
             out.push(pattern_finding(&schema_path, node, &path));
         }
         ValidationErrorKind::FalseSchema => {
-            let key = field_bare(&path);
+            let key = match path.last() {
+                Some(Seg::Key(k)) => k.clone(),
+                _ => "value".to_string(),
+            };
             let (span, _) = path
                 .last()
                 .and_then(|_| parent_entry_span(root, &path))
@@ -245,7 +263,7 @@ fn unknown_field(key: &str, span: crate::source::Span, owner: &str, known: &[Str
 }
 
 /// Words for the object a schema location describes.
-fn object_noun(schema_object: &str, path: &[Seg]) -> String {
+fn object_noun(schema_object: &str, path: &[Seg], root_noun: &str) -> String {
     let def = schema_object
         .strip_prefix("/$defs/")
         .map(|d| d.split('/').next().unwrap_or(d));
@@ -265,7 +283,7 @@ fn object_noun(schema_object: &str, path: &[Seg]) -> String {
         Some("userCategory") => "a data category",
         Some("userSubject") => "a data subject",
         Some("rule") => "a rule",
-        _ if schema_object.is_empty() => "a manifest file's top level",
+        _ if schema_object.is_empty() => root_noun,
         _ => return format!("`{}`", field_bare(path)),
     };
     noun.to_string()
@@ -310,11 +328,18 @@ fn field_name(path: &[Seg]) -> String {
     }
 }
 
+/// Compound keys that read as plain words in a message.
+const READS_AS_WORDS: &[&str] = &["legal_basis", "data_subjects", "data_categories", "sub_processors", "scc_module"];
+
+/// The field a value belongs to, for "is not a valid …": plain words for
+/// one-word keys (`role`), the key itself for compound ones (`legal_basis`).
 fn field_bare(path: &[Seg]) -> String {
     path.iter()
         .rev()
         .find_map(|s| match s {
-            Seg::Key(k) => Some(k.replace('_', " ")),
+            Seg::Key(k) if READS_AS_WORDS.contains(&k.as_str()) => Some(k.replace('_', " ")),
+            Seg::Key(k) if k.contains('_') => Some(format!("`{k}`")),
+            Seg::Key(k) => Some(k.clone()),
             Seg::Index(_) => None,
         })
         .unwrap_or_else(|| "value".to_string())

@@ -19,32 +19,39 @@ pub const RULE_PACK_SCHEMA: &str = include_str!("../../schemas/rule-pack.schema.
 pub struct CompiledSchema {
     validator: jsonschema::Validator,
     schema: serde_json::Value,
+    /// What the document's top level is called in messages.
+    root_noun: &'static str,
 }
 
 /// The manifest schema (kept under its historical name).
 pub type ManifestSchema = CompiledSchema;
 
 impl CompiledSchema {
-    fn compile(text: &str) -> CompiledSchema {
+    pub fn compile(text: &str, root_noun: &'static str) -> CompiledSchema {
         let schema: serde_json::Value =
             serde_json::from_str(text).expect("embedded schema is JSON (tested)");
         let validator = jsonschema::options()
             .with_draft(jsonschema::Draft::Draft202012)
             .build(&schema)
             .expect("embedded schema compiles (tested)");
-        CompiledSchema { validator, schema }
+        CompiledSchema {
+            validator,
+            schema,
+            root_noun,
+        }
     }
 
     /// The embedded manifest schema, compiled once per process.
     pub fn get() -> &'static CompiledSchema {
         static SCHEMA: OnceLock<CompiledSchema> = OnceLock::new();
-        SCHEMA.get_or_init(|| CompiledSchema::compile(MANIFEST_SCHEMA))
+        SCHEMA
+            .get_or_init(|| CompiledSchema::compile(MANIFEST_SCHEMA, "a manifest file's top level"))
     }
 
     /// The embedded rule-pack schema, compiled once per process.
     pub fn rule_pack() -> &'static CompiledSchema {
         static SCHEMA: OnceLock<CompiledSchema> = OnceLock::new();
-        SCHEMA.get_or_init(|| CompiledSchema::compile(RULE_PACK_SCHEMA))
+        SCHEMA.get_or_init(|| CompiledSchema::compile(RULE_PACK_SCHEMA, "a rule pack"))
     }
 
     /// The schema document itself.
@@ -57,7 +64,7 @@ impl CompiledSchema {
         let instance = root.to_json();
         let mut findings: Vec<Finding> = Vec::new();
         for error in self.validator.iter_errors(&instance) {
-            messages::describe(&error, root, &self.schema, &mut findings);
+            messages::describe(&error, root, &self.schema, self.root_noun, &mut findings);
         }
         findings.dedup_by(|a, b| a.primary == b.primary && a.message == b.message);
         findings

@@ -62,6 +62,10 @@ pub fn yaml_files(dir: &Path) -> Vec<String> {
         .expect("fixture directory exists")
         .map(|e| e.expect("readable entry").path())
         .filter(|p| p.extension().is_some_and(|e| e == "yaml" || e == "yml"))
+        .filter(|p| {
+            !p.file_name()
+                .is_some_and(|n| n == "privlint.yaml" || n == ".privlint.yaml")
+        })
         .map(|p| {
             p.strip_prefix(root())
                 .expect("inside the repo")

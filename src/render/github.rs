@@ -1,0 +1,114 @@
+//! `--format github`: GitHub Actions workflow commands, so findings appear
+//! as annotations on the pull request, plus a Markdown summary of every
+//! finding for `$GITHUB_STEP_SUMMARY` (GitHub shows at most 10 annotations
+//! of each type per step).
+
+use super::{Counts, summary_line};
+use crate::report::{Finding, Severity};
+use crate::source::SourceMap;
+use std::fmt::Write;
+
+/// Escapes a message as GitHub's toolkit does (`%` first).
+pub fn escape_data(text: &str) -> String {
+    text.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
+}
+
+/// Escapes a property value: the message escapes plus `:` and `,`.
+pub fn escape_property(text: &str) -> String {
+    escape_data(text).replace(':', "%3A").replace(',', "%2C")
+}
+
+fn command(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+        Severity::Info => "notice",
+    }
+}
+
+/// One workflow command per finding.
+pub fn render(findings: &[Finding], sources: &SourceMap) -> String {
+    let mut out = String::new();
+    for f in findings {
+        let file = sources.get(f.primary.span.file);
+        let start = file.position(f.primary.span.start as usize);
+        let end = file.position(f.primary.span.end as usize);
+        let mut properties = vec![
+            format!("file={}", escape_property(&file.display_path())),
+            format!("line={}", start.line + 1),
+            format!("endLine={}", end.line + 1),
+        ];
+        // GitHub rejects columns when the annotation spans several lines.
+        if start.line == end.line {
+            properties.push(format!("col={}", start.column + 1));
+            properties.push(format!("endColumn={}", end.column + 1));
+        }
+        properties.push(format!(
+            "title={}",
+            escape_property(&format!("privlint {} ({})", f.code, f.name))
+        ));
+        let mut message = f.message.clone();
+        if let Some(help) = &f.help {
+            message.push_str(&format!("\nhelp: {help}"));
+        }
+        if let Some(citation) = &f.citation {
+            message.push_str(&format!("\nlaw: {}", citation.text));
+        }
+        let _ = writeln!(
+            out,
+            "::{} {}::{}",
+            command(f.severity),
+            properties.join(","),
+            escape_data(&message)
+        );
+    }
+    out
+}
+
+/// A Markdown report of every finding, for `$GITHUB_STEP_SUMMARY`.
+pub fn step_summary(findings: &[Finding], sources: &SourceMap, files_checked: usize) -> String {
+    let mut out = String::from("## privlint\n\n");
+    let _ = writeln!(
+        out,
+        "{}\n",
+        summary_line(Counts::of(findings), files_checked)
+    );
+    if findings.is_empty() {
+        return out;
+    }
+    out.push_str("| severity | code | location | message |\n|---|---|---|---|\n");
+    for f in findings {
+        let file = sources.get(f.primary.span.file);
+        let pos = file.position(f.primary.span.start as usize);
+        let _ = writeln!(
+            out,
+            "| {} | [{}]({}) | `{}:{}:{}` | {} |",
+            f.severity.as_str(),
+            f.code,
+            super::docs_url(&f.code),
+            file.display_path(),
+            pos.line + 1,
+            pos.column + 1,
+            markdown_cell(&f.message)
+        );
+    }
+    out
+}
+
+/// Table cells cannot hold `|` or newlines.
+fn markdown_cell(text: &str) -> String {
+    text.replace('|', "\\|").replace(['\n', '\r'], " ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_like_the_actions_toolkit() {
+        assert_eq!(escape_data("100% done\r\nnext"), "100%25 done%0D%0Anext");
+        assert_eq!(escape_property("a:b,c%"), "a%3Ab%2Cc%25");
+    }
+}

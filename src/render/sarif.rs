@@ -1,0 +1,203 @@
+//! `--format sarif`: SARIF 2.1.0 for GitHub code scanning and other SARIF
+//! viewers. Valid against the OASIS schema and within GitHub's stricter
+//! subset: `$schema`, `tool.driver.rules` with short and full descriptions
+//! and help, default levels, repository-relative URIs, `columnKind`, and
+//! `partialFingerprints`.
+
+use super::docs_url;
+use crate::report::fingerprint::fingerprint;
+use crate::report::{Finding, Severity};
+use crate::source::{SourceMap, Span};
+use serde_json::{Value, json};
+use std::path::{Path, PathBuf};
+
+/// What SARIF says about a rule in `tool.driver.rules`.
+pub struct RuleInfo {
+    pub code: String,
+    pub name: String,
+    pub summary: String,
+    pub severity: Severity,
+    /// Markdown documentation (`privlint explain`).
+    pub docs: String,
+    pub citation: Option<String>,
+    pub tags: Vec<String>,
+}
+
+fn level(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+        Severity::Info => "note",
+    }
+}
+
+/// The repository root: the nearest folder upward with `.git`.
+pub fn repository_root(start: &Path) -> Option<PathBuf> {
+    let mut dir = std::path::absolute(start).ok()?;
+    loop {
+        if dir.join(".git").exists() {
+            return Some(dir);
+        }
+        if !dir.pop() {
+            return None;
+        }
+    }
+}
+
+/// A file's URI relative to the repository root, with forward slashes.
+fn relative_uri(path: &Path, root: Option<&Path>) -> String {
+    let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    let relative = root
+        .and_then(|r| absolute.strip_prefix(r).ok())
+        .unwrap_or(path);
+    let text = crate::source::display_path(relative);
+    text.split('/')
+        .map(percent_encode)
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+fn percent_encode(segment: &str) -> String {
+    let mut out = String::new();
+    for byte in segment.bytes() {
+        match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                out.push(byte as char)
+            }
+            _ => out.push_str(&format!("%{byte:02X}")),
+        }
+    }
+    out
+}
+
+fn region(sources: &SourceMap, span: Span) -> Value {
+    let file = sources.get(span.file);
+    let start = file.position(span.start as usize);
+    let end = file.position(span.end as usize);
+    // SARIF columns are 1-based; endColumn is exclusive. Columns count
+    // UTF-16 code units, as `columnKind` says.
+    json!({
+        "startLine": start.line + 1,
+        "startColumn": start.utf16 + 1,
+        "endLine": end.line + 1,
+        "endColumn": end.utf16.max(if start.line == end.line { start.utf16 + 1 } else { 0 }) + 1,
+    })
+}
+
+/// First paragraph of the docs' "What it does" section, for `fullDescription`.
+fn full_description(rule: &RuleInfo) -> String {
+    let body = rule
+        .docs
+        .split("## What it does")
+        .nth(1)
+        .and_then(|rest| rest.split("\n## ").next())
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .unwrap_or(&rule.summary);
+    let mut text: String = body.split("\n\n").next().unwrap_or(body).replace('\n', " ");
+    if text.chars().count() > 1000 {
+        text = text.chars().take(999).collect::<String>() + "…";
+    }
+    text
+}
+
+pub fn render(findings: &[Finding], sources: &SourceMap, rules: &[RuleInfo], cwd: &Path) -> String {
+    let root = repository_root(cwd);
+    let mut used: Vec<&RuleInfo> = rules.iter().collect();
+    used.sort_by(|a, b| a.code.cmp(&b.code));
+    let index_of = |code: &str| used.iter().position(|r| r.code == code);
+    let driver_rules: Vec<Value> = used
+        .iter()
+        .map(|r| {
+            let mut help_text = r.docs.clone();
+            if help_text.trim().is_empty() {
+                help_text = r.summary.clone();
+            }
+            let mut properties = json!({ "tags": r.tags });
+            if let Some(citation) = &r.citation {
+                properties["citation"] = json!(citation);
+            }
+            json!({
+                "id": r.code,
+                "name": r.name,
+                "shortDescription": { "text": r.summary },
+                "fullDescription": { "text": full_description(r) },
+                "help": { "text": help_text, "markdown": help_text },
+                "helpUri": docs_url(&r.code),
+                "defaultConfiguration": { "level": level(r.severity) },
+                "properties": properties,
+            })
+        })
+        .collect();
+    let results: Vec<Value> = findings
+        .iter()
+        .map(|f| {
+            let location = |span: Span| {
+                json!({
+                    "physicalLocation": {
+                        "artifactLocation": {
+                            "uri": relative_uri(&sources.get(span.file).path, root.as_deref()),
+                            "uriBaseId": "%SRCROOT%",
+                        },
+                        "region": region(sources, span),
+                    }
+                })
+            };
+            let mut message = f.message.clone();
+            if let Some(help) = &f.help {
+                message.push_str(&format!("\nhelp: {help}"));
+            }
+            let mut result = json!({
+                "ruleId": f.code,
+                "level": level(f.severity),
+                "message": { "text": message },
+                "locations": [location(f.primary.span)],
+                "partialFingerprints": { "privlint/v1": fingerprint(f, sources) },
+            });
+            if let Some(i) = index_of(&f.code) {
+                result["ruleIndex"] = json!(i);
+            }
+            if !f.secondary.is_empty() {
+                let related: Vec<Value> = f
+                    .secondary
+                    .iter()
+                    .enumerate()
+                    .map(|(i, l)| {
+                        let mut loc = location(l.span);
+                        loc["id"] = json!(i);
+                        loc["message"] = json!({ "text": l.message });
+                        loc
+                    })
+                    .collect();
+                result["relatedLocations"] = json!(related);
+            }
+            result
+        })
+        .collect();
+    let mut run = json!({
+        "tool": {
+            "driver": {
+                "name": "privlint",
+                "version": env!("CARGO_PKG_VERSION"),
+                "semanticVersion": env!("CARGO_PKG_VERSION"),
+                "informationUri": "https://github.com/privlint/privlint",
+                "rules": driver_rules,
+            }
+        },
+        "columnKind": "utf16CodeUnits",
+        "results": results,
+    });
+    if let Some(root) = &root {
+        run["originalUriBaseIds"] = json!({
+            "%SRCROOT%": { "uri": super::json::file_uri(root) + "/" }
+        });
+    }
+    let log = json!({
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [run],
+    });
+    let mut text = serde_json::to_string_pretty(&log).unwrap_or_default();
+    text.push('\n');
+    text
+}

@@ -1,0 +1,25 @@
+//! Stable fingerprints of findings, for the baseline and SARIF's
+//! `partialFingerprints`. A fingerprint depends on what the finding is —
+//! rule, file, message, and the text it points at — not on its line, so it
+//! survives unrelated edits that shift lines.
+
+use super::Finding;
+use crate::source::SourceMap;
+use sha2::{Digest, Sha256};
+
+/// 16 hex digits identifying a finding.
+pub fn fingerprint(finding: &Finding, sources: &SourceMap) -> String {
+    let file = sources.get(finding.primary.span.file);
+    let mut hasher = Sha256::new();
+    for part in [
+        finding.code.as_str(),
+        &file.display_path(),
+        finding.message.as_str(),
+        sources.snippet(finding.primary.span).trim(),
+    ] {
+        hasher.update(part.as_bytes());
+        hasher.update([0u8]);
+    }
+    let digest = hasher.finalize();
+    digest[..8].iter().map(|b| format!("{b:02x}")).collect()
+}

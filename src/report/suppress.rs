@@ -1,0 +1,255 @@
+//! Inline suppressions: a comment on the offending line or the line above,
+//!
+//! ```yaml
+//! # privlint: allow GDPR130 — transfers end with the migration in Q3
+//! # privlint: allow GDPR134, GDPR137 until 2027-06-30 -- TIA in review
+//! ```
+//!
+//! A reason is required (after `—` or `--`). After its `until` date a
+//! suppression stops working and is itself reported; one that suppresses
+//! nothing is reported as unused, so suppressions don't rot.
+
+use super::Finding;
+use super::codes;
+use crate::source::{FileId, SourceMap, Span};
+use crate::suggest::did_you_mean;
+use jiff::civil::Date;
+
+/// One `# privlint: allow` comment.
+#[derive(Debug)]
+pub struct Suppression {
+    pub file: FileId,
+    /// The 0-based line whose findings it covers.
+    pub target_line: usize,
+    /// The codes or names it allows, with their spans.
+    pub rules: Vec<(String, Span)>,
+    pub until: Option<Date>,
+    pub span: Span,
+}
+
+const MARKER: &str = "privlint:";
+
+/// Finds the suppressions of one file, reporting malformed ones.
+pub fn parse(
+    sources: &SourceMap,
+    file: FileId,
+    known: &[(&str, &str)],
+    findings: &mut Vec<Finding>,
+) -> Vec<Suppression> {
+    let source = sources.get(file);
+    let mut found = Vec::new();
+    for line in 0..source.line_count() {
+        let range = source.line_range(line);
+        let text = &source.text[range.clone()];
+        let Some(hash) = comment_start(text) else {
+            continue;
+        };
+        let comment = &text[hash + 1..];
+        let body = comment.trim_start();
+        let Some(after) = body.strip_prefix(MARKER) else {
+            continue;
+        };
+        let comment_start_offset = range.start + hash;
+        let offset_of = |s: &str| range.start + (s.as_ptr() as usize - text.as_ptr() as usize);
+        let span = Span::new(file, comment_start_offset..range.end);
+        let directive = after.trim_start();
+        let word: &str = directive.split_whitespace().next().unwrap_or("");
+        if word != "allow" {
+            let at = Span::new(
+                file,
+                offset_of(directive)..offset_of(directive) + word.len().max(1),
+            );
+            let mut f = codes::INVALID_SUPPRESSION.at(
+                at,
+                format!("unknown privlint directive `{word}`"),
+                "expected `allow`",
+            );
+            if did_you_mean(word, ["allow"]).is_some() {
+                f.message.push_str("; did you mean `allow`?");
+            }
+            findings.push(f.with_help("write `# privlint: allow CODE — reason`"));
+            continue;
+        }
+        let rest = &directive["allow".len()..];
+        let (head, reason) = split_reason(rest);
+        if reason.is_none_or(|r| r.trim().is_empty()) {
+            findings.push(
+                codes::INVALID_SUPPRESSION
+                    .at(span, "a suppression needs a reason", "no reason given")
+                    .with_help(
+                        "say why the finding is accepted: `# privlint: allow CODE — reason`",
+                    ),
+            );
+            continue;
+        }
+        let mut rules = Vec::new();
+        let mut until = None;
+        let mut tokens = head
+            .split([',', ' ', '\t'])
+            .filter(|t| !t.is_empty())
+            .peekable();
+        let mut valid = true;
+        while let Some(token) = tokens.next() {
+            let token_span = Span::new(file, offset_of(token)..offset_of(token) + token.len());
+            let date_span = |d: &str| {
+                (!d.is_empty()).then(|| Span::new(file, offset_of(d)..offset_of(d) + d.len()))
+            };
+            if token == "until" {
+                let date = tokens.next().unwrap_or("");
+                match date.parse::<Date>() {
+                    Ok(d) => until = Some(d),
+                    Err(_) => {
+                        findings.push(
+                            codes::INVALID_SUPPRESSION
+                                .at(
+                                    date_span(date).unwrap_or(token_span),
+                                    format!("`{date}` is not a date in the form YYYY-MM-DD"),
+                                    "not a calendar date",
+                                )
+                                .with_help("write `until 2027-06-30`"),
+                        );
+                        valid = false;
+                    }
+                }
+                continue;
+            }
+            if known
+                .iter()
+                .any(|(code, name)| code.eq_ignore_ascii_case(token) || *name == token)
+            {
+                rules.push((token.to_string(), token_span));
+            } else {
+                let candidates = known.iter().flat_map(|(c, n)| [*c, *n]);
+                let mut f = codes::INVALID_SUPPRESSION.at(
+                    token_span,
+                    format!("unknown rule `{token}` in suppression"),
+                    "no such rule",
+                );
+                if let Some(best) = did_you_mean(token, candidates) {
+                    f.message.push_str(&format!("; did you mean `{best}`?"));
+                }
+                findings.push(f.with_help("`privlint rules` lists every code"));
+                valid = false;
+            }
+        }
+        if rules.is_empty() && valid {
+            findings.push(
+                codes::INVALID_SUPPRESSION
+                    .at(
+                        span,
+                        "a suppression must name the rules it allows",
+                        "no rule named",
+                    )
+                    .with_help("write `# privlint: allow CODE — reason`"),
+            );
+            continue;
+        }
+        if !valid {
+            continue;
+        }
+        // A comment alone on its line covers the next line; a trailing one its own.
+        let alone = text[..hash].trim().is_empty();
+        found.push(Suppression {
+            file,
+            target_line: if alone { line + 1 } else { line },
+            rules,
+            until,
+            span,
+        });
+    }
+    found
+}
+
+/// The `#` that starts a comment: at the line start or after white space,
+/// outside quotes.
+fn comment_start(line: &str) -> Option<usize> {
+    let mut quote: Option<char> = None;
+    let mut previous = ' ';
+    for (i, c) in line.char_indices() {
+        match quote {
+            Some(q) if c == q => quote = None,
+            Some(_) => {}
+            None if c == '"' || c == '\'' => quote = Some(c),
+            None if c == '#' && previous.is_whitespace() => return Some(i),
+            None => {}
+        }
+        previous = c;
+    }
+    None
+}
+
+/// Splits `CODES [until DATE] — reason` at the first `—` or `--`.
+fn split_reason(rest: &str) -> (&str, Option<&str>) {
+    for separator in ["—", "--", "–"] {
+        if let Some(at) = rest.find(separator) {
+            return (&rest[..at], Some(&rest[at + separator.len()..]));
+        }
+    }
+    (rest, None)
+}
+
+/// Removes suppressed findings, and reports expired and unused suppressions.
+pub fn apply(
+    findings: Vec<Finding>,
+    suppressions: &[Suppression],
+    sources: &SourceMap,
+    as_of: Date,
+) -> Vec<Finding> {
+    let mut used = vec![vec![false; 0]; suppressions.len()];
+    for (i, s) in suppressions.iter().enumerate() {
+        used[i] = vec![false; s.rules.len()];
+    }
+    let mut kept = Vec::with_capacity(findings.len());
+    'findings: for finding in findings {
+        let file = sources.get(finding.primary.span.file);
+        let line = file.line_index(finding.primary.span.start as usize);
+        for (i, s) in suppressions.iter().enumerate() {
+            if s.file != finding.primary.span.file
+                || s.target_line != line
+                || s.until.is_some_and(|u| u < as_of)
+            {
+                continue;
+            }
+            if let Some(r) = s.rules.iter().position(|(rule, _)| {
+                rule.eq_ignore_ascii_case(&finding.code) || *rule == finding.name
+            }) {
+                used[i][r] = true;
+                continue 'findings;
+            }
+        }
+        kept.push(finding);
+    }
+    for (i, s) in suppressions.iter().enumerate() {
+        if let Some(until) = s.until.filter(|u| *u < as_of) {
+            let rules: Vec<String> = s.rules.iter().map(|(r, _)| format!("`{r}`")).collect();
+            kept.push(
+                codes::EXPIRED_SUPPRESSION
+                    .at(
+                        s.span,
+                        format!("suppression of {} expired on {until}", rules.join(", ")),
+                        "expired",
+                    )
+                    .with_help(
+                        "fix the finding, or renew the suppression with a new date and reason",
+                    ),
+            );
+            continue;
+        }
+        for (r, (rule, span)) in s.rules.iter().enumerate() {
+            if !used[i][r] {
+                kept.push(
+                    codes::UNUSED_SUPPRESSION
+                        .at(
+                            *span,
+                            format!("suppression of `{rule}` matches no finding"),
+                            "nothing to suppress here",
+                        )
+                        .with_help(
+                            "remove it: the finding it allowed is gone or is on another line",
+                        ),
+                );
+            }
+        }
+    }
+    kept
+}

@@ -1,0 +1,428 @@
+//! privlint in pre-commit hooks, CI and editors: configuration, inline
+//! suppressions, baselines, and the GitHub and SARIF formats, each checked
+//! against what its real consumer expects.
+
+mod common;
+
+use common::privlint_in;
+use std::path::Path;
+
+const ORG: &str = "version: 1\norganization:\n  name: Beispiel GmbH\n  country: DE\n";
+
+fn write(dir: &Path, name: &str, text: &str) {
+    let path = dir.join(name);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, text).unwrap();
+}
+
+fn run(dir: &Path, args: &[&str]) -> common::Run {
+    let mut all = vec!["check", "--as-of", "2026-11-21", "--color", "never"];
+    all.extend_from_slice(args);
+    let run = privlint_in(dir, &all);
+    assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+    run
+}
+
+/// An activity without a legal basis, at a known line.
+fn missing_basis(dir: &Path) {
+    write(
+        dir,
+        "m.yaml",
+        &format!(
+            "{ORG}activities:\n  - id: loyalty\n    name: Loyalty programme\n    retention: P1Y\n"
+        ),
+    );
+}
+
+// --- SARIF ------------------------------------------------------------------
+
+fn sarif_schema() -> serde_json::Value {
+    let path = std::env::var("PRIVLINT_SARIF_SCHEMA")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|_| common::root().join("../shared/data/sarif-schema-2.1.0.json"));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| {
+        panic!(
+            "the OASIS SARIF 2.1.0 schema is needed at {} (or set PRIVLINT_SARIF_SCHEMA): {e}",
+            path.display()
+        )
+    });
+    serde_json::from_str(&text).expect("the SARIF schema is JSON")
+}
+
+#[test]
+fn sarif_output_is_valid_against_the_oasis_schema() {
+    let run = common::check(
+        &["examples/newsletter-platform", "examples/broken"],
+        "sarif",
+    );
+    let log: serde_json::Value = serde_json::from_str(&run.stdout).expect("SARIF is JSON");
+    let schema = sarif_schema();
+    let validator = jsonschema::validator_for(&schema).expect("the SARIF schema compiles");
+    let errors: Vec<String> = validator
+        .iter_errors(&log)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    assert!(!log["runs"][0]["results"].as_array().unwrap().is_empty());
+}
+
+#[test]
+fn sarif_output_has_what_github_code_scanning_requires() {
+    let run = common::check(&["examples/broken"], "sarif");
+    let log: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert!(log["$schema"].as_str().unwrap().contains("sarif"));
+    let run0 = &log["runs"][0];
+    assert_eq!(run0["columnKind"], "utf16CodeUnits");
+    let rules = run0["tool"]["driver"]["rules"].as_array().unwrap();
+    for rule in rules {
+        assert!(rule["shortDescription"]["text"].is_string(), "{rule}");
+        let full = rule["fullDescription"]["text"].as_str().unwrap();
+        assert!(!full.is_empty() && full.chars().count() <= 1024, "{rule}");
+        assert!(rule["help"]["text"].is_string() && rule["help"]["markdown"].is_string());
+        assert!(rule["defaultConfiguration"]["level"].is_string());
+    }
+    for result in run0["results"].as_array().unwrap() {
+        let uri = result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+            .as_str()
+            .unwrap();
+        assert!(
+            uri.starts_with("examples/broken/"),
+            "repository-relative: {uri}"
+        );
+        assert!(result["partialFingerprints"]["privlint/v1"].is_string());
+        let index = result["ruleIndex"].as_u64().unwrap() as usize;
+        assert_eq!(rules[index]["id"], result["ruleId"]);
+    }
+}
+
+// --- GitHub Actions -----------------------------------------------------------
+
+#[test]
+fn github_annotations_escape_messages_and_properties_exactly() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "pack.yaml",
+        "version: 1\npack: t\nname: T\nrules:\n  - code: TT001\n    name: escaped\n    severity: warning\n    summary: s\n    for_each: processor\n    require: 'false'\n    message: \"100% of `{processor.id}`: data, moved\\nsecond line\"\n",
+    );
+    write(
+        dir.path(),
+        "a,b:c.yaml",
+        &format!(
+            "{ORG}processors:\n  - {{id: hetzner, name: Hetzner, role: processor, country: DE}}\n"
+        ),
+    );
+    let out = run(
+        dir.path(),
+        &[
+            "--format",
+            "github",
+            "--rules",
+            "pack.yaml",
+            "--select",
+            "TT001",
+            "a,b:c.yaml",
+        ],
+    );
+    assert_eq!(
+        out.stdout,
+        "::warning file=a%2Cb%3Ac.yaml,line=6,endLine=6,col=10,endColumn=17,title=privlint TT001 (escaped)::100%25 of `hetzner`: data, moved%0Asecond line\n"
+    );
+}
+
+#[test]
+fn github_annotations_drop_columns_for_multi_line_ranges() {
+    let findings = vec![privlint::report::Finding::new(
+        "X001",
+        "x",
+        privlint::report::Severity::Error,
+        "m",
+        privlint::report::Label::new(
+            privlint::source::Span::new(privlint::source::FileId(0), 0..12),
+            "l",
+        ),
+    )];
+    let mut sources = privlint::source::SourceMap::default();
+    sources.add(privlint::source::SourceFile::new(
+        "f.yaml".into(),
+        "line one\nline two\n".into(),
+    ));
+    let text = privlint::render::github::render(&findings, &sources);
+    assert_eq!(
+        text,
+        "::error file=f.yaml,line=1,endLine=2,title=privlint X001 (x)::m\n"
+    );
+}
+
+#[test]
+fn github_format_appends_every_finding_to_the_step_summary() {
+    let dir = tempfile::tempdir().unwrap();
+    missing_basis(dir.path());
+    let summary = dir.path().join("summary.md");
+    std::fs::write(&summary, "# earlier step\n").unwrap();
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_privlint"))
+        .args([
+            "check",
+            "--format",
+            "github",
+            "--as-of",
+            "2026-11-21",
+            "--select",
+            "GDPR101",
+            "m.yaml",
+        ])
+        .current_dir(dir.path())
+        .env("GITHUB_STEP_SUMMARY", &summary)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let text = std::fs::read_to_string(&summary).unwrap();
+    assert!(text.starts_with("# earlier step\n## privlint"), "{text}");
+    assert!(text.contains("| error | [GDPR101]"), "{text}");
+}
+
+// --- Baseline -----------------------------------------------------------------
+
+#[test]
+fn a_baseline_hides_accepted_findings_across_line_shifts_but_not_new_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    missing_basis(dir.path());
+    let wrote = run(
+        dir.path(),
+        &[
+            "--select",
+            "GDPR101",
+            "--write-baseline",
+            "baseline.json",
+            "m.yaml",
+        ],
+    );
+    assert_eq!(wrote.code, 0, "{}", wrote.stderr);
+    // Unrelated edits move the finding down three lines.
+    let shifted = std::fs::read_to_string(dir.path().join("m.yaml"))
+        .unwrap()
+        .replacen(
+            "organization:",
+            "# Maintained by the privacy team.\n# Reviewed quarterly.\n\norganization:",
+            1,
+        );
+    std::fs::write(dir.path().join("m.yaml"), &shifted).unwrap();
+    let hidden = run(
+        dir.path(),
+        &[
+            "--select",
+            "GDPR101",
+            "--baseline",
+            "baseline.json",
+            "--format",
+            "concise",
+            "m.yaml",
+        ],
+    );
+    assert_eq!(hidden.code, 0, "{}", hidden.stdout);
+    assert_eq!(hidden.stdout, "");
+    std::fs::write(
+        dir.path().join("m.yaml"),
+        format!("{shifted}  - id: referrals\n    name: Referrals\n"),
+    )
+    .unwrap();
+    let new = run(
+        dir.path(),
+        &[
+            "--select",
+            "GDPR101",
+            "--baseline",
+            "baseline.json",
+            "--format",
+            "concise",
+            "m.yaml",
+        ],
+    );
+    assert_eq!(new.code, 1);
+    assert_eq!(new.stdout.lines().count(), 1, "{}", new.stdout);
+    assert!(new.stdout.contains("`referrals`"), "{}", new.stdout);
+}
+
+// --- Suppressions ---------------------------------------------------------------
+
+#[test]
+fn suppressions_on_the_line_or_the_line_above_need_a_reason_and_may_expire() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "m.yaml",
+        &format!(
+            "{ORG}activities:\n  # privlint: allow GDPR101 — agreed with the DPO on 2026-01-10\n  - id: a\n    name: A\n  - id: b  # privlint: allow missing-legal-basis -- pilot ends in March\n    name: B\n  - id: c  # privlint: allow GDPR101\n    name: C\n  - id: d  # privlint: allow GDPR101 until 2026-01-31 -- temporary\n    name: D\n"
+        ),
+    );
+    let out = run(
+        dir.path(),
+        &["--select", "GDPR101", "--format", "concise", "m.yaml"],
+    );
+    let lines: Vec<&str> = out.stdout.lines().collect();
+    assert_eq!(
+        lines,
+        [
+            "m.yaml:11:9: error[GDPR101] activity `c` has no legal basis",
+            "m.yaml:11:12: error[PL040] a suppression needs a reason",
+            "m.yaml:13:9: error[GDPR101] activity `d` has no legal basis",
+            "m.yaml:13:12: warning[PL041] suppression of `GDPR101` expired on 2026-01-31",
+        ],
+        "{}",
+        out.stdout
+    );
+}
+
+#[test]
+fn a_suppression_that_matches_nothing_is_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "m.yaml",
+        &format!(
+            "{ORG}  # privlint: allow GDPR101 -- nothing here\n  contact: privacy@beispiel.de\n"
+        ),
+    );
+    let out = run(dir.path(), &["--format", "concise", "m.yaml"]);
+    assert!(
+        out.stdout
+            .contains("warning[PL042] suppression of `GDPR101` matches no finding"),
+        "{}",
+        out.stdout
+    );
+}
+
+// --- Configuration ---------------------------------------------------------------
+
+#[test]
+fn the_configuration_is_found_upward_and_sets_roots_rules_and_levels() {
+    let dir = tempfile::tempdir().unwrap();
+    missing_basis(&dir.path().join("privacy"));
+    write(
+        dir.path(),
+        "privacy/m.yaml",
+        &std::fs::read_to_string(dir.path().join("privacy/m.yaml")).unwrap_or_default(),
+    );
+    write(
+        dir.path(),
+        "privlint.yaml",
+        "roots: [privacy]\nselect: [GDPR101, GDPR150]\nseverity:\n  GDPR101: warning\nfail_on: error\n",
+    );
+    std::fs::create_dir_all(dir.path().join("docs/deep")).unwrap();
+    let out = privlint_in(
+        &dir.path().join("docs/deep"),
+        &["check", "--format", "concise", "--as-of", "2026-11-21"],
+    );
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    assert!(out.stdout.contains("warning[GDPR101]"), "{}", out.stdout);
+    // The command line wins over the file.
+    let strict = privlint_in(
+        &dir.path().join("docs/deep"),
+        &["check", "--format", "concise", "--fail-on", "warning"],
+    );
+    assert_eq!(strict.code, 1);
+    let isolated = privlint_in(
+        dir.path(),
+        &["check", "--isolated", "--format", "concise", "privacy"],
+    );
+    assert!(
+        isolated.stdout.contains("error[GDPR101]"),
+        "{}",
+        isolated.stdout
+    );
+}
+
+#[test]
+fn per_path_ignores_skip_rules_in_matching_files() {
+    let dir = tempfile::tempdir().unwrap();
+    missing_basis(&dir.path().join("legacy"));
+    write(
+        dir.path(),
+        "legacy/m.yaml",
+        &std::fs::read_to_string(dir.path().join("legacy/m.yaml")).unwrap_or_default(),
+    );
+    write(
+        dir.path(),
+        "privlint.yaml",
+        "per_path_ignores:\n  \"legacy/**\": [GDPR101]\n",
+    );
+    let out = privlint_in(
+        dir.path(),
+        &["check", "--format", "concise", "--select", "GDPR101"],
+    );
+    assert_eq!(out.code, 0, "{}", out.stdout);
+}
+
+#[test]
+fn an_invalid_configuration_is_a_located_error_with_exit_code_2() {
+    let dir = tempfile::tempdir().unwrap();
+    missing_basis(dir.path());
+    write(dir.path(), "privlint.yaml", "ignroe: [GDPR101]\n");
+    let out = privlint_in(dir.path(), &["check", "m.yaml"]);
+    assert_eq!(out.code, 2);
+    assert!(
+        out.stderr.contains(
+            "error[PL031]: `ignroe` is not a field of the configuration; did you mean `ignore`?"
+        ),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stderr.contains("privlint.yaml:1:1"), "{}", out.stderr);
+}
+
+// --- init and output flags ----------------------------------------------------------
+
+#[test]
+fn init_writes_a_starter_that_passes_check_and_never_overwrites() {
+    let dir = tempfile::tempdir().unwrap();
+    let init = privlint_in(dir.path(), &["init"]);
+    assert_eq!(init.code, 0, "{}", init.stderr);
+    let manifest = std::fs::read_to_string(dir.path().join("privacy/manifest.yaml")).unwrap();
+    assert!(manifest.starts_with("# yaml-language-server: $schema="));
+    let check = privlint_in(
+        dir.path(),
+        &["check", "--fail-on", "info", "--format", "concise"],
+    );
+    assert_eq!(check.code, 0, "{}{}", check.stdout, check.stderr);
+    assert_eq!(check.stdout, "");
+    let again = privlint_in(dir.path(), &["init"]);
+    assert_eq!(again.code, 2);
+    assert!(again.stderr.contains("already exist"), "{}", again.stderr);
+}
+
+#[test]
+fn output_exit_zero_and_statistics() {
+    let dir = tempfile::tempdir().unwrap();
+    missing_basis(dir.path());
+    let out = run(
+        dir.path(),
+        &[
+            "--select",
+            "GDPR101",
+            "--format",
+            "json",
+            "--output",
+            "report.json",
+            "m.yaml",
+        ],
+    );
+    assert_eq!(out.code, 1);
+    assert_eq!(out.stdout, "");
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("report.json")).unwrap())
+            .unwrap();
+    assert_eq!(report["summary"]["errors"], 1);
+    let zero = run(
+        dir.path(),
+        &["--select", "GDPR101", "--exit-zero", "m.yaml"],
+    );
+    assert_eq!(zero.code, 0);
+    let stats = run(
+        dir.path(),
+        &["--select", "GDPR101", "--statistics", "m.yaml"],
+    );
+    assert_eq!(
+        stats.stdout,
+        "    1  GDPR101  error    missing-legal-basis\n"
+    );
+}
