@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# Runs the repository's pre-commit hook for real (`pre-commit try-repo`)
+# against a scratch repository: first with a clean manifest (must pass),
+# then with a manifest that has findings (must fail and report them).
+set -euo pipefail
+repo="$(cd "$(dirname "$0")/.." && pwd)"
+scratch="$(mktemp -d)"
+trap 'rm -rf "$scratch"' EXIT
+
+python3 -m pip install --quiet --disable-pip-version-check "pre-commit>=3,<5"
+
+cd "$scratch"
+git init --quiet
+git config user.email ci@example.com
+git config user.name ci
+mkdir privacy
+cat > privacy/manifest.yaml <<'YAML'
+version: 1
+organization: {name: Example GmbH, country: DE, markets: [DE]}
+processors:
+  - id: hosting
+    name: Example Hosting GmbH
+    role: processor
+    country: DE
+    agreement: {type: dpa, ref: "https://example.com/dpa", signed: "2025-01-15"}
+activities:
+  - id: accounts
+    name: Customer accounts
+    purpose: Provide the service
+    data_subjects: [customers]
+    data_categories: [contact.email]
+    legal_basis: contract
+    recipients: [hosting]
+    retention: P3Y
+YAML
+git add -A && git commit --quiet -m clean
+
+echo "== pre-commit hook on a clean manifest set"
+pre-commit try-repo "$repo" privlint --all-files --verbose
+
+cat > privacy/marketing.yaml <<'YAML'
+version: 1
+activities:
+  - id: newsletter
+    name: Newsletter
+    purpose: Send the product newsletter
+    data_subjects: [newsletter-subscribers]
+    data_categories: [contact.email]
+    recipients: [mailer]
+YAML
+git add -A && git commit --quiet -m findings
+
+echo "== pre-commit hook on a manifest set with findings"
+set +e
+output="$(pre-commit try-repo "$repo" privlint --all-files --verbose 2>&1)"
+status=$?
+set -e
+echo "$output"
+if [ "$status" -eq 0 ]; then
+  echo "the hook passed a manifest set with findings" >&2
+  exit 1
+fi
+for expected in "unknown recipient \`mailer\`" "GDPR101"; do
+  if ! grep -q "$expected" <<<"$output"; then
+    echo "the hook's output lacks: $expected" >&2
+    exit 1
+  fi
+done
+echo "pre-commit hook: 2 passed, 0 failed"
