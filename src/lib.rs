@@ -98,8 +98,11 @@ pub fn check(options: &CheckOptions) -> Result<Report, Fatal> {
     let loaded = load::load(&options.paths, options.limits)?;
     let mut findings = loaded.findings;
     let files_checked = loaded.sources.len() - loaded.skipped;
-    for document in &loaded.documents {
-        findings.extend(schema::validate(document));
+    {
+        use rayon::prelude::*;
+        let per_file: Vec<Vec<Finding>> =
+            loaded.documents.par_iter().map(schema::validate).collect();
+        findings.extend(per_file.into_iter().flatten());
     }
     let resolve_options = ResolveOptions {
         as_of: options.as_of,

@@ -13,7 +13,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(Parser)]
-#[command(name = "privlint", version, about = "Lint privacy manifests against the GDPR, ePrivacy and the Swiss revFADP", long_about = None)]
+#[command(name = "privlint", version, about = "Lint privacy manifests against the GDPR, ePrivacy and the Swiss revFADP", long_about = None, args_override_self = true)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

@@ -7,7 +7,16 @@ use cel::{Context, Program, Value};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 /// Answers whether `var.field` exists; on `Err`, the fields that do.
-pub type FieldCheck<'a> = dyn Fn(&str, &str) -> Result<(), Vec<String>> + 'a;
+/// Answers whether `var.a.b` exists (given `var` and `[a, b]`); on `Err`,
+/// the first segment that does not, and the fields that would.
+pub type FieldCheck<'a> = dyn Fn(&str, &[&str]) -> Result<(), FieldError> + 'a;
+
+/// A field path that names nothing.
+#[derive(Debug)]
+pub struct FieldError {
+    pub segment: String,
+    pub candidates: Vec<String>,
+}
 
 /// Longest expression accepted, in bytes.
 pub const MAX_EXPRESSION_LEN: usize = 4096;
@@ -109,15 +118,21 @@ impl Expr {
                 help: Some(format!("this rule can use {}", quote_list(variables))),
             });
         }
-        for (offset, var, field) in field_accesses(source, variables) {
-            if let Err(candidates) = known(var, field) {
-                let hint = did_you_mean(field, candidates.iter().map(String::as_str));
+        for (offset, var, path) in field_accesses(source, variables) {
+            if let Err(error) = known(var, &path) {
+                let hint =
+                    did_you_mean(&error.segment, error.candidates.iter().map(String::as_str));
+                let field = &error.segment;
+                let owner = path
+                    .iter()
+                    .take_while(|s| **s != field)
+                    .fold(var.to_string(), |acc, s| format!("{acc}.{s}"));
                 return Err(ExprError {
                     message: match hint {
-                        Some(h) => format!("`{var}` has no field `{field}`; did you mean `{h}`?"),
-                        None => format!("`{var}` has no field `{field}`"),
+                        Some(h) => format!("`{owner}` has no field `{field}`; did you mean `{h}`?"),
+                        None => format!("`{owner}` has no field `{field}`"),
                     },
-                    offset: Some(offset + var.len() + 1),
+                    offset: Some(offset + owner.len() + 1),
                     help: Some("docs/rule-packs.md lists the fields of every variable".into()),
                 });
             }
@@ -155,7 +170,7 @@ fn quote_list(names: &[&str]) -> String {
 
 /// Every `var.field` in an expression (outside string literals) for a
 /// variable in scope: (byte offset of `var`, var, field).
-fn field_accesses<'s>(source: &'s str, variables: &[&str]) -> Vec<(usize, &'s str, &'s str)> {
+fn field_accesses<'s>(source: &'s str, variables: &[&str]) -> Vec<(usize, &'s str, Vec<&'s str>)> {
     let bytes = source.as_bytes();
     let mut found = Vec::new();
     let mut quote: Option<u8> = None;
@@ -188,17 +203,26 @@ fn field_accesses<'s>(source: &'s str, variables: &[&str]) -> Vec<(usize, &'s st
                 .take_while(|c| c.is_ascii_alphanumeric() || *c == b'_')
                 .count();
             let word = &source[i..end];
-            if variables.contains(&word) && bytes.get(end) == Some(&b'.') {
-                let field_end = end
-                    + 1
-                    + source[end + 1..]
+            if variables.contains(&word) {
+                // Follow `.name` segments; one followed by `(` is a method call.
+                let mut path = Vec::new();
+                let mut at = end;
+                while bytes.get(at) == Some(&b'.') {
+                    let len = source[at + 1..]
                         .bytes()
                         .take_while(|c| c.is_ascii_alphanumeric() || *c == b'_')
                         .count();
-                let field = &source[end + 1..field_end];
-                if !field.is_empty() {
-                    found.push((i, word, field));
+                    if len == 0 || bytes.get(at + 1 + len) == Some(&b'(') {
+                        break;
+                    }
+                    path.push(&source[at + 1..at + 1 + len]);
+                    at += 1 + len;
                 }
+                if !path.is_empty() {
+                    found.push((i, word, path));
+                }
+                i = at.max(end);
+                continue;
             }
             i = end;
             continue;
@@ -354,11 +378,11 @@ impl Template {
                     help: Some(format!("this rule can use {}", quote_list(variables))),
                 });
             }
-            if let Some(field) = path.first()
-                && let Err(candidates) = known(&var, field)
-            {
+            let segments: Vec<&str> = path.iter().map(String::as_str).collect();
+            if let Err(error) = known(&var, &segments) {
                 {
-                    let hint = did_you_mean(field, candidates.iter().map(String::as_str));
+                    let field = &error.segment;
+                    let hint = did_you_mean(field, error.candidates.iter().map(String::as_str));
                     return Err(TemplateError {
                         message: match hint {
                             Some(h) => format!(
@@ -428,8 +452,18 @@ pub fn display(value: &Value) -> String {
 mod tests {
     use super::*;
 
-    fn any(_: &str, _: &str) -> Result<(), Vec<String>> {
+    fn any(_: &str, _: &[&str]) -> Result<(), FieldError> {
         Ok(())
+    }
+
+    fn only(field: &'static str) -> impl Fn(&str, &[&str]) -> Result<(), FieldError> {
+        move |_: &str, path: &[&str]| match path.first() {
+            Some(f) if *f != field => Err(FieldError {
+                segment: f.to_string(),
+                candidates: vec![field.to_string()],
+            }),
+            _ => Ok(()),
+        }
     }
 
     #[test]
@@ -452,13 +486,7 @@ mod tests {
 
     #[test]
     fn rejects_unknown_fields_of_variables() {
-        let known = |_: &str, f: &str| {
-            if f == "locations" {
-                Ok(())
-            } else {
-                Err(vec!["locations".to_string()])
-            }
-        };
+        let known = only("locations");
         let err = Expr::compile("'RU' in processor.locatons", &["processor"], &known).unwrap_err();
         assert!(
             err.message.contains("did you mean `locations`"),
@@ -497,13 +525,7 @@ mod tests {
 
     #[test]
     fn templates_validate_variables_and_fields() {
-        let known = |_: &str, field: &str| {
-            if field == "id" {
-                Ok(())
-            } else {
-                Err(vec!["id".to_string()])
-            }
-        };
+        let known = only("id");
         assert!(Template::parse("activity `{activity.id}`", &known, &["activity"]).is_ok());
         let err = Template::parse("{activity.idd}", &known, &["activity"]).unwrap_err();
         assert!(err.message.contains("did you mean `id`"));

@@ -9,6 +9,34 @@ use crate::model::ReferenceData;
 use cel::Value;
 use jiff::civil::Date;
 
+/// The fields of `transfer.gdpr` / `transfer.ndsg` (documented in docs/rule-packs.md).
+pub const REGIME_FIELDS: &[&str] = &[
+    "adequate_country",
+    "adequate",
+    "adequacy_decision",
+    "adequacy_requires_certification",
+    "adequacy_scope",
+    "adequacy_verified",
+    "mechanism_ground",
+    "mechanism_kind",
+    "mechanism_name",
+    "mechanism_valid",
+    "mechanism_started",
+    "mechanism_expired",
+    "mechanism_valid_from",
+    "mechanism_invalid_from",
+    "mechanism_invalidated_by",
+    "mechanism_article",
+    "mechanism_url",
+    "mechanism_country_allowed",
+    "mechanism_requires_certification",
+    "certified",
+    "mechanism_requires_tia",
+    "mechanism_requires_swiss_addendum",
+    "mechanism_verified",
+    "mechanism_pending_case",
+];
+
 pub fn regime_facts(
     data: &ReferenceData,
     regime: &str,
@@ -163,5 +191,33 @@ fn describe_invalidation(value: &serde_json::Value) -> String {
         (None, Some(name), None, None) => name.to_string(),
         (None, None, None, Some(authority)) => authority.to_string(),
         _ => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_documented_regime_fields_are_exactly_the_ones_built() {
+        let data = ReferenceData::get();
+        let date: Date = "2026-11-21".parse().unwrap();
+        for mechanism in [None, Some("scc"), Some("no-such-mechanism")] {
+            let Value::Map(map) = regime_facts(data, "gdpr", "US", mechanism, &[], date) else {
+                panic!("a map")
+            };
+            let mut built: Vec<String> = map
+                .map
+                .keys()
+                .map(|k| match k {
+                    cel::objects::Key::String(s) => s.to_string(),
+                    other => format!("{other:?}"),
+                })
+                .collect();
+            built.sort();
+            let mut documented: Vec<String> = REGIME_FIELDS.iter().map(|s| s.to_string()).collect();
+            documented.sort();
+            assert_eq!(built, documented, "{mechanism:?}");
+        }
     }
 }

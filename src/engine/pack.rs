@@ -4,7 +4,7 @@
 //! once, and reports each problem located in the pack file.
 
 use super::entities::{Kind, VarType, derived_fields};
-use super::expr::{Expr, Template};
+use super::expr::{Expr, FieldError, Template};
 use crate::load::node::Node;
 use crate::load::yaml;
 use crate::report::{Citation, Finding, Label, Severity};
@@ -116,14 +116,8 @@ fn compile_rule(node: &Node, pack: &PackInfo, findings: &mut Vec<Finding>) -> Op
     let variables = kind.variable_names();
     let before = findings.len();
 
-    let known = |var: &str, field: &str| -> Result<(), Vec<String>> {
-        let fields = field_catalog(kind, var);
-        if fields.iter().any(|f| f == field) {
-            Ok(())
-        } else {
-            Err(fields)
-        }
-    };
+    let known =
+        |var: &str, path: &[&str]| -> Result<(), FieldError> { check_field(kind, var, path) };
     let mut expr = |key: &str| -> Option<Expr> {
         let value = node.get(key)?;
         let source = value.as_str()?;
@@ -222,6 +216,40 @@ fn compile_rule(node: &Node, pack: &PackInfo, findings: &mut Vec<Finding>) -> Op
         docs: text("docs").unwrap_or_default(),
         code_span: code_node.span,
     })
+}
+
+/// Whether `var.path` names a field: the first segment against the
+/// variable's catalog, and for a transfer's `gdpr` / `ndsg` facts the
+/// second. Lists and `today` have no fields to check (methods, indices).
+fn check_field(kind: Kind, var: &str, path: &[&str]) -> Result<(), FieldError> {
+    let Some(first) = path.first() else {
+        return Ok(());
+    };
+    let t = kind.var_type(var);
+    if matches!(t, Some(VarType::List | VarType::Text) | None) {
+        return Ok(());
+    }
+    let fields = field_catalog(kind, var);
+    if !fields.iter().any(|f| f == first) {
+        return Err(FieldError {
+            segment: first.to_string(),
+            candidates: fields,
+        });
+    }
+    if t == Some(VarType::Transfer)
+        && matches!(*first, "gdpr" | "ndsg")
+        && let Some(second) = path.get(1)
+        && !super::facts::REGIME_FIELDS.contains(second)
+    {
+        return Err(FieldError {
+            segment: second.to_string(),
+            candidates: super::facts::REGIME_FIELDS
+                .iter()
+                .map(|f| f.to_string())
+                .collect(),
+        });
+    }
+    Ok(())
 }
 
 /// The fields a template may name on a variable.

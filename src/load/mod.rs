@@ -50,13 +50,25 @@ pub struct Loaded {
     pub skipped: usize,
 }
 
-/// Reads every manifest under `roots`.
+/// Reads every manifest under `roots`. Files are read and parsed in
+/// parallel; each gets the id of its place in the sorted list, so the
+/// result does not depend on which thread finished first.
 pub fn load(roots: &[PathBuf], limits: Limits) -> Result<Loaded, Fatal> {
+    use rayon::prelude::*;
     let candidates = walk::find_candidates(roots, limits.max_files)?;
-    let mut loaded = Loaded::default();
     let yaml_files = candidates.len();
-    for candidate in candidates {
-        load_file(&mut loaded, candidate, limits)?;
+    let results: Vec<Result<LoadedFile, Fatal>> = candidates
+        .into_par_iter()
+        .enumerate()
+        .map(|(i, candidate)| load_file(FileId(i as u32), candidate, limits))
+        .collect();
+    let mut loaded = Loaded::default();
+    for result in results {
+        let file = result?;
+        loaded.sources.add(file.source);
+        loaded.findings.extend(file.findings);
+        loaded.documents.extend(file.document);
+        loaded.skipped += usize::from(file.skipped);
     }
     if loaded.documents.is_empty() && loaded.findings.is_empty() {
         return Err(Fatal::NoManifest {
@@ -67,7 +79,16 @@ pub fn load(roots: &[PathBuf], limits: Limits) -> Result<Loaded, Fatal> {
     Ok(loaded)
 }
 
-fn load_file(loaded: &mut Loaded, candidate: walk::Candidate, limits: Limits) -> Result<(), Fatal> {
+/// What one file gave.
+struct LoadedFile {
+    source: SourceFile,
+    findings: Vec<Finding>,
+    document: Option<Document>,
+    /// Found by walking and not a manifest.
+    skipped: bool,
+}
+
+fn load_file(id: FileId, candidate: walk::Candidate, limits: Limits) -> Result<LoadedFile, Fatal> {
     let path = candidate.path;
     let unreadable = |source| Fatal::Unreadable {
         path: path.clone(),
@@ -76,8 +97,7 @@ fn load_file(loaded: &mut Loaded, candidate: walk::Candidate, limits: Limits) ->
     let file = std::fs::File::open(&path).map_err(unreadable)?;
     let declared = file.metadata().map(|m| m.len()).unwrap_or(0);
     if declared > limits.max_file_size {
-        too_large(loaded, path, declared, limits.max_file_size);
-        return Ok(());
+        return Ok(too_large(id, path, declared, limits.max_file_size));
     }
     // `take` bounds what is read even when the size on disk lies (devices, growing files).
     let mut bytes = Vec::with_capacity(declared as usize);
@@ -85,18 +105,25 @@ fn load_file(loaded: &mut Loaded, candidate: walk::Candidate, limits: Limits) ->
         .read_to_end(&mut bytes)
         .map_err(unreadable)?;
     if bytes.len() as u64 > limits.max_file_size {
-        too_large(loaded, path, bytes.len() as u64, limits.max_file_size);
-        return Ok(());
+        return Ok(too_large(
+            id,
+            path,
+            bytes.len() as u64,
+            limits.max_file_size,
+        ));
     }
     let (text, problem) = decode(bytes);
-    let id = loaded.sources.add(SourceFile::new(path, text));
+    let source = SourceFile::new(path, text);
     if let Some(problem) = problem {
-        loaded
-            .findings
-            .push(problem.into_finding(id, loaded.sources.get(id).text.len()));
-        return Ok(());
+        let finding = problem.into_finding(id, source.text.len());
+        return Ok(LoadedFile {
+            source,
+            findings: vec![finding],
+            document: None,
+            skipped: false,
+        });
     }
-    let parsed = yaml::parse(id, &loaded.sources.get(id).text, limits.yaml);
+    let parsed = yaml::parse(id, &source.text, limits.yaml);
     let has_version = parsed
         .root
         .as_ref()
@@ -104,23 +131,29 @@ fn load_file(loaded: &mut Loaded, candidate: walk::Candidate, limits: Limits) ->
     let failed = parsed.root.is_none() && !parsed.findings.is_empty();
     if !has_version && !failed && !candidate.explicit {
         // Another tool's YAML (CI config, ...) found by walking: not ours to check.
-        loaded.skipped += 1;
-        return Ok(());
+        return Ok(LoadedFile {
+            source,
+            findings: Vec::new(),
+            document: None,
+            skipped: true,
+        });
     }
     // A file that does not parse is reported even when found by walking: it
     // may be a manifest whose `version` line is past the syntax error.
-    loaded.findings.extend(parsed.findings);
+    let mut findings = parsed.findings;
+    let mut document = None;
     match parsed.root {
-        Some(root) if has_version => loaded.documents.push(Document { file: id, root }),
-        Some(root) => loaded
-            .findings
-            .push(not_a_manifest(root.span, "has no top-level `version` key")),
-        None if !failed => loaded
-            .findings
-            .push(not_a_manifest(Span::new(id, 0..0), "is empty")),
+        Some(root) if has_version => document = Some(Document { file: id, root }),
+        Some(root) => findings.push(not_a_manifest(root.span, "has no top-level `version` key")),
+        None if !failed => findings.push(not_a_manifest(Span::new(id, 0..0), "is empty")),
         None => {}
     }
-    Ok(())
+    Ok(LoadedFile {
+        source,
+        findings,
+        document,
+        skipped: false,
+    })
 }
 
 fn not_a_manifest(span: Span, why: &str) -> Finding {
@@ -137,23 +170,26 @@ fn not_a_manifest(span: Span, why: &str) -> Finding {
         .with_help("start the file with `version: 1`")
 }
 
-fn too_large(loaded: &mut Loaded, path: PathBuf, size: u64, limit: u64) {
-    let id = loaded.sources.add(SourceFile::new(path, String::new()));
-    loaded.findings.push(
-        codes::LIMIT_EXCEEDED
-            .at(
-                Span::new(id, 0..0),
-                format!(
-                    "file is {}, over the limit of {}",
-                    human_size(size),
-                    human_size(limit)
-                ),
-                "not read",
-            )
-            .with_help(
-                "split the manifest into several files, or raise the limit with `--max-file-size`",
+fn too_large(id: FileId, path: PathBuf, size: u64, limit: u64) -> LoadedFile {
+    let finding = codes::LIMIT_EXCEEDED
+        .at(
+            Span::new(id, 0..0),
+            format!(
+                "file is {}, over the limit of {}",
+                human_size(size),
+                human_size(limit)
             ),
-    );
+            "not read",
+        )
+        .with_help(
+            "split the manifest into several files, or raise the limit with `--max-file-size`",
+        );
+    LoadedFile {
+        source: SourceFile::new(path, String::new()),
+        findings: vec![finding],
+        document: None,
+        skipped: false,
+    }
 }
 
 fn human_size(bytes: u64) -> String {

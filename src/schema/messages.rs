@@ -329,7 +329,13 @@ fn field_name(path: &[Seg]) -> String {
 }
 
 /// Compound keys that read as plain words in a message.
-const READS_AS_WORDS: &[&str] = &["legal_basis", "data_subjects", "data_categories", "sub_processors", "scc_module"];
+const READS_AS_WORDS: &[&str] = &[
+    "legal_basis",
+    "data_subjects",
+    "data_categories",
+    "sub_processors",
+    "scc_module",
+];
 
 /// The field a value belongs to, for "is not a valid …": plain words for
 /// one-word keys (`role`), the key itself for compound ones (`legal_basis`).
