@@ -24,7 +24,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Check a manifest set (default: the current directory)
-    Check(CheckArgs),
+    Check(Box<CheckArgs>),
     /// Explain a rule or diagnostic: what it checks, why, the law, how to fix it
     Explain {
         /// A code (`GDPR101`, `PL021`) or name (`missing-legal-basis`)
@@ -181,7 +181,7 @@ struct CheckArgs {
 
 fn run(cli: Cli) -> Result<ExitCode, Fatal> {
     match cli.command {
-        Command::Check(args) => check(args, &cli.config),
+        Command::Check(args) => check(*args, &cli.config),
         Command::Explain { code, rule_packs } => {
             explain(&code, &packs_with_config(rule_packs, &cli.config)?)
         }
@@ -650,15 +650,18 @@ fn rules_listing(format: ListFormat, engine: &Engine) -> String {
     }));
     match format {
         ListFormat::Text => {
+            let width = rows.iter().map(|r| r.name.len()).max().unwrap_or(4).max(4);
             let mut out = format!(
-                "{:<8} {:<40} {:<8} {:<9} {}\n",
+                "{:<8} {:<width$} {:<8} {:<9} {}\n",
                 "CODE", "NAME", "SEVERITY", "REGIME", "CITATION"
             );
             for r in &rows {
-                out.push_str(&format!(
-                    "{:<8} {:<40} {:<8} {:<9} {}\n",
+                let line = format!(
+                    "{:<8} {:<width$} {:<8} {:<9} {}",
                     r.code, r.name, r.severity, r.regulation, r.citation
-                ));
+                );
+                out.push_str(line.trim_end());
+                out.push('\n');
             }
             out
         }

@@ -1,29 +1,34 @@
 //! "Did you mean" suggestions for misspelt keys, ids and values.
 
-/// The candidate closest to `input`, when it is close enough to be a typo.
+/// The candidate closest to `input`, when it is close enough to be a typo:
+/// fewest edits first (Damerau-Levenshtein, case-insensitive), then the
+/// most similar start (Jaro-Winkler), then alphabetical for determinism.
 pub fn did_you_mean<'a>(
     input: &str,
     candidates: impl IntoIterator<Item = &'a str>,
 ) -> Option<&'a str> {
     let input_lower = input.to_lowercase();
-    let mut best: Option<(f64, &'a str)> = None;
+    let budget = (input.chars().count() / 4).max(1);
+    let mut best: Option<(usize, f64, &'a str)> = None;
     for candidate in candidates {
         if candidate == input {
             continue;
         }
-        let score = if candidate.to_lowercase() == input_lower {
-            1.0
-        } else {
-            strsim::jaro_winkler(&input_lower, &candidate.to_lowercase())
+        let lower = candidate.to_lowercase();
+        let distance = strsim::damerau_levenshtein(&input_lower, &lower);
+        let similarity = strsim::jaro_winkler(&input_lower, &lower);
+        if distance > budget && similarity < 0.9 {
+            continue;
+        }
+        let better = match best {
+            None => true,
+            Some((d, sim, c)) => (distance, -similarity, candidate) < (d, -sim, c),
         };
-        let close = score >= 0.85
-            || strsim::damerau_levenshtein(&input_lower, &candidate.to_lowercase())
-                <= (input.chars().count() / 4).max(1);
-        if close && best.is_none_or(|(s, c)| score > s || (score == s && candidate < c)) {
-            best = Some((score, candidate));
+        if better {
+            best = Some((distance, similarity, candidate));
         }
     }
-    best.map(|(_, c)| c)
+    best.map(|(_, _, c)| c)
 }
 
 #[cfg(test)]
@@ -36,5 +41,9 @@ mod tests {
         assert_eq!(did_you_mean("locatons", keys), Some("locations"));
         assert_eq!(did_you_mean("Country", keys), Some("country"));
         assert_eq!(did_you_mean("banana", keys), None);
+        assert_eq!(
+            did_you_mean("GDPR13O", ["GDPR103", "GDPR130", "GDPR131"]),
+            Some("GDPR130")
+        );
     }
 }

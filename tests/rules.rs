@@ -134,3 +134,15 @@ fn rule_docs_pages_are_up_to_date() {
         );
     }
 }
+
+#[test]
+fn every_rule_is_listed_in_the_readme() {
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    for rule in &engine().rules {
+        assert!(
+            readme.contains(&format!("| {} | `{}` |", rule.code, rule.name)),
+            "README lacks {}",
+            rule.code
+        );
+    }
+}

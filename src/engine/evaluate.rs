@@ -37,156 +37,198 @@ pub struct Evaluator<'a> {
 
 impl Evaluator<'_> {
     pub fn run(&self, rules: &[&Rule]) -> Vec<Finding> {
+        use rayon::prelude::*;
         let m = self.manifest;
-        let env = Arc::new(Env::stdlib());
-        let mut findings = Vec::new();
-        let org = entities::organization(m, self.data);
-        let today = string(m.as_of.to_string());
         let used = self.used_processors();
-        let processors: Vec<Value> = (0..m.processors.len())
-            .map(|i| entities::processor(m, i, used[i], self.data))
-            .collect();
-        let activities: Vec<Value> = (0..m.activities.len())
-            .map(|i| entities::activity(m, i))
-            .collect();
+        let shared = Shared {
+            env: Arc::new(Env::stdlib()),
+            org: entities::organization(m, self.data),
+            today: string(m.as_of.to_string()),
+            processors: (0..m.processors.len())
+                .into_par_iter()
+                .map(|i| entities::processor(m, i, used[i], self.data))
+                .collect(),
+            activities: (0..m.activities.len())
+                .into_par_iter()
+                .map(|i| entities::activity(m, i))
+                .collect(),
+            rules: [
+                Kind::Organization,
+                Kind::Processor,
+                Kind::Activity,
+                Kind::Recipient,
+                Kind::Tracking,
+                Kind::Transfer,
+                Kind::Flow,
+                Kind::Evidence,
+            ]
+            .into_iter()
+            .map(|k| (k, rules.iter().copied().filter(|r| r.kind == k).collect()))
+            .collect(),
+        };
         let org_scope = Scope {
             org: m.organization.as_ref(),
             ..Scope::default()
         };
+        let active = |kind: Kind| !shared.rules[&kind].is_empty();
+        let mut findings = Vec::new();
 
-        let by_kind = |kind: Kind| -> Vec<&Rule> {
-            rules.iter().copied().filter(|r| r.kind == kind).collect()
-        };
-        let run = |kind: Kind,
-                   vars: Vec<(&'static str, Value)>,
-                   scope: Scope,
-                   findings: &mut Vec<Finding>| {
-            let rules = by_kind(kind);
-            if rules.is_empty() {
-                return;
-            }
-            let mut context = Context::with_env(env.clone());
-            for (name, value) in &vars {
-                context.add_variable_from_value(*name, value.clone());
-            }
-            let values: HashMap<&str, &Value> = vars.iter().map(|(n, v)| (*n, v)).collect();
-            for rule in rules {
-                if let Some(f) = self.apply(rule, &context, &values, scope) {
-                    findings.push(f);
-                }
-            }
-        };
-
-        let base = |extra: Vec<(&'static str, Value)>| -> Vec<(&'static str, Value)> {
-            let mut vars = extra;
-            vars.push(("org", org.clone()));
-            vars.push(("today", today.clone()));
-            vars
-        };
-
-        run(
+        // Entities are evaluated in parallel; collecting keeps the model's
+        // order, so the output does not depend on the thread count.
+        let organization = self.eval(
+            &shared,
             Kind::Organization,
-            base(vec![
-                ("activities", entities::list(activities.clone())),
-                ("processors", entities::list(processors.clone())),
-            ]),
+            vec![
+                ("activities", entities::list(shared.activities.clone())),
+                ("processors", entities::list(shared.processors.clone())),
+            ],
             org_scope,
-            &mut findings,
         );
-        for (i, p) in m.processors.iter().enumerate() {
-            let scope = Scope {
-                processor: Some(p),
-                ..org_scope
-            };
-            run(
-                Kind::Processor,
-                base(vec![("processor", processors[i].clone())]),
-                scope,
-                &mut findings,
-            );
+        findings.extend(organization);
+        if active(Kind::Processor) {
+            let per: Vec<Vec<Finding>> = (0..m.processors.len())
+                .into_par_iter()
+                .map(|i| {
+                    let scope = Scope {
+                        processor: Some(&m.processors[i]),
+                        ..org_scope
+                    };
+                    self.eval(
+                        &shared,
+                        Kind::Processor,
+                        vec![("processor", shared.processors[i].clone())],
+                        scope,
+                    )
+                })
+                .collect();
+            findings.extend(per.into_iter().flatten());
         }
-        for (i, a) in m.activities.iter().enumerate() {
-            let scope = Scope {
-                activity: Some(a),
-                ..org_scope
-            };
-            run(
-                Kind::Activity,
-                base(vec![("activity", activities[i].clone())]),
-                scope,
-                &mut findings,
-            );
-            if !by_kind(Kind::Recipient).is_empty() {
-                for reference in &a.recipients {
-                    let Some(p) = m
-                        .processors
-                        .iter()
-                        .position(|p| p.id.value == reference.value)
-                    else {
-                        continue;
-                    };
-                    let scope = Scope {
-                        processor: Some(&m.processors[p]),
-                        recipient: Some(reference.span),
-                        ..scope
-                    };
-                    let vars = base(vec![
-                        ("recipient", entities::recipient(m, i, p)),
-                        ("activity", activities[i].clone()),
-                        ("processor", processors[p].clone()),
-                    ]);
-                    run(Kind::Recipient, vars, scope, &mut findings);
-                }
-            }
-            if !by_kind(Kind::Tracking).is_empty() {
-                let items = a.node.get("tracking").map(Node::as_seq).unwrap_or_default();
-                for (t, item) in items.iter().enumerate() {
-                    let scope = Scope {
-                        tracking: Some(item),
-                        ..scope
-                    };
-                    let vars = base(vec![
-                        ("tracking", entities::tracking_value(item, t)),
-                        ("activity", activities[i].clone()),
-                    ]);
-                    run(Kind::Tracking, vars, scope, &mut findings);
-                }
-            }
+        if active(Kind::Activity) || active(Kind::Recipient) || active(Kind::Tracking) {
+            let per: Vec<Vec<Finding>> = (0..m.activities.len())
+                .into_par_iter()
+                .map(|i| self.activity_findings(&shared, i, org_scope))
+                .collect();
+            findings.extend(per.into_iter().flatten());
         }
         for (kind, name) in [(Kind::Transfer, "transfer"), (Kind::Flow, "flow")] {
-            if by_kind(kind).is_empty() {
+            if !active(kind) {
                 continue;
             }
-            for flow in &m.flows {
-                if kind == Kind::Transfer && flow.in_eea {
-                    continue;
-                }
-                let party = *flow.chain.last().unwrap_or(&0);
-                let scope = Scope {
-                    activity: Some(&m.activities[flow.activity]),
-                    processor: Some(&m.processors[party]),
-                    flow: Some(flow),
-                    ..org_scope
-                };
-                let vars = base(vec![
-                    (name, entities::flow(m, flow, self.data)),
-                    ("activity", activities[flow.activity].clone()),
-                    ("processor", processors[party].clone()),
-                ]);
-                run(kind, vars, scope, &mut findings);
-            }
+            let per: Vec<Vec<Finding>> = m
+                .flows
+                .par_iter()
+                .filter(|flow| kind == Kind::Flow || !flow.in_eea)
+                .map(|flow| {
+                    let party = *flow.chain.last().unwrap_or(&0);
+                    let scope = Scope {
+                        activity: Some(&m.activities[flow.activity]),
+                        processor: Some(&m.processors[party]),
+                        flow: Some(flow),
+                        ..org_scope
+                    };
+                    let vars = vec![
+                        (name, entities::flow(m, flow, self.data)),
+                        ("activity", shared.activities[flow.activity].clone()),
+                        ("processor", shared.processors[party].clone()),
+                    ];
+                    self.eval(&shared, kind, vars, scope)
+                })
+                .collect();
+            findings.extend(per.into_iter().flatten());
         }
-        if !by_kind(Kind::Evidence).is_empty() {
+        if active(Kind::Evidence) {
             for evidence in self.evidence() {
                 let scope = Scope {
                     evidence: Some(evidence.span),
                     ..org_scope
                 };
-                let vars = base(vec![("evidence", evidence.value)]);
-                run(Kind::Evidence, vars, scope, &mut findings);
+                findings.extend(self.eval(
+                    &shared,
+                    Kind::Evidence,
+                    vec![("evidence", evidence.value)],
+                    scope,
+                ));
             }
         }
         findings
+    }
+
+    /// The activity's own findings, then its recipients', then its tracking entries'.
+    fn activity_findings(&self, shared: &Shared, i: usize, org_scope: Scope) -> Vec<Finding> {
+        let m = self.manifest;
+        let a = &m.activities[i];
+        let scope = Scope {
+            activity: Some(a),
+            ..org_scope
+        };
+        let mut findings = self.eval(
+            shared,
+            Kind::Activity,
+            vec![("activity", shared.activities[i].clone())],
+            scope,
+        );
+        if !shared.rules[&Kind::Recipient].is_empty() {
+            for reference in &a.recipients {
+                let Some(p) = m
+                    .processors
+                    .iter()
+                    .position(|p| p.id.value == reference.value)
+                else {
+                    continue;
+                };
+                let scope = Scope {
+                    processor: Some(&m.processors[p]),
+                    recipient: Some(reference.span),
+                    ..scope
+                };
+                let vars = vec![
+                    ("recipient", entities::recipient(m, i, p)),
+                    ("activity", shared.activities[i].clone()),
+                    ("processor", shared.processors[p].clone()),
+                ];
+                findings.extend(self.eval(shared, Kind::Recipient, vars, scope));
+            }
+        }
+        if !shared.rules[&Kind::Tracking].is_empty() {
+            let items = a.node.get("tracking").map(Node::as_seq).unwrap_or_default();
+            for (t, item) in items.iter().enumerate() {
+                let scope = Scope {
+                    tracking: Some(item),
+                    ..scope
+                };
+                let vars = vec![
+                    ("tracking", entities::tracking_value(item, t)),
+                    ("activity", shared.activities[i].clone()),
+                ];
+                findings.extend(self.eval(shared, Kind::Tracking, vars, scope));
+            }
+        }
+        findings
+    }
+
+    /// Runs a kind's rules on one entity: one CEL context for all of them.
+    fn eval(
+        &self,
+        shared: &Shared,
+        kind: Kind,
+        mut vars: Vec<(&'static str, Value)>,
+        scope: Scope,
+    ) -> Vec<Finding> {
+        let rules = &shared.rules[&kind];
+        if rules.is_empty() {
+            return Vec::new();
+        }
+        vars.push(("org", shared.org.clone()));
+        vars.push(("today", shared.today.clone()));
+        let mut context = Context::with_env(shared.env.clone());
+        for (name, value) in &vars {
+            context.add_variable_from_value(*name, value.clone());
+        }
+        let values: HashMap<&str, &Value> = vars.iter().map(|(n, v)| (*n, v)).collect();
+        rules
+            .iter()
+            .filter_map(|rule| self.apply(rule, &context, &values, scope))
+            .collect()
     }
 
     fn used_processors(&self) -> Vec<bool> {
@@ -290,22 +332,22 @@ impl Evaluator<'_> {
         match anchor.var.as_str() {
             "org" => {
                 let org = scope.org?;
-                Some(node_path(&org.node, &path).unwrap_or(org.key_span))
+                Some(self.node_path(&org.node, &path).unwrap_or(org.key_span))
             }
             "processor" => {
                 let p = scope.processor?;
                 if path == ["locations"] && p.node.get("locations").is_none() {
                     return p.country.as_ref().map(|c| c.span);
                 }
-                Some(node_path(&p.node, &path).unwrap_or(p.id.span))
+                Some(self.node_path(&p.node, &path).unwrap_or(p.id.span))
             }
             "activity" => {
                 let a = scope.activity?;
-                Some(node_path(&a.node, &path).unwrap_or(a.id.span))
+                Some(self.node_path(&a.node, &path).unwrap_or(a.id.span))
             }
             "tracking" => {
                 let t = scope.tracking?;
-                Some(node_path(t, &path).unwrap_or_else(|| head(t)))
+                Some(self.node_path(t, &path).unwrap_or_else(|| head(t)))
             }
             "recipient" => scope.recipient,
             "evidence" => scope.evidence,
@@ -331,12 +373,43 @@ impl Evaluator<'_> {
                         } else {
                             &path[..]
                         };
-                        Some(node_path(&decl.node, field).unwrap_or(decl.mechanism.span))
+                        Some(
+                            self.node_path(&decl.node, field)
+                                .unwrap_or(decl.mechanism.span),
+                        )
                     }
                 }
             }
             _ => None,
         }
+    }
+
+    /// The span of a field path inside a node. A mapping or list written
+    /// over several lines is pointed at by its key, not underlined whole.
+    fn node_path(&self, node: &Node, path: &[&str]) -> Option<Span> {
+        if path.is_empty() {
+            return None;
+        }
+        let mut current = node;
+        let mut key_span = None;
+        for segment in path {
+            if let Ok(index) = segment.parse::<usize>() {
+                current = current.as_seq().get(index)?;
+                key_span = None;
+            } else {
+                let entry = current.entry(segment)?;
+                key_span = Some(entry.key_span);
+                current = &entry.value;
+            }
+        }
+        let span = current.span;
+        let file = self.sources.get(span.file);
+        let multi_line = file.line_index(span.start as usize) != file.line_index(span.end as usize);
+        Some(if multi_line {
+            key_span.unwrap_or(span)
+        } else {
+            span
+        })
     }
 
     /// Every evidence reference (`agreement.ref`, `tia`, `assessment`).
@@ -417,6 +490,17 @@ struct Evidence {
     value: Value,
 }
 
+/// What every evaluation shares: the CEL environment, the entity values
+/// built once, and the rules by kind.
+struct Shared<'r> {
+    env: Arc<Env>,
+    org: Value,
+    today: Value,
+    processors: Vec<Value>,
+    activities: Vec<Value>,
+    rules: HashMap<Kind, Vec<&'r Rule>>,
+}
+
 /// A node's head: a one-line mapping whole, else its first key.
 fn head(node: &Node) -> Span {
     match node.entries().first() {
@@ -434,31 +518,4 @@ fn is_single_line(node: &Node) -> bool {
             .iter()
             .all(|e| e.key_span.start >= node.span.start)
         && node.span.end.saturating_sub(node.span.start) < 120
-}
-
-fn node_path(node: &Node, path: &[&str]) -> Option<Span> {
-    if path.is_empty() {
-        return None;
-    }
-    let mut current = node;
-    let mut key_span = None;
-    for segment in path {
-        if let Ok(index) = segment.parse::<usize>() {
-            current = current.as_seq().get(index)?;
-            key_span = None;
-        } else {
-            let entry = current.entry(segment)?;
-            key_span = Some(entry.key_span);
-            current = &entry.value;
-        }
-    }
-    // A mapping or list value spans lines; its key is the better anchor.
-    match current.value {
-        crate::load::node::Value::Map(_) | crate::load::node::Value::Seq(_)
-            if current.span.end - current.span.start > 80 =>
-        {
-            key_span.or(Some(current.span))
-        }
-        _ => Some(current.span),
-    }
 }

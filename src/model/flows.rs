@@ -13,7 +13,12 @@ pub fn infer(manifest: &Manifest, data: &ReferenceData) -> Vec<Flow> {
             let mut stack: Vec<Vec<usize>> = vec![vec![recipient]];
             while let Some(chain) = stack.pop() {
                 let party = *chain.last().unwrap_or(&recipient);
-                for location in &manifest.processors[party].locations {
+                // An unknown country code is reported (PL023); no flow is inferred to it.
+                for location in manifest.processors[party]
+                    .locations
+                    .iter()
+                    .filter(|l| data.country(&l.value).is_some())
+                {
                     flows.push(Flow {
                         activity: a,
                         chain: chain.clone(),
