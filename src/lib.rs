@@ -96,6 +96,28 @@ pub fn check(options: &CheckOptions) -> Result<Report, Fatal> {
         failure: Box::new(failure),
     })?;
     let loaded = load::load(&options.paths, options.limits)?;
+    finish(engine, loaded, options)
+}
+
+/// Checks manifest files given in memory — an editor's unsaved buffers, a
+/// fuzzer's input — as if each had been named on the command line.
+pub fn check_in_memory(
+    files: Vec<(PathBuf, Vec<u8>)>,
+    options: &CheckOptions,
+) -> Result<Report, Fatal> {
+    let engine = engine::Engine::load(&options.rule_packs).map_err(|failure| Fatal::RulePacks {
+        failure: Box::new(failure),
+    })?;
+    let loaded = load::load_in_memory(files, options.limits);
+    finish(engine, loaded, options)
+}
+
+/// Validates, resolves and evaluates what was loaded.
+fn finish(
+    engine: engine::Engine,
+    loaded: load::Loaded,
+    options: &CheckOptions,
+) -> Result<Report, Fatal> {
     let mut findings = loaded.findings;
     let files_checked = loaded.sources.len() - loaded.skipped;
     {

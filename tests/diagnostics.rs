@@ -131,21 +131,7 @@ fn every_builtin_diagnostic_can_be_explained() {
 /// pages equal to `privlint explain`. Run with `PRIVLINT_BLESS=1` to rewrite them.
 #[test]
 fn rule_docs_pages_are_up_to_date() {
-    let dir = root().join("docs/rules");
-    let bless = std::env::var_os("PRIVLINT_BLESS").is_some();
     for code in codes::ALL {
-        let path = dir.join(format!("{}.md", code.code));
-        let expected = codes::explain(code);
-        if bless {
-            std::fs::create_dir_all(&dir).unwrap();
-            std::fs::write(&path, &expected).unwrap();
-        }
-        let actual = std::fs::read_to_string(&path).unwrap_or_default();
-        assert_eq!(
-            actual,
-            expected,
-            "{} is stale: run `PRIVLINT_BLESS=1 cargo test --test diagnostics`",
-            path.display()
-        );
+        common::assert_docs_page(code.code, &codes::explain(code));
     }
 }

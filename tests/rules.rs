@@ -116,22 +116,8 @@ fn every_rule_is_explained_with_its_law() {
 /// `PRIVLINT_BLESS=1` to rewrite the pages.
 #[test]
 fn rule_docs_pages_are_up_to_date() {
-    let dir = root().join("docs/rules");
-    let bless = std::env::var_os("PRIVLINT_BLESS").is_some();
     for rule in &engine().rules {
-        let path = dir.join(format!("{}.md", rule.code));
-        let expected = privlint::engine::explain(rule);
-        if bless {
-            std::fs::create_dir_all(&dir).unwrap();
-            std::fs::write(&path, &expected).unwrap();
-        }
-        let actual = std::fs::read_to_string(&path).unwrap_or_default();
-        assert_eq!(
-            actual,
-            expected,
-            "{} is stale: run `PRIVLINT_BLESS=1 cargo test --test rules`",
-            path.display()
-        );
+        common::assert_docs_page(&rule.code, &privlint::engine::explain(rule));
     }
 }
 

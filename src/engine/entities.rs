@@ -305,18 +305,7 @@ pub fn organization(manifest: &Manifest, data: &ReferenceData) -> Value {
     let residency: Vec<&str> = org
         .map(|o| o.residency.iter().map(|m| m.value.as_str()).collect())
         .unwrap_or_default();
-    let market_countries: Vec<String> = markets
-        .iter()
-        .flat_map(|m| match data.region(m) {
-            Some(region) => region
-                .members
-                .iter()
-                .filter(|x| x.member_on(date))
-                .map(|x| x.country.clone())
-                .collect(),
-            None => vec![m.to_string()],
-        })
-        .collect();
+    let market_countries = data.expand_places(markets.iter().copied(), date);
     let in_eea = |c: &str| data.in_eea(c, date);
     let mut ages: Vec<String> = market_countries
         .iter()

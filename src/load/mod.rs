@@ -104,24 +104,44 @@ fn load_file(id: FileId, candidate: walk::Candidate, limits: Limits) -> Result<L
     file.take(limits.max_file_size + 1)
         .read_to_end(&mut bytes)
         .map_err(unreadable)?;
+    Ok(load_bytes(id, path, bytes, candidate.explicit, limits))
+}
+
+/// Loads files given in memory (an editor's unsaved buffers, fuzzing), as
+/// if each had been named on the command line.
+pub fn load_in_memory(files: Vec<(PathBuf, Vec<u8>)>, limits: Limits) -> Loaded {
+    let mut loaded = Loaded::default();
+    for (i, (path, bytes)) in files.into_iter().enumerate() {
+        let file = load_bytes(FileId(i as u32), path, bytes, true, limits);
+        loaded.sources.add(file.source);
+        loaded.findings.extend(file.findings);
+        loaded.documents.extend(file.document);
+        loaded.skipped += usize::from(file.skipped);
+    }
+    loaded
+}
+
+/// Decodes and parses one file's bytes.
+fn load_bytes(
+    id: FileId,
+    path: PathBuf,
+    bytes: Vec<u8>,
+    explicit: bool,
+    limits: Limits,
+) -> LoadedFile {
     if bytes.len() as u64 > limits.max_file_size {
-        return Ok(too_large(
-            id,
-            path,
-            bytes.len() as u64,
-            limits.max_file_size,
-        ));
+        return too_large(id, path, bytes.len() as u64, limits.max_file_size);
     }
     let (text, problem) = decode(bytes);
     let source = SourceFile::new(path, text);
     if let Some(problem) = problem {
         let finding = problem.into_finding(id, source.text.len());
-        return Ok(LoadedFile {
+        return LoadedFile {
             source,
             findings: vec![finding],
             document: None,
             skipped: false,
-        });
+        };
     }
     let parsed = yaml::parse(id, &source.text, limits.yaml);
     let has_version = parsed
@@ -129,14 +149,14 @@ fn load_file(id: FileId, candidate: walk::Candidate, limits: Limits) -> Result<L
         .as_ref()
         .is_some_and(|r| r.get("version").is_some());
     let failed = parsed.root.is_none() && !parsed.findings.is_empty();
-    if !has_version && !failed && !candidate.explicit {
+    if !has_version && !failed && !explicit {
         // Another tool's YAML (CI config, ...) found by walking: not ours to check.
-        return Ok(LoadedFile {
+        return LoadedFile {
             source,
             findings: Vec::new(),
             document: None,
             skipped: true,
-        });
+        };
     }
     // A file that does not parse is reported even when found by walking: it
     // may be a manifest whose `version` line is past the syntax error.
@@ -148,12 +168,12 @@ fn load_file(id: FileId, candidate: walk::Candidate, limits: Limits) -> Result<L
         None if !failed => findings.push(not_a_manifest(Span::new(id, 0..0), "is empty")),
         None => {}
     }
-    Ok(LoadedFile {
+    LoadedFile {
         source,
         findings,
         document,
         skipped: false,
-    })
+    }
 }
 
 fn not_a_manifest(span: Span, why: &str) -> Finding {

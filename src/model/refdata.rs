@@ -321,6 +321,26 @@ impl ReferenceData {
             .map_or((self.child_ages.default_age, true), |a| (a.age, a.verified))
     }
 
+    /// Country codes and region ids as the countries they stand for on `date`.
+    pub fn expand_places<'p>(
+        &self,
+        places: impl IntoIterator<Item = &'p str>,
+        date: Date,
+    ) -> Vec<String> {
+        places
+            .into_iter()
+            .flat_map(|place| match self.region(place) {
+                Some(region) => region
+                    .members
+                    .iter()
+                    .filter(|m| m.member_on(date))
+                    .map(|m| m.country.clone())
+                    .collect(),
+                None => vec![place.to_string()],
+            })
+            .collect()
+    }
+
     pub fn in_eea(&self, country: &str, date: Date) -> bool {
         // Between accession to the EU and the EEA's extension (BG, RO in
         // 2007; HR 2013-14) a state was already inside the protected area.

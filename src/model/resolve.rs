@@ -665,19 +665,7 @@ fn regulations(
                 .iter()
                 .any(|place| data.place_contains(place, country, date))
         };
-        let markets: Vec<String> = org
-            .markets
-            .iter()
-            .flat_map(|m| match data.region(&m.value) {
-                Some(region) => region
-                    .members
-                    .iter()
-                    .filter(|x| x.member_on(date))
-                    .map(|x| x.country.clone())
-                    .collect(),
-                None => vec![m.value.clone()],
-            })
-            .collect();
+        let markets = data.expand_places(org.markets.iter().map(|m| m.value.as_str()), date);
         data.regulations
             .iter()
             .filter(|r| {

@@ -96,3 +96,4 @@ pub fn render(
     out.reset()?;
     writeln!(out)
 }
+pub use codespan_reporting::term::termcolor::Buffer;

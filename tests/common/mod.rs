@@ -36,17 +36,7 @@ pub fn privlint_in(dir: &Path, args: &[&str]) -> Run {
 }
 
 pub fn check(paths: &[&str], format: &str) -> Run {
-    let mut args = vec![
-        "check",
-        "--as-of",
-        "2026-11-21",
-        "--format",
-        format,
-        "--color",
-        "never",
-    ];
-    args.extend_from_slice(paths);
-    privlint(&args)
+    check_with(&[], paths, format)
 }
 
 /// JSON output with the machine-specific absolute paths replaced.
@@ -91,4 +81,23 @@ pub fn check_with(extra: &[&str], paths: &[&str], format: &str) -> Run {
     args.extend_from_slice(extra);
     args.extend_from_slice(paths);
     privlint(&args)
+}
+
+/// `codeDescription.href` links to `docs/rules/<CODE>.md`; the page must be
+/// exactly what `privlint explain` prints. With `PRIVLINT_BLESS=1` it is
+/// rewritten instead.
+pub fn assert_docs_page(code: &str, expected: &str) {
+    let dir = root().join("docs/rules");
+    let path = dir.join(format!("{code}.md"));
+    if std::env::var_os("PRIVLINT_BLESS").is_some() {
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(&path, expected).unwrap();
+    }
+    let actual = std::fs::read_to_string(&path).unwrap_or_default();
+    assert_eq!(
+        actual,
+        expected,
+        "{} is stale: run the tests with PRIVLINT_BLESS=1",
+        path.display()
+    );
 }
