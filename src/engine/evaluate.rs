@@ -9,6 +9,8 @@ use crate::load::node::Node;
 use crate::model::{Activity, Flow, Manifest, Organization, Processor, ReferenceData};
 use crate::report::{Finding, Label, Severity};
 use crate::source::{SourceMap, Span};
+use cel::common::value::{CowVal, Val};
+use cel::context::VariableResolver;
 use cel::{Context, Env, Value};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -65,7 +67,11 @@ impl Evaluator<'_> {
             .into_iter()
             .map(|k| (k, rules.iter().copied().filter(|r| r.kind == k).collect()))
             .collect(),
+            converted: HashMap::new(),
         };
+        let mut shared = shared;
+        shared.convert_shared();
+        let shared = shared;
         let org_scope = Scope {
             org: m.organization.as_ref(),
             ..Scope::default()
@@ -220,10 +226,30 @@ impl Evaluator<'_> {
         }
         vars.push(("org", shared.org.clone()));
         vars.push(("today", shared.today.clone()));
+        // Entities shared by many evaluations were converted to CEL's own
+        // representation once; the rest (flows, recipients) is converted here.
+        let owned: Vec<Option<Box<dyn Val>>> = vars
+            .iter()
+            .map(|(_, value)| match shared.converted(value) {
+                Some(_) => None,
+                None => Box::<dyn Val>::try_from(value.clone()).ok(),
+            })
+            .collect();
+        let lent = Lent {
+            vars: vars
+                .iter()
+                .zip(&owned)
+                .filter_map(|((name, value), own)| {
+                    let val: &dyn Val = match own {
+                        Some(boxed) => boxed.as_ref(),
+                        None => shared.converted(value)?,
+                    };
+                    Some((*name, val))
+                })
+                .collect(),
+        };
         let mut context = Context::with_env(shared.env.clone());
-        for (name, value) in &vars {
-            context.add_variable_from_value(*name, value.clone());
-        }
+        context.set_variable_resolver(&lent);
         let values: HashMap<&str, &Value> = vars.iter().map(|(n, v)| (*n, v)).collect();
         rules
             .iter()
@@ -250,31 +276,35 @@ impl Evaluator<'_> {
         scope: Scope,
     ) -> Option<Finding> {
         let lookup = |var: &str| values.get(var).map(|v| (*v).clone());
-        let primary = self
-            .resolve(&rule.at, scope)
-            .or_else(|| self.default_span(scope))?;
+        // Labels are resolved only for findings: most evaluations find nothing.
+        let primary = || {
+            self.resolve(&rule.at, scope)
+                .or_else(|| self.default_span(scope))
+        };
         let error = |message: String| {
-            Finding::new(
-                &rule.code,
-                &rule.name,
-                Severity::Error,
-                format!("rule `{}` could not be evaluated here", rule.code),
-                Label::new(primary, "while checking this"),
+            Some(
+                Finding::new(
+                    &rule.code,
+                    &rule.name,
+                    Severity::Error,
+                    format!("rule `{}` could not be evaluated here", rule.code),
+                    Label::new(primary()?, "while checking this"),
+                )
+                .with_note(message)
+                .with_help("this is a defect in the rule pack: fix the rule's expression (use `has()` for optional fields)"),
             )
-            .with_note(message)
-            .with_help("this is a defect in the rule pack: fix the rule's expression (use `has()` for optional fields)")
         };
         if let Some(when) = &rule.when {
             match when.eval_bool(context) {
                 Ok(false) => return None,
                 Ok(true) => {}
-                Err(e) => return Some(error(e)),
+                Err(e) => return error(e),
             }
         }
         match rule.require.eval_bool(context) {
             Ok(true) => return None,
             Ok(false) => {}
-            Err(e) => return Some(error(e)),
+            Err(e) => return error(e),
         }
         let mut severity = *self.severity.get(&rule.code).unwrap_or(&rule.severity);
         let mut unverified = false;
@@ -282,12 +312,13 @@ impl Evaluator<'_> {
             match verified.eval_bool(context) {
                 Ok(true) => {}
                 Ok(false) => unverified = true,
-                Err(e) => return Some(error(e)),
+                Err(e) => return error(e),
             }
         }
         if unverified && severity == Severity::Error {
             severity = Severity::Warning;
         }
+        let primary = primary()?;
         let label = rule
             .label
             .as_ref()
@@ -499,6 +530,53 @@ struct Shared<'r> {
     processors: Vec<Value>,
     activities: Vec<Value>,
     rules: HashMap<Kind, Vec<&'r Rule>>,
+    /// CEL's representation of `org`, `today`, every processor and every
+    /// activity, keyed by the address of the value's shared data.
+    converted: HashMap<usize, Box<dyn Val>>,
+}
+
+impl Shared<'_> {
+    /// The address identifying a shared value (maps and strings are `Arc`s).
+    fn key(value: &Value) -> Option<usize> {
+        match value {
+            Value::Map(map) => Some(Arc::as_ptr(&map.map) as *const u8 as usize),
+            Value::String(s) => Some(Arc::as_ptr(s) as *const u8 as usize),
+            _ => None,
+        }
+    }
+
+    fn converted(&self, value: &Value) -> Option<&dyn Val> {
+        self.converted.get(&Self::key(value)?).map(|b| b.as_ref())
+    }
+
+    /// Converts the values every evaluation shares, once.
+    fn convert_shared(&mut self) {
+        use rayon::prelude::*;
+        let all: Vec<&Value> = [&self.org, &self.today]
+            .into_iter()
+            .chain(&self.processors)
+            .chain(&self.activities)
+            .collect();
+        let converted: Vec<(usize, Box<dyn Val>)> = all
+            .par_iter()
+            .filter_map(|v| Some((Self::key(v)?, Box::<dyn Val>::try_from((*v).clone()).ok()?)))
+            .collect();
+        self.converted = converted.into_iter().collect();
+    }
+}
+
+/// The variables of one evaluation, lent to CEL without copying.
+struct Lent<'a> {
+    vars: Vec<(&'static str, &'a dyn Val)>,
+}
+
+impl VariableResolver for Lent<'_> {
+    fn resolve<'b>(&'b self, variable: &str) -> Option<CowVal<'b, 'b>> {
+        self.vars
+            .iter()
+            .find(|(name, _)| *name == variable)
+            .map(|(_, val)| CowVal::Borrowed(*val))
+    }
 }
 
 /// A node's head: a one-line mapping whole, else its first key.

@@ -5,13 +5,17 @@
 use super::refdata::ReferenceData;
 use super::{DeclaredOn, Flow, Manifest};
 
+/// One flow per (activity, recipient, party, location): each party reachable
+/// from a recipient is reached through its shortest chain (breadth-first),
+/// so the number of flows grows with the parties, not with the paths.
 pub fn infer(manifest: &Manifest, data: &ReferenceData) -> Vec<Flow> {
+    use std::collections::{HashSet, VecDeque};
     let mut flows = Vec::new();
     for (a, activity) in manifest.activities.iter().enumerate() {
         for &recipient in &activity.recipient_ids {
-            // Depth-first over the chain, never visiting a party twice on one path.
-            let mut stack: Vec<Vec<usize>> = vec![vec![recipient]];
-            while let Some(chain) = stack.pop() {
+            let mut seen: HashSet<usize> = HashSet::from([recipient]);
+            let mut queue: VecDeque<Vec<usize>> = VecDeque::from([vec![recipient]]);
+            while let Some(chain) = queue.pop_front() {
                 let party = *chain.last().unwrap_or(&recipient);
                 // An unknown country code is reported (PL023); no flow is inferred to it.
                 for location in manifest.processors[party]
@@ -27,11 +31,11 @@ pub fn infer(manifest: &Manifest, data: &ReferenceData) -> Vec<Flow> {
                         covered_by: coverage(manifest, a, &chain, &location.value),
                     });
                 }
-                for &sub in manifest.processors[party].sub_processor_ids.iter().rev() {
-                    if !chain.contains(&sub) {
+                for &sub in &manifest.processors[party].sub_processor_ids {
+                    if seen.insert(sub) {
                         let mut next = chain.clone();
                         next.push(sub);
-                        stack.push(next);
+                        queue.push_back(next);
                     }
                 }
             }
