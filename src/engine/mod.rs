@@ -101,13 +101,13 @@ impl Engine {
         let mut findings = Vec::new();
         let mut packs = Vec::new();
         let mut rules: Vec<Rule> = Vec::new();
-        let mut inputs: Vec<(PathBuf, String)> = BUILTIN_PACKS
+        let mut inputs: Vec<(PathBuf, String, bool)> = BUILTIN_PACKS
             .iter()
-            .map(|(p, t)| (PathBuf::from(p), t.to_string()))
+            .map(|(p, t)| (PathBuf::from(p), t.to_string(), true))
             .collect();
         for path in extra {
             match std::fs::read_to_string(path) {
-                Ok(text) => inputs.push((path.clone(), text)),
+                Ok(text) => inputs.push((path.clone(), text, false)),
                 Err(error) => {
                     let id = sources.add(SourceFile::new(path.clone(), String::new()));
                     findings.push(Finding::new(
@@ -120,11 +120,11 @@ impl Engine {
                 }
             }
         }
-        for (path, text) in inputs {
+        for (path, text, trusted) in inputs {
             let display = crate::source::display_path(&path);
             let id = sources.add(SourceFile::new(path, text));
             let text = sources.get(id).text.clone();
-            if let Some((info, pack_rules)) = pack::load_pack(id, &display, &text, &mut findings) {
+            if let Some((info, pack_rules)) = pack::load_pack(id, &display, &text, trusted, &mut findings) {
                 for rule in pack_rules {
                     if let Some(clash) = rules
                         .iter()
