@@ -137,7 +137,8 @@ fn every_rule_is_listed_in_the_readme() {
 #[test]
 fn every_built_in_pack_matches_the_rule_pack_schema() {
     for (path, text) in privlint::engine::BUILTIN_PACKS {
-        let parsed = privlint::load::yaml::parse(privlint::source::FileId(0), text, Default::default());
+        let parsed =
+            privlint::load::yaml::parse(privlint::source::FileId(0), text, Default::default());
         assert!(parsed.findings.is_empty(), "{path} does not parse");
         let root = parsed.root.expect("a document");
         let problems = privlint::schema::CompiledSchema::rule_pack().validate_node(&root);

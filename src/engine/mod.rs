@@ -124,7 +124,9 @@ impl Engine {
             let display = crate::source::display_path(&path);
             let id = sources.add(SourceFile::new(path, text));
             let text = sources.get(id).text.clone();
-            if let Some((info, pack_rules)) = pack::load_pack(id, &display, &text, trusted, &mut findings) {
+            if let Some((info, pack_rules)) =
+                pack::load_pack(id, &display, &text, trusted, &mut findings)
+            {
                 for rule in pack_rules {
                     if let Some(clash) = rules
                         .iter()

@@ -90,7 +90,11 @@ pub fn load_pack(
     if had_yaml_errors {
         return None;
     }
-    let schema_findings = if trusted { Vec::new() } else { CompiledSchema::rule_pack().validate_node(&root) };
+    let schema_findings = if trusted {
+        Vec::new()
+    } else {
+        CompiledSchema::rule_pack().validate_node(&root)
+    };
     if !schema_findings.is_empty() {
         findings.extend(schema_findings.into_iter().map(as_pack_error));
         return None;
