@@ -77,7 +77,7 @@ pub struct Report {
     /// Manifest files checked (files skipped as not manifests are not counted).
     pub files_checked: usize,
     /// The rules that were loaded (for SARIF's rule list).
-    pub engine: engine::Engine,
+    pub engine: std::sync::Arc<engine::Engine>,
     /// Findings hidden by the baseline.
     pub baselined: usize,
 }
@@ -96,7 +96,7 @@ pub fn check(options: &CheckOptions) -> Result<Report, Fatal> {
         failure: Box::new(failure),
     })?;
     let loaded = load::load(&options.paths, options.limits)?;
-    finish(engine, loaded, options)
+    finish(std::sync::Arc::new(engine), loaded, options)
 }
 
 /// Checks manifest files given in memory — an editor's unsaved buffers, a
@@ -108,13 +108,23 @@ pub fn check_in_memory(
     let engine = engine::Engine::load(&options.rule_packs).map_err(|failure| Fatal::RulePacks {
         failure: Box::new(failure),
     })?;
+    check_in_memory_with(std::sync::Arc::new(engine), files, options)
+}
+
+/// Like [`check_in_memory`] with rules already loaded, so a long-running
+/// caller (an editor integration, a fuzzer) loads the packs once.
+pub fn check_in_memory_with(
+    engine: std::sync::Arc<engine::Engine>,
+    files: Vec<(PathBuf, Vec<u8>)>,
+    options: &CheckOptions,
+) -> Result<Report, Fatal> {
     let loaded = load::load_in_memory(files, options.limits);
     finish(engine, loaded, options)
 }
 
 /// Validates, resolves and evaluates what was loaded.
 fn finish(
-    engine: engine::Engine,
+    engine: std::sync::Arc<engine::Engine>,
     loaded: load::Loaded,
     options: &CheckOptions,
 ) -> Result<Report, Fatal> {

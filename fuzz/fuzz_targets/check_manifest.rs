@@ -6,7 +6,15 @@
 
 use libfuzzer_sys::fuzz_target;
 use privlint::CheckOptions;
+use privlint::engine::Engine;
 use std::path::PathBuf;
+use std::sync::{Arc, OnceLock};
+
+/// The built-in packs, loaded once: each input exercises the manifest path.
+fn engine() -> Arc<Engine> {
+    static ENGINE: OnceLock<Arc<Engine>> = OnceLock::new();
+    ENGINE.get_or_init(|| Arc::new(Engine::load(&[]).expect("built-in packs load"))).clone()
+}
 
 fuzz_target!(|data: &[u8]| {
     let marker = b"---split---";
@@ -20,7 +28,7 @@ fuzz_target!(|data: &[u8]| {
     }
     let mut options = CheckOptions::new(Vec::new());
     options.as_of = "2026-11-21".parse().unwrap();
-    if let Ok(report) = privlint::check_in_memory(files, &options) {
+    if let Ok(report) = privlint::check_in_memory_with(engine(), files, &options) {
         let _ = privlint::render::json::render(&report.findings, &report.sources, report.files_checked);
         let _ = privlint::render::concise::render(&report.findings, &report.sources);
         let _ = privlint::render::github::render(&report.findings, &report.sources);
