@@ -118,3 +118,28 @@ fn findings_at_or_above_the_fail_level_set_the_exit_code() {
     );
     assert_eq!(strict.code, 1);
 }
+
+#[test]
+fn a_pack_reusing_a_rule_code_is_a_located_error_pointing_at_both() {
+    let dir = tempfile::tempdir().unwrap();
+    let pack = dir.path().join("pack.yaml");
+    std::fs::write(
+        &pack,
+        "version: 1\npack: mine\nname: Mine\nrules:\n  - code: GDPR101\n    name: my-basis-rule\n    severity: error\n    summary: s\n    for_each: activity\n    require: activity.basis != ''\n    message: \"`{activity.id}`\"\n",
+    )
+    .unwrap();
+    let run = check_with(&["--rules", pack.to_str().unwrap()], &[LINTED], "concise");
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr
+            .contains("error[PL030]: duplicate rule code `GDPR101`"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("pack.yaml:5:11"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("rules/gdpr/pack.yaml"),
+        "the first declaration is shown: {}",
+        run.stderr
+    );
+}
