@@ -67,6 +67,11 @@ fn pack_error(span: Span, message: impl Into<String>, label: impl Into<String>) 
     )
 }
 
+/// A problem in one field of a rule (an expression or a template).
+fn field_error(span: Span, key: &str, message: String, help: Option<String>) -> Finding {
+    pack_error(span, format!("in `{key}`: {message}"), "here").with_optional_help(help)
+}
+
 /// Parses and compiles one pack file. `file` is its id in the source map.
 /// Built-in packs (`trusted`) skip the schema check at run time: a test
 /// validates them against the schema instead, and every run saves the cost.
@@ -132,12 +137,7 @@ fn compile_rule(node: &Node, pack: &PackInfo, findings: &mut Vec<Finding>) -> Op
             Ok(e) => Some(e),
             Err(error) => {
                 let span = offset_span(value, source, error.offset);
-                let mut finding =
-                    pack_error(span, format!("in `{key}`: {}", error.message), "here");
-                if let Some(help) = error.help {
-                    finding = finding.with_help(help);
-                }
-                findings.push(finding);
+                findings.push(field_error(span, key, error.message, error.help));
                 None
             }
         }
@@ -158,12 +158,7 @@ fn compile_rule(node: &Node, pack: &PackInfo, findings: &mut Vec<Finding>) -> Op
                     source,
                     error.offset,
                 );
-                let mut finding =
-                    pack_error(span, format!("in `{key}`: {}", error.message), "here");
-                if let Some(help) = error.help {
-                    finding = finding.with_help(help);
-                }
-                findings.push(finding);
+                findings.push(field_error(span, key, error.message, error.help));
                 None
             }
         }
