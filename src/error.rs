@@ -83,6 +83,22 @@ pub enum Fatal {
     Internal { message: String },
 }
 
+impl From<crate::engine::PackFailure> for Fatal {
+    fn from(failure: crate::engine::PackFailure) -> Fatal {
+        Fatal::RulePacks {
+            failure: Box::new(failure),
+        }
+    }
+}
+
+impl From<crate::config::ConfigFailure> for Fatal {
+    fn from(failure: crate::config::ConfigFailure) -> Fatal {
+        Fatal::Config {
+            failure: Box::new(failure),
+        }
+    }
+}
+
 fn describe_roots(roots: &[PathBuf]) -> String {
     let names: Vec<String> = roots
         .iter()

@@ -92,9 +92,7 @@ impl Report {
 /// Loads the rule packs, then loads, validates, resolves and evaluates a
 /// manifest set.
 pub fn check(options: &CheckOptions) -> Result<Report, Fatal> {
-    let engine = engine::Engine::load(&options.rule_packs).map_err(|failure| Fatal::RulePacks {
-        failure: Box::new(failure),
-    })?;
+    let engine = engine::Engine::load(&options.rule_packs)?;
     let loaded = load::load(&options.paths, options.limits)?;
     finish(std::sync::Arc::new(engine), loaded, options)
 }
@@ -105,9 +103,7 @@ pub fn check_in_memory(
     files: Vec<(PathBuf, Vec<u8>)>,
     options: &CheckOptions,
 ) -> Result<Report, Fatal> {
-    let engine = engine::Engine::load(&options.rule_packs).map_err(|failure| Fatal::RulePacks {
-        failure: Box::new(failure),
-    })?;
+    let engine = engine::Engine::load(&options.rule_packs)?;
     check_in_memory_with(std::sync::Arc::new(engine), files, options)
 }
 
@@ -140,6 +136,8 @@ fn finish(
         as_of: options.as_of,
         regulations: options.regulations.clone(),
     };
+    // Suppressions are read from manifests only, not from skipped YAML.
+    let manifest_files: Vec<source::FileId> = loaded.documents.iter().map(|d| d.file).collect();
     let (manifest, resolution) = model::resolve(loaded.documents, &resolve_options);
     findings.extend(resolution);
     findings.extend(engine.evaluate(
@@ -149,7 +147,13 @@ fn finish(
         &options.selection,
     ));
     let findings = ignore_per_path(findings, &loaded.sources, options)?;
-    let mut findings = suppress(findings, &loaded.sources, &engine, options.as_of);
+    let mut findings = suppress(
+        findings,
+        &loaded.sources,
+        &manifest_files,
+        &engine,
+        options.as_of,
+    );
     let mut baselined = 0;
     if let Some(path) = &options.baseline {
         let text = std::fs::read_to_string(path).map_err(|source| Fatal::Unreadable {
@@ -212,6 +216,7 @@ fn ignore_per_path(
 fn suppress(
     mut findings: Vec<Finding>,
     sources: &SourceMap,
+    manifest_files: &[source::FileId],
     engine: &engine::Engine,
     as_of: Date,
 ) -> Vec<Finding> {
@@ -222,7 +227,7 @@ fn suppress(
         .collect();
     known.extend(report::codes::ALL.iter().map(|c| (c.code, c.name)));
     let mut suppressions = Vec::new();
-    for (id, _) in sources.files() {
+    for &id in manifest_files {
         suppressions.extend(report::suppress::parse(sources, id, &known, &mut findings));
     }
     if suppressions.is_empty() {

@@ -329,11 +329,7 @@ fn load_config(args: &ConfigArgs) -> Result<Option<Config>, Fatal> {
             None => return Ok(None),
         },
     };
-    config::load(&path)
-        .map(Some)
-        .map_err(|failure| Fatal::Config {
-            failure: Box::new(failure),
-        })
+    Ok(Some(config::load(&path)?))
 }
 
 fn check(args: CheckArgs, config_args: &ConfigArgs) -> Result<ExitCode, Fatal> {
@@ -581,9 +577,7 @@ fn append(path: &PathBuf, text: &str) -> Result<(), Fatal> {
 }
 
 fn load_engine(rule_packs: &[PathBuf]) -> Result<Engine, Fatal> {
-    Engine::load(rule_packs).map_err(|failure| Fatal::RulePacks {
-        failure: Box::new(failure),
-    })
+    Ok(Engine::load(rule_packs)?)
 }
 
 fn explain(code: &str, rule_packs: &[PathBuf]) -> Result<ExitCode, Fatal> {

@@ -30,15 +30,6 @@ impl Span {
     pub fn range(&self) -> Range<usize> {
         self.start as usize..self.end as usize
     }
-
-    /// The smallest span covering both (same file assumed).
-    pub fn to(self, other: Span) -> Span {
-        Span {
-            file: self.file,
-            start: self.start.min(other.start),
-            end: self.end.max(other.end),
-        }
-    }
 }
 
 /// A position in a file in every unit a consumer may want.
@@ -157,6 +148,19 @@ pub fn display_path(path: &Path) -> String {
     match shown.strip_prefix("./") {
         Some(rest) if !rest.is_empty() => rest.to_string(),
         _ => shown,
+    }
+}
+
+/// The repository root: the nearest folder upward with `.git`.
+pub fn repository_root(start: &Path) -> Option<PathBuf> {
+    let mut dir = std::path::absolute(start).ok()?;
+    loop {
+        if dir.join(".git").exists() {
+            return Some(dir);
+        }
+        if !dir.pop() {
+            return None;
+        }
     }
 }
 

@@ -39,18 +39,20 @@ pub enum Kind {
 }
 
 impl Kind {
+    /// Every kind, in evaluation order.
+    pub const ALL: [Kind; 8] = [
+        Kind::Organization,
+        Kind::Processor,
+        Kind::Activity,
+        Kind::Recipient,
+        Kind::Tracking,
+        Kind::Transfer,
+        Kind::Flow,
+        Kind::Evidence,
+    ];
+
     pub fn parse(text: &str) -> Option<Kind> {
-        Some(match text {
-            "organization" => Kind::Organization,
-            "processor" => Kind::Processor,
-            "activity" => Kind::Activity,
-            "recipient" => Kind::Recipient,
-            "tracking" => Kind::Tracking,
-            "transfer" => Kind::Transfer,
-            "flow" => Kind::Flow,
-            "evidence" => Kind::Evidence,
-            _ => return None,
-        })
+        Kind::ALL.into_iter().find(|k| k.as_str() == text)
     }
 
     pub fn as_str(self) -> &'static str {

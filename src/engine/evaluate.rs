@@ -54,19 +54,10 @@ impl Evaluator<'_> {
                 .into_par_iter()
                 .map(|i| entities::activity(m, i))
                 .collect(),
-            rules: [
-                Kind::Organization,
-                Kind::Processor,
-                Kind::Activity,
-                Kind::Recipient,
-                Kind::Tracking,
-                Kind::Transfer,
-                Kind::Flow,
-                Kind::Evidence,
-            ]
-            .into_iter()
-            .map(|k| (k, rules.iter().copied().filter(|r| r.kind == k).collect()))
-            .collect(),
+            rules: Kind::ALL
+                .into_iter()
+                .map(|k| (k, rules.iter().copied().filter(|r| r.kind == k).collect()))
+                .collect(),
             converted: HashMap::new(),
         };
         let mut shared = shared;
@@ -447,11 +438,12 @@ impl Evaluator<'_> {
     fn evidence(&self) -> Vec<Evidence> {
         let m = self.manifest;
         let mut found = Vec::new();
+        let mut repositories: HashMap<PathBuf, Option<PathBuf>> = HashMap::new();
         let mut add = |owner: &str, field: &str, node: Option<&Node>| {
             let Some(node) = node else { return };
             let Some(path) = node.as_str() else { return };
             let is_url = path.contains("://") || path.starts_with("mailto:");
-            let exists = is_url || self.evidence_exists(node.span, path);
+            let exists = is_url || self.evidence_exists(node.span, path, &mut repositories);
             let mut map = entities::MapBuilder::default();
             map.set("path", string(path))
                 .set("field", string(field))
@@ -489,7 +481,14 @@ impl Evaluator<'_> {
     /// A relative evidence path may be written from the manifest file's
     /// folder, from a root given on the command line, or from the
     /// repository root; it exists if it is found from any of them.
-    fn evidence_exists(&self, span: Span, path: &str) -> bool {
+    /// `repositories` caches each folder's repository root: the walk up to
+    /// `.git` is done once per folder, not once per evidence path.
+    fn evidence_exists(
+        &self,
+        span: Span,
+        path: &str,
+        repositories: &mut HashMap<PathBuf, Option<PathBuf>>,
+    ) -> bool {
         let relative = Path::new(path);
         if relative.is_absolute() {
             return relative.exists();
@@ -504,14 +503,10 @@ impl Evaluator<'_> {
                 r.parent().unwrap_or(Path::new(".")).to_path_buf()
             }
         }));
-        let mut up = std::path::absolute(dir).ok();
-        while let Some(candidate) = up {
-            if candidate.join(".git").exists() {
-                bases.push(candidate);
-                break;
-            }
-            up = candidate.parent().map(Path::to_path_buf);
-        }
+        let repository = repositories
+            .entry(dir.to_path_buf())
+            .or_insert_with(|| crate::source::repository_root(dir));
+        bases.extend(repository.clone());
         bases.iter().any(|b| b.join(relative).exists())
     }
 }

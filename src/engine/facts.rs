@@ -125,8 +125,9 @@ pub fn regime_facts(
         .as_ref()
         .is_none_or(|list| list.iter().any(|c| c == country));
     let is_certified = certified(&facts.requires_certification);
-    // The `adequacy` mechanism stands or falls with the adequacy lists.
-    let valid = if mechanism.kind == "adequacy" {
+    // A mechanism backed by an adequacy list (mechanisms.yaml `list:`)
+    // stands or falls with that list.
+    let valid = if facts.list.is_some() {
         adequate_decision.is_some()
     } else {
         started && !expired && country_allowed && is_certified

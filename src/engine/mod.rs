@@ -42,16 +42,6 @@ pub struct PackFailure {
     pub findings: Vec<Finding>,
 }
 
-impl PackFailure {
-    /// How many pack files have problems (for the summary line).
-    pub fn files_with_findings(&self) -> usize {
-        let mut files: Vec<_> = self.findings.iter().map(|f| f.primary.span.file).collect();
-        files.sort();
-        files.dedup();
-        files.len()
-    }
-}
-
 /// The loaded rules.
 #[derive(Debug)]
 pub struct Engine {

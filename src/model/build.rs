@@ -102,7 +102,6 @@ pub(super) fn text_list(node: &Node, key: &str) -> Vec<Spanned<String>> {
 
 fn organization(node: Node, key_span: Span) -> Organization {
     Organization {
-        name: text(&node, "name"),
         country: text(&node, "country"),
         markets: text_list(&node, "markets"),
         residency: text_list(&node, "residency"),

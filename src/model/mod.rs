@@ -42,7 +42,6 @@ pub struct Spanned<T> {
 /// The controller (`organization`).
 #[derive(Debug)]
 pub struct Organization {
-    pub name: Option<Spanned<String>>,
     pub country: Option<Spanned<String>>,
     pub markets: Vec<Spanned<String>>,
     pub residency: Vec<Spanned<String>>,

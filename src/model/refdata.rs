@@ -61,6 +61,9 @@ struct AdequacyFile {
 pub struct MechanismRegime {
     pub article: String,
     pub url: String,
+    /// For `adequacy`: the adequacy list that decides validity.
+    #[serde(default)]
+    pub list: Option<String>,
     #[serde(default, deserialize_with = "date_opt")]
     pub valid_from: Option<Date>,
     #[serde(default, deserialize_with = "date_opt")]

@@ -482,7 +482,6 @@ fn extend(
             entry.id.value.clone(),
             TaxonomyNode {
                 marks: marks.unwrap_or_default(),
-                declared: Some(entry.id.span),
             },
         );
     }

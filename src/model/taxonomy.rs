@@ -4,7 +4,6 @@
 //! entry inherits from its ancestors.
 
 use super::refdata::ReferenceData;
-use crate::source::Span;
 use std::collections::HashMap;
 
 /// A set of marks, as bits indexed by the taxonomy's mark list.
@@ -25,8 +24,6 @@ impl Marks {
 #[derive(Clone, Debug)]
 pub struct TaxonomyNode {
     pub marks: Marks,
-    /// Where a user entry was declared; `None` for built-in entries.
-    pub declared: Option<Span>,
 }
 
 #[derive(Debug, Default)]
@@ -62,13 +59,7 @@ impl Taxonomy {
                         None => break,
                     }
                 }
-                target.insert(
-                    entry.id.clone(),
-                    TaxonomyNode {
-                        marks,
-                        declared: None,
-                    },
-                );
+                target.insert(entry.id.clone(), TaxonomyNode { marks });
             }
         }
         taxonomy

@@ -9,7 +9,7 @@ use crate::report::fingerprint::fingerprint;
 use crate::report::{Finding, Severity};
 use crate::source::{SourceMap, Span};
 use serde_json::{Value, json};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// What SARIF says about a rule in `tool.driver.rules`.
 pub struct RuleInfo {
@@ -28,19 +28,6 @@ fn level(severity: Severity) -> &'static str {
         Severity::Error => "error",
         Severity::Warning => "warning",
         Severity::Info => "note",
-    }
-}
-
-/// The repository root: the nearest folder upward with `.git`.
-pub fn repository_root(start: &Path) -> Option<PathBuf> {
-    let mut dir = std::path::absolute(start).ok()?;
-    loop {
-        if dir.join(".git").exists() {
-            return Some(dir);
-        }
-        if !dir.pop() {
-            return None;
-        }
     }
 }
 
@@ -102,7 +89,7 @@ fn full_description(rule: &RuleInfo) -> String {
 }
 
 pub fn render(findings: &[Finding], sources: &SourceMap, rules: &[RuleInfo], cwd: &Path) -> String {
-    let root = repository_root(cwd);
+    let root = crate::source::repository_root(cwd);
     let mut used: Vec<&RuleInfo> = rules.iter().collect();
     used.sort_by(|a, b| a.code.cmp(&b.code));
     let index_of = |code: &str| used.iter().position(|r| r.code == code);
