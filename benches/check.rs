@@ -22,6 +22,8 @@ struct Options {
     shape: Shape,
     repeat: usize,
     scaling: bool,
+    /// Write the generated set here and stop (for profiling).
+    generate_only: Option<PathBuf>,
 }
 
 fn options() -> Options {
@@ -29,6 +31,7 @@ fn options() -> Options {
         shape: Shape::default(),
         repeat: 5,
         scaling: true,
+        generate_only: None,
     };
     let args: Vec<String> = std::env::args().skip(1).collect();
     let mut i = 0;
@@ -56,6 +59,10 @@ fn options() -> Options {
                 i += 1;
             }
             "--no-scaling" => o.scaling = false,
+            "--generate-only" => {
+                o.generate_only = Some(PathBuf::from(args.get(i + 1).expect("a directory")));
+                i += 1;
+            }
             _ => {} // cargo bench passes `--bench`
         }
         i += 1;
@@ -137,6 +144,17 @@ fn ms(d: Duration) -> String {
 fn main() {
     let o = options();
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if let Some(out) = &o.generate_only {
+        std::fs::create_dir_all(out).expect("a writable directory");
+        let files = generate::generate(out, o.shape, 42);
+        println!(
+            "{} files, {} bytes in {}",
+            files.len(),
+            generate::size(&files),
+            out.display()
+        );
+        return;
+    }
     let dir = tempfile::tempdir().unwrap();
     let files = generate::generate(dir.path(), o.shape, 42);
     let bytes = generate::size(&files);

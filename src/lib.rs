@@ -16,6 +16,7 @@ pub mod report;
 pub mod schema;
 pub mod source;
 pub mod suggest;
+pub mod timings;
 
 use error::Fatal;
 use jiff::civil::Date;
@@ -92,8 +93,8 @@ impl Report {
 /// Loads the rule packs, then loads, validates, resolves and evaluates a
 /// manifest set.
 pub fn check(options: &CheckOptions) -> Result<Report, Fatal> {
-    let engine = engine::Engine::load(&options.rule_packs)?;
-    let loaded = load::load(&options.paths, options.limits)?;
+    let engine = timings::time("rules", || engine::Engine::load(&options.rule_packs))?;
+    let loaded = timings::time("load", || load::load(&options.paths, options.limits))?;
     finish(std::sync::Arc::new(engine), loaded, options)
 }
 
@@ -128,8 +129,9 @@ fn finish(
     let files_checked = loaded.sources.len() - loaded.skipped;
     {
         use rayon::prelude::*;
-        let per_file: Vec<Vec<Finding>> =
-            loaded.documents.par_iter().map(schema::validate).collect();
+        let per_file: Vec<Vec<Finding>> = timings::time("schema", || {
+            loaded.documents.par_iter().map(schema::validate).collect()
+        });
         findings.extend(per_file.into_iter().flatten());
     }
     let resolve_options = ResolveOptions {
@@ -138,14 +140,18 @@ fn finish(
     };
     // Suppressions are read from manifests only, not from skipped YAML.
     let manifest_files: Vec<source::FileId> = loaded.documents.iter().map(|d| d.file).collect();
-    let (manifest, resolution) = model::resolve(loaded.documents, &resolve_options);
+    let (manifest, resolution) = timings::time("resolve", || {
+        model::resolve(loaded.documents, &resolve_options)
+    });
     findings.extend(resolution);
-    findings.extend(engine.evaluate(
-        &manifest,
-        &loaded.sources,
-        &options.paths,
-        &options.selection,
-    ));
+    findings.extend(timings::time("evaluate", || {
+        engine.evaluate(
+            &manifest,
+            &loaded.sources,
+            &options.paths,
+            &options.selection,
+        )
+    }));
     let findings = ignore_per_path(findings, &loaded.sources, options)?;
     let mut findings = suppress(
         findings,
@@ -166,7 +172,7 @@ fn finish(
         })?;
         (findings, baselined) = report::baseline::filter(findings, &baseline, &loaded.sources);
     }
-    sort_findings(&mut findings, &loaded.sources);
+    timings::time("sort", || sort_findings(&mut findings, &loaded.sources));
     Ok(Report {
         sources: loaded.sources,
         findings,

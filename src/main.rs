@@ -467,7 +467,9 @@ fn check(args: CheckArgs, config_args: &ConfigArgs) -> Result<ExitCode, Fatal> {
         )?,
         Format::Json => emit(
             &args.output,
-            &render::json::render(&report.findings, &report.sources, report.files_checked),
+            &privlint::timings::time("render", || {
+                render::json::render(&report.findings, &report.sources, report.files_checked)
+            }),
         )?,
         Format::Github => {
             emit(

@@ -3,7 +3,7 @@
 //! present (documented in `docs/rule-packs.md`). Built once per entity and
 //! shared by every rule that looks at it.
 
-use super::facts;
+use super::{facts, fast};
 use crate::load::node::{Node, Value as NodeValue};
 use crate::model::{Activity, Flow, Manifest, Organization, Processor, ReferenceData};
 use cel::Value;
@@ -544,7 +544,152 @@ pub fn recipient(manifest: &Manifest, activity: usize, processor: usize) -> Valu
     map.build()
 }
 
-pub fn flow(manifest: &Manifest, flow: &Flow, data: &ReferenceData) -> Value {
+/// The regime facts of every flow. They depend on the destination, the
+/// mechanism and the party, not on the activity, so they are worked out
+/// once per distinct triple and shared.
+pub struct FlowFacts<'m>(HashMap<FactsKey<'m>, [Value; 2]>);
+
+/// What a flow's regime facts depend on: country, mechanism, party.
+type FactsKey<'m> = (&'m str, Option<&'m str>, usize);
+
+fn facts_key<'m>(manifest: &'m Manifest, flow: &'m Flow) -> FactsKey<'m> {
+    let mechanism = flow
+        .covered_by
+        .map(|(on, i)| manifest.declaration(on, i).mechanism.value.as_str());
+    (
+        flow.country.value.as_str(),
+        mechanism,
+        *flow.chain.last().unwrap_or(&0),
+    )
+}
+
+impl<'m> FlowFacts<'m> {
+    pub fn new(manifest: &'m Manifest, data: &ReferenceData) -> FlowFacts<'m> {
+        use rayon::prelude::*;
+        let keys: std::collections::BTreeSet<FactsKey> = manifest
+            .flows
+            .iter()
+            .map(|f| facts_key(manifest, f))
+            .collect();
+        let facts = keys
+            .into_par_iter()
+            .map(|key| {
+                let (country, mechanism, party) = key;
+                let certifications: Vec<&str> = manifest.processors[party]
+                    .certifications
+                    .iter()
+                    .map(|c| c.value.as_str())
+                    .collect();
+                let facts = ["gdpr", "ndsg"].map(|regime| {
+                    facts::regime_facts(
+                        data,
+                        regime,
+                        country,
+                        mechanism,
+                        &certifications,
+                        manifest.as_of,
+                    )
+                });
+                (key, facts)
+            })
+            .collect();
+        FlowFacts(facts)
+    }
+
+    /// The flow as a rule reads it.
+    pub fn record(
+        &'m self,
+        manifest: &'m Manifest,
+        data: &'m ReferenceData,
+        flow: &'m Flow,
+    ) -> FlowRecord<'m> {
+        FlowRecord {
+            manifest,
+            data,
+            flow,
+            facts: &self.0[&facts_key(manifest, flow)],
+            party: &manifest.processors[*flow.chain.last().unwrap_or(&0)],
+            declaration: flow
+                .covered_by
+                .map(|(on, i)| (on, manifest.declaration(on, i))),
+        }
+    }
+}
+
+/// A flow whose fields are read without building its CEL map; the map is
+/// built only when the interpreter or a message needs it.
+pub struct FlowRecord<'m> {
+    manifest: &'m Manifest,
+    data: &'m ReferenceData,
+    flow: &'m Flow,
+    facts: &'m [Value; 2],
+    party: &'m Processor,
+    declaration: Option<(crate::model::DeclaredOn, &'m crate::model::TransferDecl)>,
+}
+
+impl FlowRecord<'_> {
+    pub fn to_value(&self) -> Value {
+        flow(self.manifest, self.flow, self.data, self.facts)
+    }
+}
+
+impl fast::Record for FlowRecord<'_> {
+    fn field(&self, name: &str) -> Option<fast::V<'_>> {
+        use fast::V;
+        let flow = self.flow;
+        let decl = self.declaration.map(|(_, d)| d);
+        Some(match name {
+            "country" => V::Str(&flow.country.value),
+            "in_eea" => V::Bool(flow.in_eea),
+            "recipient" => V::Str(
+                flow.chain
+                    .first()
+                    .map_or("", |&p| self.manifest.processors[p].id.value.as_str()),
+            ),
+            "party" => V::Str(&self.party.id.value),
+            "party_role" => V::Str(self.party.role.as_ref().map_or("", |r| r.value.as_str())),
+            "onward" => V::Bool(flow.chain.len() > 1),
+            "mechanism" => V::Str(decl.map_or("", |d| d.mechanism.value.as_str())),
+            "declared_on" => V::Str(match self.declaration {
+                Some((crate::model::DeclaredOn::Activity(_), _)) => "activity",
+                Some((crate::model::DeclaredOn::Processor(_), _)) => "processor",
+                None => "",
+            }),
+            "tia" => V::Str(decl.and_then(|d| text_at(&d.node, &["tia"])).unwrap_or("")),
+            "scc_module" => V::Int(
+                decl.and_then(|d| d.node.get("scc_module"))
+                    .and_then(Node::as_i64)
+                    .unwrap_or(0),
+            ),
+            "swiss_addendum" => V::Bool(
+                decl.and_then(|d| bool_at(&d.node, &["swiss_addendum"]))
+                    .unwrap_or(false),
+            ),
+            "within_residency" => V::Bool(within_residency(self.manifest, flow, self.data)),
+            "gdpr" => V::Ref(&self.facts[0]),
+            "ndsg" => V::Ref(&self.facts[1]),
+            _ => return None,
+        })
+    }
+
+    fn has(&self, name: &str) -> bool {
+        derived_fields(VarType::Transfer).contains(&name)
+    }
+}
+
+/// Whether the flow's destination is within the organisation's promised
+/// residency (always, when it promises none).
+fn within_residency(manifest: &Manifest, flow: &Flow, data: &ReferenceData) -> bool {
+    let residency = manifest.organization.as_ref().map(|o| &o.residency);
+    residency.is_none_or(|places| {
+        places.is_empty()
+            || places
+                .iter()
+                .any(|p| data.place_contains(&p.value, &flow.country.value, manifest.as_of))
+    })
+}
+
+fn flow(manifest: &Manifest, flow: &Flow, data: &ReferenceData, facts: &[Value; 2]) -> Value {
     let chain: Vec<&str> = flow
         .chain
         .iter()
@@ -565,7 +710,6 @@ pub fn flow(manifest: &Manifest, flow: &Flow, data: &ReferenceData) -> Value {
     let declaration = flow
         .covered_by
         .map(|(on, i)| (on, manifest.declaration(on, i)));
-    let mechanism = declaration.map(|(_, d)| d.mechanism.value.as_str());
     if let Some((on, decl)) = declaration {
         map.set("mechanism", string(decl.mechanism.value.clone()))
             .set(
@@ -596,31 +740,68 @@ pub fn flow(manifest: &Manifest, flow: &Flow, data: &ReferenceData) -> Value {
             .set("scc_module", Value::Int(0))
             .set("swiss_addendum", Value::Bool(false));
     }
-    let residency = manifest.organization.as_ref().map(|o| &o.residency);
-    let within = residency.is_none_or(|places| {
-        places.is_empty()
-            || places
-                .iter()
-                .any(|p| data.place_contains(&p.value, &flow.country.value, manifest.as_of))
-    });
-    map.set("within_residency", Value::Bool(within));
-    let certifications: Vec<&str> = party
-        .certifications
-        .iter()
-        .map(|c| c.value.as_str())
-        .collect();
-    for regime in ["gdpr", "ndsg"] {
-        map.set(
-            regime,
-            facts::regime_facts(
-                data,
-                regime,
-                &flow.country.value,
-                mechanism,
-                &certifications,
-                manifest.as_of,
-            ),
-        );
-    }
+    map.set(
+        "within_residency",
+        Value::Bool(within_residency(manifest, flow, data)),
+    )
+    .set("gdpr", facts[0].clone())
+    .set("ndsg", facts[1].clone());
     map.build()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::fast::{Record, V};
+    use crate::model::{ResolveOptions, resolve};
+    use std::path::PathBuf;
+
+    /// Every field a flow record serves equals the same field of the flow's
+    /// CEL map, for every flow of the examples and rule fixtures.
+    #[test]
+    fn flow_records_read_like_their_maps() {
+        let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+        let mut sets: Vec<PathBuf> = vec![root.join("examples")];
+        for dir in ["tests/fixtures/rules", "tests/fixtures/diagnostics"] {
+            for entry in std::fs::read_dir(root.join(dir)).unwrap() {
+                sets.push(entry.unwrap().path());
+            }
+        }
+        let data = ReferenceData::get();
+        let mut checked = 0;
+        for set in sets {
+            let Ok(loaded) = crate::load::load(&[set], crate::load::Limits::default()) else {
+                continue;
+            };
+            let options = ResolveOptions {
+                as_of: jiff::civil::date(2026, 11, 21),
+                regulations: None,
+            };
+            let (manifest, _) = resolve(loaded.documents, &options);
+            let facts = FlowFacts::new(&manifest, data);
+            for flow in &manifest.flows {
+                let record = facts.record(&manifest, data, flow);
+                let Value::Map(map) = record.to_value() else {
+                    panic!("a flow is a map")
+                };
+                assert_eq!(map.map.len(), derived_fields(VarType::Transfer).len());
+                for &name in derived_fields(VarType::Transfer) {
+                    assert!(record.has(name));
+                    let expected = map.get(&cel::objects::KeyRef::String(name)).unwrap();
+                    let same = match record.field(name) {
+                        None => true,
+                        Some(V::Ref(v)) => v == expected,
+                        Some(V::Str(s)) => *expected == Value::from(s),
+                        Some(V::Bool(b)) => *expected == Value::Bool(b),
+                        Some(V::Int(i)) => *expected == Value::Int(i),
+                        Some(_) => false,
+                    };
+                    assert!(same, "`{name}` differs: {expected:?}");
+                    checked += 1;
+                }
+                assert!(!record.has("nothing"));
+            }
+        }
+        assert!(checked > 500, "only {checked} fields compared");
+    }
 }

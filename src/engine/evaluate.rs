@@ -3,7 +3,9 @@
 //! finding where `when` holds and `require` does not; an evaluation error
 //! is itself a finding with the rule's code, never a silent pass.
 
-use super::entities::{self, Kind, string};
+use super::entities::{self, FlowFacts, FlowRecord, Kind, string};
+use super::fast::Interpret;
+use super::fast::V;
 use super::pack::{Anchor, Rule};
 use crate::load::node::Node;
 use crate::model::{Activity, Flow, Manifest, Organization, Processor, ReferenceData};
@@ -11,7 +13,8 @@ use crate::report::{Finding, Label, Severity};
 use crate::source::{SourceMap, Span};
 use cel::common::value::{CowVal, Val};
 use cel::context::VariableResolver;
-use cel::{Context, Env, Value};
+use cel::{Context, Env, IdedExpr, Value};
+use std::cell::OnceCell;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -37,12 +40,125 @@ pub struct Evaluator<'a> {
     pub severity: &'a HashMap<String, Severity>,
 }
 
+/// What one evaluation is about: enough to bind its variables again and
+/// to point its labels.
+#[derive(Clone, Copy)]
+enum Subject {
+    Org,
+    Processor(usize),
+    Activity(usize),
+    /// The activity, the processor, and the index of the reference in the
+    /// activity's `recipients`.
+    Recipient(usize, usize, usize),
+    /// The activity and the index of the entry in its `tracking`.
+    Tracking(usize, usize),
+    Flow(usize, Kind),
+    Evidence(usize),
+}
+
+/// A rule that fired (or failed) somewhere. Most hits at one place are
+/// repeats, so a hit becomes a finding only once it is known to be the
+/// first at its place.
+struct Hit<'r> {
+    rule: &'r Rule,
+    subject: Subject,
+    primary: Span,
+    unverified: bool,
+    /// Why the rule could not be evaluated, if it could not.
+    error: Option<String>,
+}
+
+/// A variable's CEL value and, unless it is shared and already converted,
+/// its conversion to the interpreter's representation.
+type Converted = (Value, Option<Box<dyn Val>>);
+
+/// One variable of an evaluation.
+enum Binding<'a> {
+    Shared(&'a Value),
+    Owned(Value),
+    /// A flow, read field by field; its CEL map is built only if needed.
+    Flow(FlowRecord<'a>),
+}
+
+impl Binding<'_> {
+    fn fast(&self) -> V<'_> {
+        match self {
+            Binding::Shared(value) => V::Ref(value),
+            Binding::Owned(value) => V::Ref(value),
+            Binding::Flow(record) => V::Record(record),
+        }
+    }
+
+    fn value(&self) -> Value {
+        match self {
+            Binding::Shared(value) => (*value).clone(),
+            Binding::Owned(value) => value.clone(),
+            Binding::Flow(record) => record.to_value(),
+        }
+    }
+}
+
 impl Evaluator<'_> {
     pub fn run(&self, rules: &[&Rule]) -> Vec<Finding> {
         use rayon::prelude::*;
         let m = self.manifest;
+        let shared = crate::timings::time("  entities", || self.shared(rules));
+        let active = |kind: Kind| !shared.rules[&kind].is_empty();
+
+        // Subjects are evaluated in parallel; collecting keeps the model's
+        // order, so the output does not depend on the thread count.
+        let mut hits = self.hits(&shared, Kind::Organization, Subject::Org);
+        if active(Kind::Processor) {
+            let per: Vec<Vec<Hit>> = (0..m.processors.len())
+                .into_par_iter()
+                .map(|i| self.hits(&shared, Kind::Processor, Subject::Processor(i)))
+                .collect();
+            hits.extend(per.into_iter().flatten());
+        }
+        if active(Kind::Activity) || active(Kind::Recipient) || active(Kind::Tracking) {
+            let per: Vec<Vec<Hit>> = crate::timings::time("  activities", || {
+                (0..m.activities.len())
+                    .into_par_iter()
+                    .map(|i| self.activity_hits(&shared, i))
+                    .collect()
+            });
+            hits.extend(per.into_iter().flatten());
+        }
+        for kind in [Kind::Transfer, Kind::Flow] {
+            if !active(kind) {
+                continue;
+            }
+            let per: Vec<Vec<Hit>> = crate::timings::time(kind.as_str(), || {
+                (0..m.flows.len())
+                    .into_par_iter()
+                    .filter(|&f| kind == Kind::Flow || !m.flows[f].in_eea)
+                    .map(|f| self.hits(&shared, kind, Subject::Flow(f, kind)))
+                    .collect()
+            });
+            hits.extend(per.into_iter().flatten());
+        }
+        for e in 0..shared.evidence.len() {
+            hits.extend(self.hits(&shared, Kind::Evidence, Subject::Evidence(e)));
+        }
+        let kept = collapse(hits);
+        crate::timings::time("  render", || {
+            kept.into_par_iter()
+                .map(|(hit, more)| self.finding(&shared, &hit, more))
+                .collect()
+        })
+    }
+
+    /// What every evaluation shares, built once.
+    fn shared<'r>(&self, rules: &[&'r Rule]) -> Shared<'_, 'r> {
+        use rayon::prelude::*;
+        let m = self.manifest;
         let used = self.used_processors();
-        let shared = Shared {
+        let rules: HashMap<Kind, Vec<&Rule>> = Kind::ALL
+            .into_iter()
+            .map(|k| (k, rules.iter().copied().filter(|r| r.kind == k).collect()))
+            .collect();
+        let active = |kind: Kind| !rules[&kind].is_empty();
+        Shared {
             env: Arc::new(Env::stdlib()),
             org: entities::organization(m, self.data),
             today: string(m.as_of.to_string()),
@@ -54,118 +170,25 @@ impl Evaluator<'_> {
                 .into_par_iter()
                 .map(|i| entities::activity(m, i))
                 .collect(),
-            rules: Kind::ALL
-                .into_iter()
-                .map(|k| (k, rules.iter().copied().filter(|r| r.kind == k).collect()))
-                .collect(),
-            converted: HashMap::new(),
-        };
-        let mut shared = shared;
-        shared.convert_shared();
-        let shared = shared;
-        let org_scope = Scope {
-            org: m.organization.as_ref(),
-            ..Scope::default()
-        };
-        let active = |kind: Kind| !shared.rules[&kind].is_empty();
-        let mut findings = Vec::new();
-
-        // Entities are evaluated in parallel; collecting keeps the model's
-        // order, so the output does not depend on the thread count.
-        let organization = self.eval(
-            &shared,
-            Kind::Organization,
-            vec![
-                ("activities", entities::list(shared.activities.clone())),
-                ("processors", entities::list(shared.processors.clone())),
-            ],
-            org_scope,
-        );
-        findings.extend(organization);
-        if active(Kind::Processor) {
-            let per: Vec<Vec<Finding>> = (0..m.processors.len())
-                .into_par_iter()
-                .map(|i| {
-                    let scope = Scope {
-                        processor: Some(&m.processors[i]),
-                        ..org_scope
-                    };
-                    self.eval(
-                        &shared,
-                        Kind::Processor,
-                        vec![("processor", shared.processors[i].clone())],
-                        scope,
-                    )
-                })
-                .collect();
-            findings.extend(per.into_iter().flatten());
+            facts: (active(Kind::Transfer) || active(Kind::Flow))
+                .then(|| FlowFacts::new(m, self.data)),
+            evidence: if active(Kind::Evidence) {
+                self.evidence()
+            } else {
+                Vec::new()
+            },
+            rules,
+            converted: std::sync::OnceLock::new(),
         }
-        if active(Kind::Activity) || active(Kind::Recipient) || active(Kind::Tracking) {
-            let per: Vec<Vec<Finding>> = (0..m.activities.len())
-                .into_par_iter()
-                .map(|i| self.activity_findings(&shared, i, org_scope))
-                .collect();
-            findings.extend(per.into_iter().flatten());
-        }
-        for (kind, name) in [(Kind::Transfer, "transfer"), (Kind::Flow, "flow")] {
-            if !active(kind) {
-                continue;
-            }
-            let per: Vec<Vec<Finding>> = m
-                .flows
-                .par_iter()
-                .filter(|flow| kind == Kind::Flow || !flow.in_eea)
-                .map(|flow| {
-                    let party = *flow.chain.last().unwrap_or(&0);
-                    let scope = Scope {
-                        activity: Some(&m.activities[flow.activity]),
-                        processor: Some(&m.processors[party]),
-                        flow: Some(flow),
-                        ..org_scope
-                    };
-                    let vars = vec![
-                        (name, entities::flow(m, flow, self.data)),
-                        ("activity", shared.activities[flow.activity].clone()),
-                        ("processor", shared.processors[party].clone()),
-                    ];
-                    self.eval(&shared, kind, vars, scope)
-                })
-                .collect();
-            findings.extend(per.into_iter().flatten());
-        }
-        if active(Kind::Evidence) {
-            for evidence in self.evidence() {
-                let scope = Scope {
-                    evidence: Some(evidence.span),
-                    ..org_scope
-                };
-                findings.extend(self.eval(
-                    &shared,
-                    Kind::Evidence,
-                    vec![("evidence", evidence.value)],
-                    scope,
-                ));
-            }
-        }
-        findings
     }
 
-    /// The activity's own findings, then its recipients', then its tracking entries'.
-    fn activity_findings(&self, shared: &Shared, i: usize, org_scope: Scope) -> Vec<Finding> {
+    /// The activity's own hits, then its recipients', then its tracking entries'.
+    fn activity_hits<'r>(&self, shared: &Shared<'_, 'r>, i: usize) -> Vec<Hit<'r>> {
         let m = self.manifest;
         let a = &m.activities[i];
-        let scope = Scope {
-            activity: Some(a),
-            ..org_scope
-        };
-        let mut findings = self.eval(
-            shared,
-            Kind::Activity,
-            vec![("activity", shared.activities[i].clone())],
-            scope,
-        );
+        let mut hits = self.hits(shared, Kind::Activity, Subject::Activity(i));
         if !shared.rules[&Kind::Recipient].is_empty() {
-            for reference in &a.recipients {
+            for (r, reference) in a.recipients.iter().enumerate() {
                 let Some(p) = m
                     .processors
                     .iter()
@@ -173,78 +196,154 @@ impl Evaluator<'_> {
                 else {
                     continue;
                 };
-                let scope = Scope {
-                    processor: Some(&m.processors[p]),
-                    recipient: Some(reference.span),
-                    ..scope
-                };
-                let vars = vec![
-                    ("recipient", entities::recipient(m, i, p)),
-                    ("activity", shared.activities[i].clone()),
-                    ("processor", shared.processors[p].clone()),
-                ];
-                findings.extend(self.eval(shared, Kind::Recipient, vars, scope));
+                hits.extend(self.hits(shared, Kind::Recipient, Subject::Recipient(i, p, r)));
             }
         }
         if !shared.rules[&Kind::Tracking].is_empty() {
             let items = a.node.get("tracking").map(Node::as_seq).unwrap_or_default();
-            for (t, item) in items.iter().enumerate() {
-                let scope = Scope {
-                    tracking: Some(item),
-                    ..scope
-                };
-                let vars = vec![
-                    ("tracking", entities::tracking_value(item, t)),
-                    ("activity", shared.activities[i].clone()),
-                ];
-                findings.extend(self.eval(shared, Kind::Tracking, vars, scope));
+            for t in 0..items.len() {
+                hits.extend(self.hits(shared, Kind::Tracking, Subject::Tracking(i, t)));
             }
         }
-        findings
+        hits
     }
 
-    /// Runs a kind's rules on one entity: one CEL context for all of them.
-    fn eval(
-        &self,
-        shared: &Shared,
-        kind: Kind,
-        mut vars: Vec<(&'static str, Value)>,
-        scope: Scope,
-    ) -> Vec<Finding> {
+    /// The variables of a subject and the model objects behind them.
+    fn bind<'s>(
+        &'s self,
+        shared: &'s Shared<'s, '_>,
+        subject: Subject,
+    ) -> (Vec<(&'static str, Binding<'s>)>, Scope<'s>) {
+        let m = self.manifest;
+        let mut scope = Scope {
+            org: m.organization.as_ref(),
+            ..Scope::default()
+        };
+        let mut vars = match subject {
+            Subject::Org => vec![
+                (
+                    "activities",
+                    Binding::Owned(entities::list(shared.activities.clone())),
+                ),
+                (
+                    "processors",
+                    Binding::Owned(entities::list(shared.processors.clone())),
+                ),
+            ],
+            Subject::Processor(i) => {
+                scope.processor = Some(&m.processors[i]);
+                vec![("processor", Binding::Shared(&shared.processors[i]))]
+            }
+            Subject::Activity(i) => {
+                scope.activity = Some(&m.activities[i]);
+                vec![("activity", Binding::Shared(&shared.activities[i]))]
+            }
+            Subject::Recipient(i, p, r) => {
+                scope.activity = Some(&m.activities[i]);
+                scope.processor = Some(&m.processors[p]);
+                scope.recipient = Some(m.activities[i].recipients[r].span);
+                vec![
+                    ("recipient", Binding::Owned(entities::recipient(m, i, p))),
+                    ("activity", Binding::Shared(&shared.activities[i])),
+                    ("processor", Binding::Shared(&shared.processors[p])),
+                ]
+            }
+            Subject::Tracking(i, t) => {
+                let a = &m.activities[i];
+                let items = a.node.get("tracking").map(Node::as_seq).unwrap_or_default();
+                scope.activity = Some(a);
+                scope.tracking = items.get(t);
+                let value = scope
+                    .tracking
+                    .map_or(Value::Null, |item| entities::tracking_value(item, t));
+                vec![
+                    ("tracking", Binding::Owned(value)),
+                    ("activity", Binding::Shared(&shared.activities[i])),
+                ]
+            }
+            Subject::Flow(f, kind) => {
+                let flow = &m.flows[f];
+                let party = *flow.chain.last().unwrap_or(&0);
+                scope.activity = Some(&m.activities[flow.activity]);
+                scope.processor = Some(&m.processors[party]);
+                scope.flow = Some(flow);
+                let facts = shared
+                    .facts
+                    .as_ref()
+                    .expect("flow facts are built when flow rules run");
+                vec![
+                    (
+                        if kind == Kind::Flow {
+                            "flow"
+                        } else {
+                            "transfer"
+                        },
+                        Binding::Flow(facts.record(m, self.data, flow)),
+                    ),
+                    (
+                        "activity",
+                        Binding::Shared(&shared.activities[flow.activity]),
+                    ),
+                    ("processor", Binding::Shared(&shared.processors[party])),
+                ]
+            }
+            Subject::Evidence(e) => {
+                scope.evidence = Some(shared.evidence[e].span);
+                vec![("evidence", Binding::Shared(&shared.evidence[e].value))]
+            }
+        };
+        vars.push(("org", Binding::Shared(&shared.org)));
+        vars.push(("today", Binding::Shared(&shared.today)));
+        (vars, scope)
+    }
+
+    /// Runs a kind's rules on one subject.
+    fn hits<'r>(&self, shared: &Shared<'_, 'r>, kind: Kind, subject: Subject) -> Vec<Hit<'r>> {
         let rules = &shared.rules[&kind];
         if rules.is_empty() {
             return Vec::new();
         }
-        vars.push(("org", shared.org.clone()));
-        vars.push(("today", shared.today.clone()));
-        // Entities shared by many evaluations were converted to CEL's own
-        // representation once; the rest (flows, recipients) is converted here.
-        let owned: Vec<Option<Box<dyn Val>>> = vars
-            .iter()
-            .map(|(_, value)| match shared.converted(value) {
-                Some(_) => None,
-                None => Box::<dyn Val>::try_from(value.clone()).ok(),
-            })
-            .collect();
-        let lent = Lent {
-            vars: vars
-                .iter()
-                .zip(&owned)
-                .filter_map(|((name, value), own)| {
-                    let val: &dyn Val = match own {
-                        Some(boxed) => boxed.as_ref(),
-                        None => shared.converted(value)?,
-                    };
-                    Some((*name, val))
-                })
-                .collect(),
+        let (bindings, scope) = self.bind(shared, subject);
+        let vars: Vec<(&str, V)> = bindings.iter().map(|(n, b)| (*n, b.fast())).collect();
+        // The interpreter is asked only where the fast path declines; its
+        // variables are made then, once per subject. Entities shared by
+        // many evaluations are converted to CEL's own representation once;
+        // the rest (flows, recipients) is converted here.
+        let owned: OnceCell<Vec<Converted>> = OnceCell::new();
+        let interpret = |expr: &IdedExpr| {
+            let owned = owned.get_or_init(|| {
+                bindings
+                    .iter()
+                    .map(|(_, binding)| {
+                        let value = binding.value();
+                        let own = match shared.converted(&value) {
+                            Some(_) => None,
+                            None => Box::<dyn Val>::try_from(value.clone()).ok(),
+                        };
+                        (value, own)
+                    })
+                    .collect()
+            });
+            let lent = Lent {
+                vars: bindings
+                    .iter()
+                    .zip(owned)
+                    .filter_map(|((name, _), (value, own))| {
+                        let val: &dyn Val = match own {
+                            Some(boxed) => boxed.as_ref(),
+                            None => shared.converted(value)?,
+                        };
+                        Some((*name, val))
+                    })
+                    .collect(),
+            };
+            let mut context = Context::with_env(shared.env.clone());
+            context.set_variable_resolver(&lent);
+            Value::resolve(expr, &context)
         };
-        let mut context = Context::with_env(shared.env.clone());
-        context.set_variable_resolver(&lent);
-        let values: HashMap<&str, &Value> = vars.iter().map(|(n, v)| (*n, v)).collect();
         rules
             .iter()
-            .filter_map(|rule| self.apply(rule, &context, &values, scope))
+            .filter_map(|rule| self.test(rule, &vars, &interpret, scope, subject))
             .collect()
     }
 
@@ -259,57 +358,96 @@ impl Evaluator<'_> {
         used
     }
 
-    fn apply(
+    /// Whether a rule fires on one subject: `when` holds and `require`
+    /// does not, or one of them cannot be evaluated.
+    fn test<'r>(
         &self,
-        rule: &Rule,
-        context: &Context,
-        values: &HashMap<&str, &Value>,
+        rule: &'r Rule,
+        vars: &[(&str, V)],
+        interpret: &Interpret<'_>,
         scope: Scope,
-    ) -> Option<Finding> {
-        let lookup = |var: &str| values.get(var).map(|v| (*v).clone());
-        // Labels are resolved only for findings: most evaluations find nothing.
-        let primary = || {
-            self.resolve(&rule.at, scope)
-                .or_else(|| self.default_span(scope))
-        };
-        let error = |message: String| {
-            Some(
-                Finding::new(
-                    &rule.code,
-                    &rule.name,
-                    Severity::Error,
-                    format!("rule `{}` could not be evaluated here", rule.code),
-                    Label::new(primary()?, "while checking this"),
-                )
-                .with_note(message)
-                .with_help("this is a defect in the rule pack: fix the rule's expression (use `has()` for optional fields)"),
-            )
+        subject: Subject,
+    ) -> Option<Hit<'r>> {
+        let hit = |unverified: bool, error: Option<String>| {
+            let primary = self
+                .resolve(&rule.at, scope)
+                .or_else(|| self.default_span(scope))?;
+            Some(Hit {
+                rule,
+                subject,
+                primary,
+                unverified,
+                error,
+            })
         };
         if let Some(when) = &rule.when {
-            match when.eval_bool(context) {
+            match when.eval_bool(vars, interpret) {
                 Ok(false) => return None,
                 Ok(true) => {}
-                Err(e) => return error(e),
+                Err(e) => return hit(false, Some(e)),
             }
         }
-        match rule.require.eval_bool(context) {
+        match rule.require.eval_bool(vars, interpret) {
             Ok(true) => return None,
             Ok(false) => {}
-            Err(e) => return error(e),
+            Err(e) => return hit(false, Some(e)),
         }
+        let unverified = match &rule.verified {
+            None => false,
+            Some(verified) => match verified.eval_bool(vars, interpret) {
+                Ok(b) => !b,
+                Err(e) => return hit(false, Some(e)),
+            },
+        };
+        hit(unverified, None)
+    }
+
+    /// The finding a hit stands for, with the number of repeats it hides.
+    fn finding(&self, shared: &Shared, hit: &Hit, more: usize) -> Finding {
+        let rule = hit.rule;
+        let (bindings, scope) = self.bind(shared, hit.subject);
+        let mut finding = match &hit.error {
+            Some(message) => Finding::new(
+                &rule.code,
+                &rule.name,
+                Severity::Error,
+                format!("rule `{}` could not be evaluated here", rule.code),
+                Label::new(hit.primary, "while checking this"),
+            )
+            .with_note(message.clone())
+            .with_help("this is a defect in the rule pack: fix the rule's expression (use `has()` for optional fields)"),
+            None => self.message(rule, &bindings, scope, hit),
+        };
+        if more > 0 {
+            let what = if more == 1 {
+                "1 more case".to_string()
+            } else {
+                format!("{more} more cases")
+            };
+            finding.notes.push(format!("reported once here; the same applies to {what} (other activities or chains reaching this place)"));
+        }
+        finding
+    }
+
+    /// Renders a rule's message, labels, notes and help for a hit.
+    fn message(
+        &self,
+        rule: &Rule,
+        bindings: &[(&str, Binding)],
+        scope: Scope,
+        hit: &Hit,
+    ) -> Finding {
+        let values: Vec<(&str, Value)> = bindings.iter().map(|(n, b)| (*n, b.value())).collect();
+        let lookup = |var: &str| {
+            values
+                .iter()
+                .find(|(n, _)| *n == var)
+                .map(|(_, v)| v.clone())
+        };
         let mut severity = *self.severity.get(&rule.code).unwrap_or(&rule.severity);
-        let mut unverified = false;
-        if let Some(verified) = &rule.verified {
-            match verified.eval_bool(context) {
-                Ok(true) => {}
-                Ok(false) => unverified = true,
-                Err(e) => return error(e),
-            }
-        }
-        if unverified && severity == Severity::Error {
+        if hit.unverified && severity == Severity::Error {
             severity = Severity::Warning;
         }
-        let primary = primary()?;
         let label = rule
             .label
             .as_ref()
@@ -319,22 +457,22 @@ impl Evaluator<'_> {
             &rule.name,
             severity,
             rule.message.render(&lookup),
-            Label::new(primary, label),
+            Label::new(hit.primary, label),
         );
         for (anchor, message) in &rule.related {
-            if let Some(span) = self.resolve(anchor, scope).filter(|s| *s != primary) {
+            if let Some(span) = self.resolve(anchor, scope).filter(|s| *s != hit.primary) {
                 finding = finding.with_secondary(Label::new(span, message.render(&lookup)));
             }
         }
         if let Some(note) = &rule.note {
             finding = finding.with_note(note.render(&lookup));
         }
-        if unverified {
+        if hit.unverified {
             finding = finding.with_note("this rests on a fact not yet confirmed against a primary source, so it is at most a warning");
         }
         finding.help = rule.help.as_ref().map(|h| h.render(&lookup));
         finding.citation = rule.citation.clone();
-        Some(finding)
+        finding
     }
 
     fn default_span(&self, scope: Scope) -> Option<Span> {
@@ -518,19 +656,24 @@ struct Evidence {
 
 /// What every evaluation shares: the CEL environment, the entity values
 /// built once, and the rules by kind.
-struct Shared<'r> {
+struct Shared<'a, 'r> {
     env: Arc<Env>,
     org: Value,
     today: Value,
     processors: Vec<Value>,
     activities: Vec<Value>,
+    /// The regime facts of the flows, when flow rules run.
+    facts: Option<FlowFacts<'a>>,
+    evidence: Vec<Evidence>,
     rules: HashMap<Kind, Vec<&'r Rule>>,
     /// CEL's representation of `org`, `today`, every processor and every
-    /// activity, keyed by the address of the value's shared data.
-    converted: HashMap<usize, Box<dyn Val>>,
+    /// activity, keyed by the address of the value's shared data: made
+    /// the first time the interpreter is needed, which the fast path
+    /// usually spares.
+    converted: std::sync::OnceLock<HashMap<usize, Box<dyn Val>>>,
 }
 
-impl Shared<'_> {
+impl Shared<'_, '_> {
     /// The address identifying a shared value (maps and strings are `Arc`s).
     fn key(value: &Value) -> Option<usize> {
         match value {
@@ -541,11 +684,12 @@ impl Shared<'_> {
     }
 
     fn converted(&self, value: &Value) -> Option<&dyn Val> {
-        self.converted.get(&Self::key(value)?).map(|b| b.as_ref())
+        let converted = self.converted.get_or_init(|| self.convert_shared());
+        converted.get(&Self::key(value)?).map(|b| b.as_ref())
     }
 
     /// Converts the values every evaluation shares, once.
-    fn convert_shared(&mut self) {
+    fn convert_shared(&self) -> HashMap<usize, Box<dyn Val>> {
         use rayon::prelude::*;
         let all: Vec<&Value> = [&self.org, &self.today]
             .into_iter()
@@ -556,7 +700,7 @@ impl Shared<'_> {
             .par_iter()
             .filter_map(|v| Some((Self::key(v)?, Box::<dyn Val>::try_from((*v).clone()).ok()?)))
             .collect();
-        self.converted = converted.into_iter().collect();
+        converted.into_iter().collect()
     }
 }
 
@@ -591,4 +735,23 @@ fn is_single_line(node: &Node) -> bool {
             .iter()
             .all(|e| e.key_span.start >= node.span.start)
         && node.span.end.saturating_sub(node.span.start) < 120
+}
+
+/// One finding per rule and place: a flow rule fires once per activity
+/// reaching the same location, which would repeat the same label. The
+/// first hit is kept (evaluation order is the model's order, so this is
+/// deterministic), with how many more it stands for.
+fn collapse(hits: Vec<Hit>) -> Vec<(Hit, usize)> {
+    let mut kept: Vec<(Hit, usize)> = Vec::with_capacity(hits.len());
+    let mut index: HashMap<(&str, Span), usize> = HashMap::new();
+    for hit in hits {
+        match index.get(&(hit.rule.code.as_str(), hit.primary)) {
+            Some(&at) => kept[at].1 += 1,
+            None => {
+                index.insert((hit.rule.code.as_str(), hit.primary), kept.len());
+                kept.push((hit, 0));
+            }
+        }
+    }
+    kept
 }

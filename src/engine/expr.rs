@@ -2,8 +2,9 @@
 //! loads, with the limits the `cel` crate lacks (length, nesting), and
 //! checked for names that are not in scope.
 
+use super::fast::{Fast, Interpret, V};
 use crate::suggest::did_you_mean;
-use cel::{Context, Program, Value};
+use cel::{Program, Value};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 /// Answers whether `var.field` exists; on `Err`, the fields that do.
@@ -27,6 +28,8 @@ pub const MAX_EXPRESSION_DEPTH: usize = 32;
 pub struct Expr {
     pub source: String,
     program: Program,
+    /// The same condition for the fast path, when it is within its subset.
+    fast: Option<Fast>,
 }
 
 impl std::fmt::Debug for Expr {
@@ -139,13 +142,34 @@ impl Expr {
         }
         Ok(Expr {
             source: source.to_string(),
+            fast: Fast::compile(program.expression()),
             program,
         })
     }
 
-    /// Evaluates to a boolean; anything else is an error.
-    pub fn eval_bool(&self, context: &Context) -> Result<bool, String> {
-        match catch_unwind(AssertUnwindSafe(|| self.program.execute(context))) {
+    /// Evaluates to a boolean over `vars`; anything else is an error.
+    /// `interpret` runs the program in the `cel` interpreter, which decides
+    /// whatever the fast path leaves to it.
+    pub fn eval_bool(
+        &self,
+        vars: &[(&str, V<'_>)],
+        interpret: &Interpret<'_>,
+    ) -> Result<bool, String> {
+        if let Some(answer) = self.fast.as_ref().and_then(|f| f.eval(vars, interpret)) {
+            #[cfg(debug_assertions)]
+            assert_eq!(
+                self.interpret(interpret),
+                Ok(answer),
+                "the fast path disagrees with the interpreter on `{}`",
+                self.source
+            );
+            return Ok(answer);
+        }
+        self.interpret(interpret)
+    }
+
+    fn interpret(&self, interpret: &Interpret<'_>) -> Result<bool, String> {
+        match catch_unwind(AssertUnwindSafe(|| interpret(self.program.expression()))) {
             Ok(Ok(Value::Bool(b))) => Ok(b),
             Ok(Ok(other)) => Err(format!(
                 "`{}` gave {:?}, not true or false",

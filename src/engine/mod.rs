@@ -6,6 +6,7 @@ pub mod entities;
 mod evaluate;
 pub mod expr;
 pub mod facts;
+pub mod fast;
 pub mod pack;
 
 use crate::model::{Manifest, ReferenceData};
@@ -203,7 +204,7 @@ impl Engine {
             data: ReferenceData::get(),
             severity: &severity,
         };
-        collapse(evaluator.run(&active))
+        evaluator.run(&active)
     }
 }
 
@@ -228,34 +229,4 @@ pub fn explain(rule: &Rule) -> String {
     out.push_str(rule.docs.trim_end());
     out.push('\n');
     out
-}
-
-/// One finding per rule and place: a flow rule fires once per activity
-/// reaching the same location, which would repeat the same label. The
-/// first is kept (evaluation order is the model's order, so this is
-/// deterministic) and says how many more it stands for.
-fn collapse(findings: Vec<Finding>) -> Vec<Finding> {
-    let mut kept: Vec<Finding> = Vec::with_capacity(findings.len());
-    let mut index: HashMap<(String, crate::source::Span), (usize, usize)> = HashMap::new();
-    for finding in findings {
-        let key = (finding.code.clone(), finding.primary.span);
-        match index.get_mut(&key) {
-            Some((_, more)) => *more += 1,
-            None => {
-                index.insert(key, (kept.len(), 0));
-                kept.push(finding);
-            }
-        }
-    }
-    for (at, more) in index.into_values() {
-        if more > 0 {
-            let what = if more == 1 {
-                "1 more case".to_string()
-            } else {
-                format!("{more} more cases")
-            };
-            kept[at].notes.push(format!("reported once here; the same applies to {what} (other activities or chains reaching this place)"));
-        }
-    }
-    kept
 }

@@ -1,0 +1,467 @@
+//! A fast path for the CEL that rule conditions are mostly written in:
+//! field access, literals, comparisons, `&&`, `||`, `!`, `?:`, `in` and
+//! `size`, evaluated over borrowed entity values without allocating.
+//!
+//! It is exact or it declines: a part outside that subset (a macro such as
+//! `exists`, a function such as `matches`) is handed to the `cel`
+//! interpreter, only when it is reached (`a && b.exists(…)` never asks when
+//! `a` is false); and at run time any case whose meaning is not obvious (a
+//! missing field, mixed types, floats, an error) returns `None`, and the
+//! caller asks the interpreter for the whole expression. The interpreter
+//! stays the reference: debug builds (the test suite, the fuzzers) run both
+//! and assert they agree.
+
+use cel::common::ast::operators as op;
+use cel::common::ast::{Expr, IdedExpr, LiteralValue};
+use cel::objects::KeyRef;
+use cel::{ResolveResult, Value};
+use std::cmp::Ordering;
+
+/// A condition compiled for the fast path.
+#[derive(Debug)]
+pub struct Fast(Node);
+
+#[derive(Debug)]
+enum Node {
+    Bool(bool),
+    Int(i64),
+    UInt(u64),
+    Str(String),
+    Null,
+    Var(String),
+    Select(Box<Node>, String),
+    Has(Box<Node>, String),
+    List(Vec<Node>),
+    And(Box<Node>, Box<Node>),
+    Or(Box<Node>, Box<Node>),
+    Not(Box<Node>),
+    Cond(Box<[Node; 3]>),
+    Eq(Box<[Node; 2]>, bool),
+    Cmp(Box<[Node; 2]>, fn(Ordering) -> bool),
+    In(Box<[Node; 2]>),
+    Size(Box<Node>),
+    /// A part left to the interpreter; it must give a boolean.
+    Slow(Box<IdedExpr>),
+    /// `exists`, `all`, `exists_one`, `filter` and `map` are macros
+    /// expanded into comprehensions over a list.
+    Comprehension(Box<Comprehension>),
+    NotStrictlyFalse(Box<Node>),
+}
+
+#[derive(Debug)]
+struct Comprehension {
+    range: Node,
+    iter_var: String,
+    accu_var: String,
+    init: Node,
+    cond: Node,
+    step: Node,
+    result: Node,
+}
+
+/// Runs a sub-expression in the `cel` interpreter.
+pub type Interpret<'i> = dyn Fn(&IdedExpr) -> ResolveResult + 'i;
+
+/// What one evaluation reads: the variables, the interpreter, and the
+/// variables bound by the comprehensions around (innermost first).
+struct Env<'a, 'i, 'e> {
+    vars: &'a [(&'a str, V<'a>)],
+    interpret: &'a Interpret<'i>,
+    /// The iteration variable and the accumulator of one comprehension.
+    locals: [(&'a str, V<'a>); 2],
+    outer: Option<&'e Env<'a, 'i, 'e>>,
+}
+
+impl<'a> Env<'a, '_, '_> {
+    fn lookup(&self, name: &str) -> Option<V<'a>> {
+        let mut env = Some(self);
+        while let Some(e) = env {
+            if let Some((_, v)) = e.locals.iter().find(|(n, _)| *n == name) {
+                return Some(*v);
+            }
+            env = e.outer;
+        }
+        self.vars.iter().find(|(n, _)| *n == name).map(|(_, v)| *v)
+    }
+}
+
+/// An entity whose fields are worked out when read, so that evaluating a
+/// rule does not first build it as a CEL map.
+pub trait Record: Sync {
+    /// The field's value, or `None` for the interpreter to decide (the
+    /// field is absent, or not one the record serves itself).
+    fn field(&self, name: &str) -> Option<V<'_>>;
+    /// Whether the field is present, as `has()` asks.
+    fn has(&self, name: &str) -> bool;
+}
+
+/// A value met while evaluating: borrowed from the entities or the
+/// expression, or a small scalar.
+#[derive(Clone, Copy)]
+pub enum V<'a> {
+    Ref(&'a Value),
+    Record(&'a dyn Record),
+    Bool(bool),
+    Int(i64),
+    UInt(u64),
+    Str(&'a str),
+    Null,
+    /// A list literal of the expression.
+    #[allow(private_interfaces)]
+    List(&'a [Node]),
+}
+
+/// A scalar, for comparisons.
+#[derive(PartialEq, PartialOrd)]
+enum Scalar<'a> {
+    Bool(bool),
+    Int(i64),
+    UInt(u64),
+    Str(&'a str),
+    Null,
+}
+
+impl Fast {
+    /// Compiles `expr` unless none of it is within the fast path's subset.
+    pub fn compile(expr: &IdedExpr) -> Option<Fast> {
+        match compile(expr, 0) {
+            Node::Slow(_) => None,
+            node => Some(Fast(node)),
+        }
+    }
+
+    /// Evaluates to a boolean, or `None` for the interpreter to decide.
+    pub fn eval(&self, vars: &[(&str, V<'_>)], interpret: &Interpret<'_>) -> Option<bool> {
+        let env = Env {
+            vars,
+            interpret,
+            locals: [("", V::Null), ("", V::Null)],
+            outer: None,
+        };
+        match eval(&self.0, &env)? {
+            V::Bool(b) => Some(b),
+            V::Ref(Value::Bool(b)) => Some(*b),
+            _ => None,
+        }
+    }
+}
+
+const MAX_DEPTH: usize = 64;
+
+fn boxed2(a: &IdedExpr, b: &IdedExpr, depth: usize) -> Option<Box<[Node; 2]>> {
+    Some(Box::new([exact(a, depth)?, exact(b, depth)?]))
+}
+
+/// Compiles `expr`, leaving what is outside the subset to the interpreter.
+fn compile(expr: &IdedExpr, depth: usize) -> Node {
+    exact(expr, depth).unwrap_or_else(|| Node::Slow(Box::new(expr.clone())))
+}
+
+/// Compiles `expr` for the fast path, or `None`. Only boolean operands
+/// (of `&&`, `||`, `!`) may be left to the interpreter: a value of another
+/// type would have to be owned.
+fn exact(expr: &IdedExpr, depth: usize) -> Option<Node> {
+    if depth > MAX_DEPTH {
+        return None;
+    }
+    let depth = depth + 1;
+    Some(match &expr.expr {
+        Expr::Literal(literal) => match literal {
+            LiteralValue::Boolean(b) => Node::Bool(*b.inner()),
+            LiteralValue::Int(i) => Node::Int(*i.inner()),
+            LiteralValue::UInt(u) => Node::UInt(*u.inner()),
+            LiteralValue::String(s) => Node::Str(s.inner().to_string()),
+            LiteralValue::Null => Node::Null,
+            LiteralValue::Double(_) | LiteralValue::Bytes(_) => return None,
+        },
+        Expr::Ident(name) => Node::Var(name.clone()),
+        Expr::Select(select) => {
+            let operand = Box::new(exact(&select.operand, depth)?);
+            if select.test {
+                Node::Has(operand, select.field.clone())
+            } else {
+                Node::Select(operand, select.field.clone())
+            }
+        }
+        Expr::List(list) if list.optional_indices.is_empty() => Node::List(
+            list.elements
+                .iter()
+                .map(|e| exact(e, depth))
+                .collect::<Option<_>>()?,
+        ),
+        Expr::Call(call) => {
+            let args = &call.args;
+            match (call.func_name.as_str(), &call.target, args.len()) {
+                (op::LOGICAL_AND, None, 2) => Node::And(
+                    Box::new(compile(&args[0], depth)),
+                    Box::new(compile(&args[1], depth)),
+                ),
+                (op::LOGICAL_OR, None, 2) => Node::Or(
+                    Box::new(compile(&args[0], depth)),
+                    Box::new(compile(&args[1], depth)),
+                ),
+                (op::LOGICAL_NOT, None, 1) => Node::Not(Box::new(compile(&args[0], depth))),
+                (op::CONDITIONAL, None, 3) => Node::Cond(Box::new([
+                    compile(&args[0], depth),
+                    exact(&args[1], depth)?,
+                    exact(&args[2], depth)?,
+                ])),
+                (op::EQUALS, None, 2) => Node::Eq(boxed2(&args[0], &args[1], depth)?, true),
+                (op::NOT_EQUALS, None, 2) => Node::Eq(boxed2(&args[0], &args[1], depth)?, false),
+                (op::LESS, None, 2) => Node::Cmp(boxed2(&args[0], &args[1], depth)?, |o| o.is_lt()),
+                (op::LESS_EQUALS, None, 2) => {
+                    Node::Cmp(boxed2(&args[0], &args[1], depth)?, |o| o.is_le())
+                }
+                (op::GREATER, None, 2) => {
+                    Node::Cmp(boxed2(&args[0], &args[1], depth)?, |o| o.is_gt())
+                }
+                (op::GREATER_EQUALS, None, 2) => {
+                    Node::Cmp(boxed2(&args[0], &args[1], depth)?, |o| o.is_ge())
+                }
+                (op::IN, None, 2) => Node::In(boxed2(&args[0], &args[1], depth)?),
+                ("size", None, 1) => Node::Size(Box::new(exact(&args[0], depth)?)),
+                ("size", Some(target), 0) => Node::Size(Box::new(exact(target, depth)?)),
+                (op::NOT_STRICTLY_FALSE, None, 1) => {
+                    Node::NotStrictlyFalse(Box::new(exact(&args[0], depth)?))
+                }
+                _ => return None,
+            }
+        }
+        Expr::Comprehension(c) if c.iter_var2.is_none() => {
+            Node::Comprehension(Box::new(Comprehension {
+                range: exact(&c.iter_range, depth)?,
+                iter_var: c.iter_var.clone(),
+                accu_var: c.accu_var.clone(),
+                init: exact(&c.accu_init, depth)?,
+                cond: exact(&c.loop_cond, depth)?,
+                step: exact(&c.loop_step, depth)?,
+                result: exact(&c.result, depth)?,
+            }))
+        }
+        _ => return None,
+    })
+}
+
+/// Runs a comprehension over a list; its accumulator must stay a scalar.
+fn comprehension<'a>(c: &'a Comprehension, env: &Env<'a, '_, '_>) -> Option<V<'a>> {
+    let items: Vec<V<'a>> = match eval(&c.range, env)? {
+        V::Ref(Value::List(items)) => items.iter().map(V::Ref).collect(),
+        V::List(nodes) => nodes.iter().map(|n| eval(n, env)).collect::<Option<_>>()?,
+        _ => return None,
+    };
+    let mut accu = eval(&c.init, env)?;
+    for item in items {
+        let inner = Env {
+            vars: env.vars,
+            interpret: env.interpret,
+            locals: [(&c.iter_var, item), (&c.accu_var, accu)],
+            outer: Some(env),
+        };
+        if !truth(&c.cond, &inner)? {
+            break;
+        }
+        accu = eval(&c.step, &inner)?;
+        if !matches!(accu, V::Bool(_) | V::Int(_) | V::UInt(_)) {
+            return None;
+        }
+    }
+    let done = Env {
+        vars: env.vars,
+        interpret: env.interpret,
+        locals: [(&c.accu_var, accu), ("", V::Null)],
+        outer: Some(env),
+    };
+    eval(&c.result, &done)
+}
+
+fn eval<'a>(node: &'a Node, env: &Env<'a, '_, '_>) -> Option<V<'a>> {
+    Some(match node {
+        Node::Bool(b) => V::Bool(*b),
+        Node::Int(i) => V::Int(*i),
+        Node::UInt(u) => V::UInt(*u),
+        Node::Str(s) => V::Str(s),
+        Node::Null => V::Null,
+        Node::Var(name) => env.lookup(name)?,
+        Node::Select(operand, field) => match eval(operand, env)? {
+            V::Ref(Value::Map(map)) => V::Ref(map.get(&KeyRef::String(field))?),
+            V::Record(record) => record.field(field)?,
+            _ => return None,
+        },
+        Node::Has(operand, field) => match eval(operand, env)? {
+            V::Ref(Value::Map(map)) => V::Bool(map.get(&KeyRef::String(field)).is_some()),
+            V::Record(record) => V::Bool(record.has(field)),
+            _ => return None,
+        },
+        Node::List(items) => V::List(items),
+        // CEL's `&&` and `||` are commutative over errors; declining when
+        // either side is unclear leaves those cases to the interpreter.
+        Node::And(a, b) => V::Bool(truth(a, env)? && truth(b, env)?),
+        Node::Or(a, b) => V::Bool(truth(a, env)? || truth(b, env)?),
+        Node::Not(a) => V::Bool(!truth(a, env)?),
+        Node::Cond(parts) => {
+            let [c, then, otherwise] = &**parts;
+            if truth(c, env)? {
+                eval(then, env)?
+            } else {
+                eval(otherwise, env)?
+            }
+        }
+        Node::Eq(sides, equal) => {
+            let (a, b) = (scalar(&sides[0], env)?, scalar(&sides[1], env)?);
+            if std::mem::discriminant(&a) != std::mem::discriminant(&b) {
+                return None;
+            }
+            V::Bool((a == b) == *equal)
+        }
+        Node::Cmp(sides, holds) => {
+            let (a, b) = (scalar(&sides[0], env)?, scalar(&sides[1], env)?);
+            match (&a, &b) {
+                (Scalar::Int(_), Scalar::Int(_))
+                | (Scalar::UInt(_), Scalar::UInt(_))
+                | (Scalar::Str(_), Scalar::Str(_)) => V::Bool(holds(a.partial_cmp(&b)?)),
+                _ => return None,
+            }
+        }
+        Node::In(sides) => {
+            let needle = scalar(&sides[0], env)?;
+            let mut found = false;
+            let mut check = |item: Scalar| {
+                if std::mem::discriminant(&item) != std::mem::discriminant(&needle) {
+                    return None;
+                }
+                found |= item == needle;
+                Some(())
+            };
+            match eval(&sides[1], env)? {
+                V::List(items) => {
+                    for item in items {
+                        check(scalar(item, env)?)?;
+                    }
+                }
+                V::Ref(Value::List(items)) => {
+                    for item in items.iter() {
+                        check(scalar_of(V::Ref(item))?)?;
+                    }
+                }
+                _ => return None,
+            }
+            V::Bool(found)
+        }
+        Node::Size(operand) => {
+            let size = match eval(operand, env)? {
+                V::Str(s) => s.chars().count(),
+                V::List(items) => items.len(),
+                V::Ref(Value::String(s)) => s.chars().count(),
+                V::Ref(Value::List(items)) => items.len(),
+                V::Ref(Value::Map(map)) => map.map.len(),
+                _ => return None,
+            };
+            V::Int(i64::try_from(size).ok()?)
+        }
+        Node::Comprehension(c) => comprehension(c, env)?,
+        Node::NotStrictlyFalse(inner) => V::Bool(truth(inner, env)?),
+        Node::Slow(expr) => match (env.interpret)(expr) {
+            Ok(Value::Bool(b)) => V::Bool(b),
+            _ => return None,
+        },
+    })
+}
+
+fn truth(node: &Node, env: &Env<'_, '_, '_>) -> Option<bool> {
+    match eval(node, env)? {
+        V::Bool(b) | V::Ref(&Value::Bool(b)) => Some(b),
+        _ => None,
+    }
+}
+
+fn scalar<'a>(node: &'a Node, env: &Env<'a, '_, '_>) -> Option<Scalar<'a>> {
+    scalar_of(eval(node, env)?)
+}
+
+fn scalar_of(value: V<'_>) -> Option<Scalar<'_>> {
+    Some(match value {
+        V::Bool(b) | V::Ref(&Value::Bool(b)) => Scalar::Bool(b),
+        V::Int(i) | V::Ref(&Value::Int(i)) => Scalar::Int(i),
+        V::UInt(u) | V::Ref(&Value::UInt(u)) => Scalar::UInt(u),
+        V::Str(s) => Scalar::Str(s),
+        V::Ref(Value::String(s)) => Scalar::Str(s),
+        V::Null | V::Ref(Value::Null) => Scalar::Null,
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use cel::{Context, Program};
+    use std::collections::HashMap;
+
+    fn entity() -> Value {
+        let mut map: HashMap<String, Value> = HashMap::new();
+        map.insert("basis".into(), Value::from("consent"));
+        map.insert("special".into(), Value::Bool(true));
+        map.insert("headcount".into(), Value::Int(300));
+        map.insert("purposes".into(), vec![Value::from("ads")].into());
+        map.insert("ratio".into(), Value::Float(0.5));
+        Value::Map(map.into())
+    }
+
+    /// The fast path's answer and the interpreter's, for one expression.
+    fn both(source: &str) -> (Option<bool>, Option<bool>) {
+        let program = Program::compile(source).unwrap();
+        let value = entity();
+        let mut context = Context::default();
+        context.add_variable_from_value("a", value.clone());
+        let interpret = |e: &IdedExpr| Value::resolve(e, &context);
+        let fast = Fast::compile(program.expression())
+            .and_then(|f| f.eval(&[("a", V::Ref(&value))], &interpret));
+        let slow = match program.execute(&context) {
+            Ok(Value::Bool(b)) => Some(b),
+            _ => None,
+        };
+        (fast, slow)
+    }
+
+    #[test]
+    fn agrees_with_the_interpreter_where_it_answers() {
+        for source in [
+            r#"a.basis == "consent""#,
+            r#"a.basis != "consent" || a.special"#,
+            r#"a.headcount >= 250 && !a.special"#,
+            r#"a.basis in ["consent", "contract"]"#,
+            r#""ads" in a.purposes"#,
+            "size(a.purposes) == 1 && a.basis.size() == 7",
+            "has(a.basis) && !has(a.nothing)",
+            r#"a.special ? a.basis == "x" : true"#,
+            r#""2023-09-01" < "2024-01-01""#,
+            r#"a.special && a.purposes.exists(p, p == "ads")"#,
+            r#"a.headcount < 10 && a.purposes.exists(p, p == "ads")"#,
+            r#"a.purposes.exists(p, p == "ads")"#,
+            r#"a.purposes.all(p, p != "ads")"#,
+            r#"[1, 2, 3].exists(x, x > 2 && [4].all(y, y > x))"#,
+            r#"!a.basis.startsWith("con") || a.special"#,
+        ] {
+            let (fast, slow) = both(source);
+            assert!(fast.is_some(), "`{source}` should take the fast path");
+            assert_eq!(fast, slow, "`{source}`");
+        }
+    }
+
+    #[test]
+    fn declines_what_it_cannot_answer_exactly() {
+        for source in [
+            "a.missing == 1",
+            r#"a.headcount == "300""#,
+            "a.ratio > 0",
+            "a.headcount + 1 > 2",
+            r#"a.basis.startsWith("con")"#,
+            "a.headcount",
+            r#"a.special && a.missing.exists(p, p == "ads")"#,
+            r#"a.purposes.exists_one(p, p == "ads")"#,
+            r#"size(a.purposes.filter(p, p == "ads")) == 1"#,
+        ] {
+            let (fast, _) = both(source);
+            assert_eq!(fast, None, "`{source}` should be left to the interpreter");
+        }
+    }
+}

@@ -1,0 +1,24 @@
+//! Phase timings on stderr when `PRIVLINT_TIMINGS` is set, like rustc's
+//! `-Z time-passes`: how the benchmark's figures break down by stage.
+
+use std::sync::OnceLock;
+use std::time::Instant;
+
+fn enabled() -> bool {
+    static ON: OnceLock<bool> = OnceLock::new();
+    *ON.get_or_init(|| std::env::var_os("PRIVLINT_TIMINGS").is_some())
+}
+
+/// Runs `f`, printing how long it took under `name` when timings are on.
+pub fn time<T>(name: &str, f: impl FnOnce() -> T) -> T {
+    if !enabled() {
+        return f();
+    }
+    let start = Instant::now();
+    let value = f();
+    eprintln!(
+        "privlint: {name:<12} {:>9.2} ms",
+        start.elapsed().as_secs_f64() * 1e3
+    );
+    value
+}
