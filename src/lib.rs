@@ -91,11 +91,17 @@ impl Report {
 }
 
 /// Loads the rule packs, then loads, validates, resolves and evaluates a
-/// manifest set.
+/// manifest set. The packs are compiled while the manifests are read,
+/// validated and resolved: neither needs the other until evaluation.
 pub fn check(options: &CheckOptions) -> Result<Report, Fatal> {
-    let engine = timings::time("rules", || engine::Engine::load(&options.rule_packs))?;
-    let loaded = timings::time("load", || load::load(&options.paths, options.limits))?;
-    finish(std::sync::Arc::new(engine), loaded, options)
+    let (engine, prepared) = rayon::join(
+        || timings::time("rules", || engine::Engine::load(&options.rule_packs)),
+        || {
+            let loaded = timings::time("load", || load::load(&options.paths, options.limits))?;
+            Ok::<_, Fatal>(prepare(loaded, options))
+        },
+    );
+    finish(std::sync::Arc::new(engine?), prepared?, options)
 }
 
 /// Checks manifest files given in memory — an editor's unsaved buffers, a
@@ -116,15 +122,21 @@ pub fn check_in_memory_with(
     options: &CheckOptions,
 ) -> Result<Report, Fatal> {
     let loaded = load::load_in_memory(files, options.limits);
-    finish(engine, loaded, options)
+    finish(engine, prepare(loaded, options), options)
 }
 
-/// Validates, resolves and evaluates what was loaded.
-fn finish(
-    engine: std::sync::Arc<engine::Engine>,
-    loaded: load::Loaded,
-    options: &CheckOptions,
-) -> Result<Report, Fatal> {
+/// A manifest set validated and resolved, not yet evaluated.
+struct Prepared {
+    sources: SourceMap,
+    findings: Vec<Finding>,
+    manifest: Manifest,
+    files_checked: usize,
+    /// Manifest files, whose suppression comments apply.
+    manifest_files: Vec<source::FileId>,
+}
+
+/// Validates and resolves what was loaded: everything before the rules.
+fn prepare(loaded: load::Loaded, options: &CheckOptions) -> Prepared {
     let mut findings = loaded.findings;
     let files_checked = loaded.sources.len() - loaded.skipped;
     {
@@ -144,22 +156,34 @@ fn finish(
         model::resolve(loaded.documents, &resolve_options)
     });
     findings.extend(resolution);
-    findings.extend(timings::time("evaluate", || {
-        engine.evaluate(
-            &manifest,
-            &loaded.sources,
-            &options.paths,
-            &options.selection,
-        )
-    }));
-    let findings = ignore_per_path(findings, &loaded.sources, options)?;
-    let mut findings = suppress(
+    Prepared {
+        sources: loaded.sources,
         findings,
-        &loaded.sources,
-        &manifest_files,
-        &engine,
-        options.as_of,
-    );
+        manifest,
+        files_checked,
+        manifest_files,
+    }
+}
+
+/// Evaluates the rules over a prepared set, then applies per-path ignores,
+/// suppressions and the baseline.
+fn finish(
+    engine: std::sync::Arc<engine::Engine>,
+    prepared: Prepared,
+    options: &CheckOptions,
+) -> Result<Report, Fatal> {
+    let Prepared {
+        sources,
+        mut findings,
+        manifest,
+        files_checked,
+        manifest_files,
+    } = prepared;
+    findings.extend(timings::time("evaluate", || {
+        engine.evaluate(&manifest, &sources, &options.paths, &options.selection)
+    }));
+    let findings = ignore_per_path(findings, &sources, options)?;
+    let mut findings = suppress(findings, &sources, &manifest_files, &engine, options.as_of);
     let mut baselined = 0;
     if let Some(path) = &options.baseline {
         let text = std::fs::read_to_string(path).map_err(|source| Fatal::Unreadable {
@@ -170,11 +194,11 @@ fn finish(
             message: format!("`{}` is not a privlint baseline: {message}", path.display()),
             help: Some("write one with `privlint check --write-baseline FILE`".into()),
         })?;
-        (findings, baselined) = report::baseline::filter(findings, &baseline, &loaded.sources);
+        (findings, baselined) = report::baseline::filter(findings, &baseline, &sources);
     }
-    timings::time("sort", || sort_findings(&mut findings, &loaded.sources));
+    timings::time("sort", || sort_findings(&mut findings, &sources));
     Ok(Report {
-        sources: loaded.sources,
+        sources,
         findings,
         manifest,
         files_checked,

@@ -162,21 +162,28 @@ impl Evaluator<'_> {
             env: Arc::new(Env::stdlib()),
             org: entities::organization(m, self.data),
             today: string(m.as_of.to_string()),
-            processors: (0..m.processors.len())
-                .into_par_iter()
-                .map(|i| entities::processor(m, i, used[i], self.data))
-                .collect(),
-            activities: (0..m.activities.len())
-                .into_par_iter()
-                .map(|i| entities::activity(m, i))
-                .collect(),
-            facts: (active(Kind::Transfer) || active(Kind::Flow))
-                .then(|| FlowFacts::new(m, self.data)),
-            evidence: if active(Kind::Evidence) {
-                self.evidence()
-            } else {
-                Vec::new()
-            },
+            processors: crate::timings::time("  processors", || {
+                (0..m.processors.len())
+                    .into_par_iter()
+                    .map(|i| entities::processor(m, i, used[i], self.data))
+                    .collect()
+            }),
+            activities: crate::timings::time("  activity maps", || {
+                (0..m.activities.len())
+                    .into_par_iter()
+                    .map(|i| entities::activity(m, i))
+                    .collect()
+            }),
+            facts: crate::timings::time("  flow facts", || {
+                (active(Kind::Transfer) || active(Kind::Flow)).then(|| FlowFacts::new(m, self.data))
+            }),
+            evidence: crate::timings::time("  evidence", || {
+                if active(Kind::Evidence) {
+                    self.evidence()
+                } else {
+                    Vec::new()
+                }
+            }),
             rules,
             converted: std::sync::OnceLock::new(),
         }
