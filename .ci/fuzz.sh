@@ -9,7 +9,8 @@ seconds="${FUZZ_SECONDS:-60}"
 if ! command -v cargo-fuzz >/dev/null 2>&1; then
   cargo install --locked cargo-fuzz@0.13.2
 fi
-if rustup toolchain list 2>/dev/null | grep -q '^nightly'; then
+# FUZZ_STABLE=1 takes the fresh-machine path even where nightly exists.
+if [ -z "${FUZZ_STABLE:-}" ] && rustup toolchain list 2>/dev/null | grep -q '^nightly'; then
   fuzz=(cargo +nightly fuzz)
 else
   export RUSTC_BOOTSTRAP=1

@@ -5,7 +5,7 @@
 
 use super::{facts, fast};
 use crate::load::node::{Node, Value as NodeValue};
-use crate::model::{Activity, Flow, Manifest, Organization, Processor, ReferenceData};
+use crate::model::{Activity, Flow, Manifest, Organization, Processor, ReferenceData, Spanned};
 use cel::Value;
 use cel::objects::{Key, Map};
 use std::collections::HashMap;
@@ -409,105 +409,215 @@ pub fn processor(manifest: &Manifest, index: usize, used: bool, data: &Reference
 }
 
 pub fn activity(manifest: &Manifest, index: usize) -> Value {
-    let a: &Activity = &manifest.activities[index];
-    let taxonomy = &manifest.taxonomy;
-    let node = &a.node;
-    let mut map = MapBuilder::from_node(node);
-    let basis_node = node.get("legal_basis");
-    let basis = basis_node
-        .and_then(|b| b.as_str().or_else(|| text_at(b, &["basis"])))
-        .unwrap_or("");
-    let long = |key: &str| basis_node.and_then(|b| text_at(b, &[key])).unwrap_or("");
-    let consent = node
-        .get("consent")
-        .or_else(|| basis_node.and_then(|b| b.get("consent")));
-    let consent_text = |key: &str| consent.and_then(|c| text_at(c, &[key])).unwrap_or("");
-    let consent_flag = |key: &str| consent.and_then(|c| bool_at(c, &[key])).unwrap_or(false);
-    let (retention_kind, retention_text) = match node.get("retention") {
-        None
-        | Some(Node {
-            value: NodeValue::Null,
-            ..
-        }) => ("missing", String::new()),
-        Some(r) => match (&r.value, r.get("until"), r.get("period")) {
-            (NodeValue::Str(s), _, _) if &**s == "indefinite" => ("indefinite", s.to_string()),
-            (NodeValue::Str(s), _, _) => ("duration", s.to_string()),
-            (_, Some(until), _) => ("until", until.as_str().unwrap_or("").to_string()),
-            (_, None, Some(period)) => ("period", period.as_str().unwrap_or("").to_string()),
-            _ => ("missing", String::new()),
-        },
-    };
-    let with_mark = |mark: &str| -> Vec<&str> {
-        a.data_categories
+    ActivityRecord::new(manifest, index).to_value()
+}
+
+/// An activity's derived scalar fields, worked out once from its node,
+/// borrowed rather than copied. The fast path reads them field by field;
+/// [`ActivityRecord::to_value`] builds the CEL map, with its lists, only
+/// where the interpreter or a message needs it.
+pub struct ActivityRecord<'m> {
+    manifest: &'m Manifest,
+    index: usize,
+    basis: &'m str,
+    interest: &'m str,
+    assessment: &'m str,
+    special_condition: &'m str,
+    criminal_basis: &'m str,
+    consent_mechanism: &'m str,
+    consent_withdrawal: &'m str,
+    consent_express: bool,
+    consent_prechecked: bool,
+    retention_kind: &'static str,
+    retention_text: &'m str,
+    profiling: &'m str,
+    large_scale: bool,
+    purpose: &'m str,
+}
+
+impl<'m> ActivityRecord<'m> {
+    pub fn new(manifest: &'m Manifest, index: usize) -> ActivityRecord<'m> {
+        let node = &manifest.activities[index].node;
+        let basis_node = node.get("legal_basis");
+        let long = |key: &str| basis_node.and_then(|b| text_at(b, &[key])).unwrap_or("");
+        let consent = node
+            .get("consent")
+            .or_else(|| basis_node.and_then(|b| b.get("consent")));
+        let consent_text = |key: &str| consent.and_then(|c| text_at(c, &[key])).unwrap_or("");
+        let consent_flag = |key: &str| consent.and_then(|c| bool_at(c, &[key])).unwrap_or(false);
+        let (retention_kind, retention_text) = match node.get("retention") {
+            None
+            | Some(Node {
+                value: NodeValue::Null,
+                ..
+            }) => ("missing", ""),
+            Some(r) => match (&r.value, r.get("until"), r.get("period")) {
+                (NodeValue::Str(s), _, _) if &**s == "indefinite" => ("indefinite", &**s),
+                (NodeValue::Str(s), _, _) => ("duration", &**s),
+                (_, Some(until), _) => ("until", until.as_str().unwrap_or("")),
+                (_, None, Some(period)) => ("period", period.as_str().unwrap_or("")),
+                _ => ("missing", ""),
+            },
+        };
+        ActivityRecord {
+            manifest,
+            index,
+            basis: basis_node
+                .and_then(|b| b.as_str().or_else(|| text_at(b, &["basis"])))
+                .unwrap_or(""),
+            interest: long("interest"),
+            assessment: long("assessment"),
+            special_condition: long("special"),
+            criminal_basis: long("criminal"),
+            consent_mechanism: consent_text("mechanism"),
+            consent_withdrawal: consent_text("withdrawal"),
+            consent_express: consent_flag("express"),
+            consent_prechecked: consent_flag("prechecked"),
+            retention_kind,
+            retention_text,
+            profiling: text_at(node, &["profiling"]).unwrap_or("none"),
+            large_scale: bool_at(node, &["large_scale"]).unwrap_or(false),
+            purpose: text_at(node, &["purpose"]).unwrap_or(""),
+        }
+    }
+
+    fn activity(&self) -> &'m Activity {
+        &self.manifest.activities[self.index]
+    }
+
+    /// The activity's data categories that carry a taxonomy mark.
+    fn with_mark(&self, mark: &'static str) -> impl Iterator<Item = &'m str> + use<'m> {
+        let taxonomy = &self.manifest.taxonomy;
+        self.activity()
+            .data_categories
             .iter()
-            .filter(|c| {
+            .filter(move |c| {
                 taxonomy
                     .categories
                     .get(&c.value)
                     .is_some_and(|n| taxonomy.has(n.marks, mark))
             })
             .map(|c| c.value.as_str())
-            .collect()
-    };
-    let special = with_mark("gdpr-special");
-    let criminal = with_mark("gdpr-criminal");
-    let sensitive = with_mark("ndsg-sensitive");
-    let all_marks = a.category_marks.union(a.subject_marks);
-    let tracking: Vec<Value> = node.get("tracking").map_or_else(Vec::new, |t| {
-        t.as_seq()
-            .iter()
-            .enumerate()
-            .map(|(i, item)| tracking_value(item, i))
-            .collect()
-    });
-    map.set("basis", string(basis))
-        .set("interest", string(long("interest")))
-        .set("assessment", string(long("assessment")))
-        .set("special_condition", string(long("special")))
-        .set("criminal_basis", string(long("criminal")))
-        .set("consent_mechanism", string(consent_text("mechanism")))
-        .set("consent_withdrawal", string(consent_text("withdrawal")))
-        .set("consent_express", Value::Bool(consent_flag("express")))
-        .set(
-            "consent_prechecked",
-            Value::Bool(consent_flag("prechecked")),
-        )
-        .set("retention_kind", string(retention_kind))
-        .set("retention_text", string(retention_text))
-        .set("special", Value::Bool(!special.is_empty()))
-        .set("criminal", Value::Bool(!criminal.is_empty()))
-        .set("ch_sensitive", Value::Bool(!sensitive.is_empty()))
-        .set(
-            "children",
-            Value::Bool(taxonomy.has(a.subject_marks, "child")),
-        )
-        .set("special_categories", strings(special))
-        .set("criminal_categories", strings(criminal))
-        .set("ch_sensitive_categories", strings(sensitive))
-        .set(
-            "data_subjects",
-            strings(a.data_subjects.iter().map(|s| s.value.as_str())),
-        )
-        .set(
-            "data_categories",
-            strings(a.data_categories.iter().map(|s| s.value.as_str())),
-        )
-        .set(
-            "recipients",
-            strings(a.recipients.iter().map(|s| s.value.as_str())),
-        )
-        .set("tracking", list(tracking))
-        .set(
-            "profiling",
-            string(text_at(node, &["profiling"]).unwrap_or("none")),
-        )
-        .set(
-            "large_scale",
-            Value::Bool(bool_at(node, &["large_scale"]).unwrap_or(false)),
-        )
-        .set("purpose", string(text_at(node, &["purpose"]).unwrap_or("")))
-        .set("marks", strings(taxonomy.names(all_marks)));
-    map.build()
+    }
+
+    fn children(&self) -> bool {
+        let taxonomy = &self.manifest.taxonomy;
+        taxonomy.has(self.activity().subject_marks, "child")
+    }
+
+    pub fn to_value(&self) -> Value {
+        let a = self.activity();
+        let node = &a.node;
+        let taxonomy = &self.manifest.taxonomy;
+        let mut map = MapBuilder::from_node(node);
+        let special: Vec<&str> = self.with_mark("gdpr-special").collect();
+        let criminal: Vec<&str> = self.with_mark("gdpr-criminal").collect();
+        let sensitive: Vec<&str> = self.with_mark("ndsg-sensitive").collect();
+        let all_marks = a.category_marks.union(a.subject_marks);
+        let tracking: Vec<Value> = node.get("tracking").map_or_else(Vec::new, |t| {
+            t.as_seq()
+                .iter()
+                .enumerate()
+                .map(|(i, item)| tracking_value(item, i))
+                .collect()
+        });
+        map.set("basis", string(self.basis))
+            .set("interest", string(self.interest))
+            .set("assessment", string(self.assessment))
+            .set("special_condition", string(self.special_condition))
+            .set("criminal_basis", string(self.criminal_basis))
+            .set("consent_mechanism", string(self.consent_mechanism))
+            .set("consent_withdrawal", string(self.consent_withdrawal))
+            .set("consent_express", Value::Bool(self.consent_express))
+            .set("consent_prechecked", Value::Bool(self.consent_prechecked))
+            .set("retention_kind", string(self.retention_kind))
+            .set("retention_text", string(self.retention_text))
+            .set("special", Value::Bool(!special.is_empty()))
+            .set("criminal", Value::Bool(!criminal.is_empty()))
+            .set("ch_sensitive", Value::Bool(!sensitive.is_empty()))
+            .set("children", Value::Bool(self.children()))
+            .set("special_categories", strings(special))
+            .set("criminal_categories", strings(criminal))
+            .set("ch_sensitive_categories", strings(sensitive))
+            .set(
+                "data_subjects",
+                strings(a.data_subjects.iter().map(|s| s.value.as_str())),
+            )
+            .set(
+                "data_categories",
+                strings(a.data_categories.iter().map(|s| s.value.as_str())),
+            )
+            .set(
+                "recipients",
+                strings(a.recipients.iter().map(|s| s.value.as_str())),
+            )
+            .set("tracking", list(tracking))
+            .set("profiling", string(self.profiling))
+            .set("large_scale", Value::Bool(self.large_scale))
+            .set("purpose", string(self.purpose))
+            .set("marks", strings(taxonomy.names(all_marks)));
+        map.build()
+    }
+}
+
+impl fast::Record for ActivityRecord<'_> {
+    fn field(&self, name: &str) -> Option<fast::V<'_>> {
+        use fast::V;
+        Some(match name {
+            "basis" => V::Str(self.basis),
+            "interest" => V::Str(self.interest),
+            "assessment" => V::Str(self.assessment),
+            "special_condition" => V::Str(self.special_condition),
+            "criminal_basis" => V::Str(self.criminal_basis),
+            "consent_mechanism" => V::Str(self.consent_mechanism),
+            "consent_withdrawal" => V::Str(self.consent_withdrawal),
+            "consent_express" => V::Bool(self.consent_express),
+            "consent_prechecked" => V::Bool(self.consent_prechecked),
+            "retention_kind" => V::Str(self.retention_kind),
+            "retention_text" => V::Str(self.retention_text),
+            "special" => V::Bool(self.with_mark("gdpr-special").next().is_some()),
+            "criminal" => V::Bool(self.with_mark("gdpr-criminal").next().is_some()),
+            "ch_sensitive" => V::Bool(self.with_mark("ndsg-sensitive").next().is_some()),
+            "children" => V::Bool(self.children()),
+            "profiling" => V::Str(self.profiling),
+            "large_scale" => V::Bool(self.large_scale),
+            "purpose" => V::Str(self.purpose),
+            "data_subjects" => V::Strings(&self.activity().data_subjects),
+            "data_categories" => V::Strings(&self.activity().data_categories),
+            "recipients" => V::Strings(&self.activity().recipients),
+            // The other lists are left to the interpreter.
+            name if derived_fields(VarType::Activity).contains(&name) => return None,
+            name => node_scalar(self.activity().node.get(name)?)?,
+        })
+    }
+
+    fn has(&self, name: &str) -> bool {
+        derived_fields(VarType::Activity).contains(&name)
+            || self.activity().node.get(name).is_some()
+    }
+}
+
+impl fast::Strings for Vec<Spanned<String>> {
+    fn len(&self) -> usize {
+        <[Spanned<String>]>::len(self)
+    }
+
+    fn get(&self, index: usize) -> &str {
+        &self[index].value
+    }
+}
+
+/// A YAML scalar as the fast path reads it; `None` for what it leaves to
+/// the interpreter (floats, lists, mappings).
+fn node_scalar(node: &Node) -> Option<fast::V<'_>> {
+    use fast::V;
+    Some(match &node.value {
+        NodeValue::Null => V::Null,
+        NodeValue::Bool(b) => V::Bool(*b),
+        NodeValue::Int(i) => V::Int(*i),
+        NodeValue::Str(s) => V::Str(s),
+        NodeValue::Float(_) | NodeValue::Seq(_) | NodeValue::Map(_) => return None,
+    })
 }
 
 pub fn tracking_value(item: &Node, index: usize) -> Value {
@@ -756,10 +866,42 @@ mod tests {
     use crate::model::{ResolveOptions, resolve};
     use std::path::PathBuf;
 
-    /// Every field a flow record serves equals the same field of the flow's
-    /// CEL map, for every flow of the examples and rule fixtures.
+    /// A record against its CEL map: every field it serves is equal, and
+    /// `has` answers like the map. Returns the number of fields compared.
+    fn compare(record: &dyn Record, value: Value, fields: &[&str]) -> usize {
+        let Value::Map(map) = value else {
+            panic!("a record is a map")
+        };
+        let mut names: Vec<String> = map.map.keys().map(|k| k.to_string()).collect();
+        names.extend(fields.iter().map(|f| f.to_string()));
+        names.push("nothing".into());
+        let mut compared = 0;
+        for name in &names {
+            let expected = map.get(&cel::objects::KeyRef::String(name));
+            assert_eq!(record.has(name), expected.is_some(), "has({name})");
+            let Some(expected) = expected else { continue };
+            let same = match record.field(name) {
+                None => true,
+                Some(V::Ref(v)) => v == expected,
+                Some(V::Str(s)) => *expected == Value::from(s),
+                Some(V::Bool(b)) => *expected == Value::Bool(b),
+                Some(V::Int(i)) => *expected == Value::Int(i),
+                Some(V::Null) => *expected == Value::Null,
+                Some(V::Strings(list)) => {
+                    *expected == strings((0..list.len()).map(|i| list.get(i)))
+                }
+                Some(_) => false,
+            };
+            assert!(same, "`{name}` differs: {expected:?}");
+            compared += 1;
+        }
+        compared
+    }
+
+    /// Every field a flow or activity record serves equals the same field
+    /// of its CEL map, for the examples and the rule fixtures.
     #[test]
-    fn flow_records_read_like_their_maps() {
+    fn records_read_like_their_maps() {
         let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
         let mut sets: Vec<PathBuf> = vec![root.join("examples")];
         for dir in ["tests/fixtures/rules", "tests/fixtures/diagnostics"] {
@@ -768,7 +910,7 @@ mod tests {
             }
         }
         let data = ReferenceData::get();
-        let mut checked = 0;
+        let (mut flows, mut activities) = (0, 0);
         for set in sets {
             let Ok(loaded) = crate::load::load(&[set], crate::load::Limits::default()) else {
                 continue;
@@ -781,27 +923,25 @@ mod tests {
             let facts = FlowFacts::new(&manifest, data);
             for flow in &manifest.flows {
                 let record = facts.record(&manifest, data, flow);
-                let Value::Map(map) = record.to_value() else {
-                    panic!("a flow is a map")
-                };
-                assert_eq!(map.map.len(), derived_fields(VarType::Transfer).len());
-                for &name in derived_fields(VarType::Transfer) {
-                    assert!(record.has(name));
-                    let expected = map.get(&cel::objects::KeyRef::String(name)).unwrap();
-                    let same = match record.field(name) {
-                        None => true,
-                        Some(V::Ref(v)) => v == expected,
-                        Some(V::Str(s)) => *expected == Value::from(s),
-                        Some(V::Bool(b)) => *expected == Value::Bool(b),
-                        Some(V::Int(i)) => *expected == Value::Int(i),
-                        Some(_) => false,
-                    };
-                    assert!(same, "`{name}` differs: {expected:?}");
-                    checked += 1;
-                }
-                assert!(!record.has("nothing"));
+                flows += compare(
+                    &record,
+                    record.to_value(),
+                    derived_fields(VarType::Transfer),
+                );
+            }
+            for i in 0..manifest.activities.len() {
+                let record = ActivityRecord::new(&manifest, i);
+                activities += compare(
+                    &record,
+                    record.to_value(),
+                    derived_fields(VarType::Activity),
+                );
             }
         }
-        assert!(checked > 500, "only {checked} fields compared");
+        assert!(flows > 500, "only {flows} flow fields compared");
+        assert!(
+            activities > 1000,
+            "only {activities} activity fields compared"
+        );
     }
 }

@@ -3,7 +3,7 @@
 //! finding where `when` holds and `require` does not; an evaluation error
 //! is itself a finding with the rule's code, never a silent pass.
 
-use super::entities::{self, FlowFacts, FlowRecord, Kind, string};
+use super::entities::{self, ActivityRecord, FlowFacts, FlowRecord, Kind, string};
 use super::fast::Interpret;
 use super::fast::V;
 use super::pack::{Anchor, Rule};
@@ -18,6 +18,7 @@ use std::cell::OnceCell;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::OnceLock;
 
 /// The model objects behind one evaluation, for pointing labels.
 #[derive(Default, Clone, Copy)]
@@ -78,6 +79,11 @@ enum Binding<'a> {
     Owned(Value),
     /// A flow, read field by field; its CEL map is built only if needed.
     Flow(FlowRecord<'a>),
+    /// An activity, read field by field; its CEL map is built once, the
+    /// first time it is needed.
+    Activity(&'a ActivityRecord<'a>, &'a OnceLock<Value>),
+    /// Every activity (an organisation's rules).
+    Activities(&'a Vec<ActivityRecord<'a>>, &'a [OnceLock<Value>]),
 }
 
 impl Binding<'_> {
@@ -86,6 +92,8 @@ impl Binding<'_> {
             Binding::Shared(value) => V::Ref(value),
             Binding::Owned(value) => V::Ref(value),
             Binding::Flow(record) => V::Record(record),
+            Binding::Activity(record, _) => V::Record(*record),
+            Binding::Activities(records, _) => V::Records(*records),
         }
     }
 
@@ -94,6 +102,14 @@ impl Binding<'_> {
             Binding::Shared(value) => (*value).clone(),
             Binding::Owned(value) => value.clone(),
             Binding::Flow(record) => record.to_value(),
+            Binding::Activity(record, value) => value.get_or_init(|| record.to_value()).clone(),
+            Binding::Activities(records, values) => entities::list(
+                records
+                    .iter()
+                    .zip(*values)
+                    .map(|(r, v)| v.get_or_init(|| r.to_value()).clone())
+                    .collect(),
+            ),
         }
     }
 }
@@ -171,9 +187,10 @@ impl Evaluator<'_> {
             activities: crate::timings::time("  activity maps", || {
                 (0..m.activities.len())
                     .into_par_iter()
-                    .map(|i| entities::activity(m, i))
+                    .map(|i| ActivityRecord::new(m, i))
                     .collect()
             }),
+            activity_values: (0..m.activities.len()).map(|_| OnceLock::new()).collect(),
             facts: crate::timings::time("  flow facts", || {
                 (active(Kind::Transfer) || active(Kind::Flow)).then(|| FlowFacts::new(m, self.data))
             }),
@@ -185,7 +202,7 @@ impl Evaluator<'_> {
                 }
             }),
             rules,
-            converted: std::sync::OnceLock::new(),
+            converted: OnceLock::new(),
         }
     }
 
@@ -230,7 +247,7 @@ impl Evaluator<'_> {
             Subject::Org => vec![
                 (
                     "activities",
-                    Binding::Owned(entities::list(shared.activities.clone())),
+                    Binding::Activities(&shared.activities, &shared.activity_values),
                 ),
                 (
                     "processors",
@@ -243,7 +260,7 @@ impl Evaluator<'_> {
             }
             Subject::Activity(i) => {
                 scope.activity = Some(&m.activities[i]);
-                vec![("activity", Binding::Shared(&shared.activities[i]))]
+                vec![("activity", shared.activity(i))]
             }
             Subject::Recipient(i, p, r) => {
                 scope.activity = Some(&m.activities[i]);
@@ -251,7 +268,7 @@ impl Evaluator<'_> {
                 scope.recipient = Some(m.activities[i].recipients[r].span);
                 vec![
                     ("recipient", Binding::Owned(entities::recipient(m, i, p))),
-                    ("activity", Binding::Shared(&shared.activities[i])),
+                    ("activity", shared.activity(i)),
                     ("processor", Binding::Shared(&shared.processors[p])),
                 ]
             }
@@ -265,7 +282,7 @@ impl Evaluator<'_> {
                     .map_or(Value::Null, |item| entities::tracking_value(item, t));
                 vec![
                     ("tracking", Binding::Owned(value)),
-                    ("activity", Binding::Shared(&shared.activities[i])),
+                    ("activity", shared.activity(i)),
                 ]
             }
             Subject::Flow(f, kind) => {
@@ -287,10 +304,7 @@ impl Evaluator<'_> {
                         },
                         Binding::Flow(facts.record(m, self.data, flow)),
                     ),
-                    (
-                        "activity",
-                        Binding::Shared(&shared.activities[flow.activity]),
-                    ),
+                    ("activity", shared.activity(flow.activity)),
                     ("processor", Binding::Shared(&shared.processors[party])),
                 ]
             }
@@ -668,19 +682,24 @@ struct Shared<'a, 'r> {
     org: Value,
     today: Value,
     processors: Vec<Value>,
-    activities: Vec<Value>,
+    activities: Vec<ActivityRecord<'a>>,
+    /// The activities' CEL maps, each built the first time it is needed.
+    activity_values: Vec<OnceLock<Value>>,
     /// The regime facts of the flows, when flow rules run.
     facts: Option<FlowFacts<'a>>,
     evidence: Vec<Evidence>,
     rules: HashMap<Kind, Vec<&'r Rule>>,
-    /// CEL's representation of `org`, `today`, every processor and every
-    /// activity, keyed by the address of the value's shared data: made
+    /// CEL's representation of `org`, `today` and every processor, keyed by the address of the value's shared data: made
     /// the first time the interpreter is needed, which the fast path
     /// usually spares.
-    converted: std::sync::OnceLock<HashMap<usize, Box<dyn Val>>>,
+    converted: OnceLock<HashMap<usize, Box<dyn Val>>>,
 }
 
-impl Shared<'_, '_> {
+impl<'a> Shared<'a, '_> {
+    fn activity(&self, i: usize) -> Binding<'_> {
+        Binding::Activity(&self.activities[i], &self.activity_values[i])
+    }
+
     /// The address identifying a shared value (maps and strings are `Arc`s).
     fn key(value: &Value) -> Option<usize> {
         match value {
@@ -701,7 +720,6 @@ impl Shared<'_, '_> {
         let all: Vec<&Value> = [&self.org, &self.today]
             .into_iter()
             .chain(&self.processors)
-            .chain(&self.activities)
             .collect();
         let converted: Vec<(usize, Box<dyn Val>)> = all
             .par_iter()

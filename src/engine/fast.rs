@@ -95,12 +95,42 @@ pub trait Record: Sync {
     fn has(&self, name: &str) -> bool;
 }
 
+/// A list of records (`activities` for an organisation's rules).
+pub trait Records: Sync {
+    fn len(&self) -> usize;
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    fn get(&self, index: usize) -> &dyn Record;
+}
+
+impl<R: Record> Records for Vec<R> {
+    fn len(&self) -> usize {
+        <[R]>::len(self)
+    }
+
+    fn get(&self, index: usize) -> &dyn Record {
+        &self[index]
+    }
+}
+
+/// A list of strings held by the model (an activity's `data_categories`).
+pub trait Strings: Sync {
+    fn len(&self) -> usize;
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    fn get(&self, index: usize) -> &str;
+}
+
 /// A value met while evaluating: borrowed from the entities or the
 /// expression, or a small scalar.
 #[derive(Clone, Copy)]
 pub enum V<'a> {
     Ref(&'a Value),
     Record(&'a dyn Record),
+    Records(&'a dyn Records),
+    Strings(&'a dyn Strings),
     Bool(bool),
     Int(i64),
     UInt(u64),
@@ -246,6 +276,10 @@ fn exact(expr: &IdedExpr, depth: usize) -> Option<Node> {
 fn comprehension<'a>(c: &'a Comprehension, env: &Env<'a, '_, '_>) -> Option<V<'a>> {
     let items: Vec<V<'a>> = match eval(&c.range, env)? {
         V::Ref(Value::List(items)) => items.iter().map(V::Ref).collect(),
+        V::Records(records) => (0..records.len())
+            .map(|i| V::Record(records.get(i)))
+            .collect(),
+        V::Strings(strings) => (0..strings.len()).map(|i| V::Str(strings.get(i))).collect(),
         V::List(nodes) => nodes.iter().map(|n| eval(n, env)).collect::<Option<_>>()?,
         _ => return None,
     };
@@ -343,6 +377,11 @@ fn eval<'a>(node: &'a Node, env: &Env<'a, '_, '_>) -> Option<V<'a>> {
                         check(scalar_of(V::Ref(item))?)?;
                     }
                 }
+                V::Strings(strings) => {
+                    for i in 0..strings.len() {
+                        check(Scalar::Str(strings.get(i)))?;
+                    }
+                }
                 _ => return None,
             }
             V::Bool(found)
@@ -354,6 +393,8 @@ fn eval<'a>(node: &'a Node, env: &Env<'a, '_, '_>) -> Option<V<'a>> {
                 V::Ref(Value::String(s)) => s.chars().count(),
                 V::Ref(Value::List(items)) => items.len(),
                 V::Ref(Value::Map(map)) => map.map.len(),
+                V::Records(records) => records.len(),
+                V::Strings(strings) => strings.len(),
                 _ => return None,
             };
             V::Int(i64::try_from(size).ok()?)

@@ -88,14 +88,30 @@ impl Selection {
 impl Engine {
     /// The built-in packs plus the pack files named.
     pub fn load(extra: &[PathBuf]) -> Result<Engine, PackFailure> {
+        Engine::load_packs(true, extra, Vec::new())
+    }
+
+    /// Packs given as text (path, YAML), with or without the built-in
+    /// ones: for fuzzing and for callers that hold packs in memory.
+    pub fn from_texts(builtin: bool, packs: Vec<(PathBuf, String)>) -> Result<Engine, PackFailure> {
+        Engine::load_packs(builtin, &[], packs)
+    }
+
+    fn load_packs(
+        builtin: bool,
+        extra: &[PathBuf],
+        texts: Vec<(PathBuf, String)>,
+    ) -> Result<Engine, PackFailure> {
         let mut sources = SourceMap::default();
         let mut findings = Vec::new();
         let mut packs = Vec::new();
         let mut rules: Vec<Rule> = Vec::new();
         let mut inputs: Vec<(PathBuf, String, bool)> = BUILTIN_PACKS
             .iter()
+            .filter(|_| builtin)
             .map(|(p, t)| (PathBuf::from(p), t.to_string(), true))
             .collect();
+        inputs.extend(texts.into_iter().map(|(p, t)| (p, t, false)));
         for path in extra {
             match std::fs::read_to_string(path) {
                 Ok(text) => inputs.push((path.clone(), text, false)),
