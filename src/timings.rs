@@ -17,8 +17,19 @@ pub fn time<T>(name: &str, f: impl FnOnce() -> T) -> T {
     let start = Instant::now();
     let value = f();
     eprintln!(
-        "privlint: {name:<12} {:>9.2} ms",
-        start.elapsed().as_secs_f64() * 1e3
+        "privlint: {name:<14} {:>9.2} ms{}",
+        start.elapsed().as_secs_f64() * 1e3,
+        resident().map_or(String::new(), |kb| format!(
+            "   peak resident {:.1} MB",
+            kb as f64 / 1e3
+        ))
     );
     value
+}
+
+/// Peak resident memory so far in kB, where the system tells (Linux).
+fn resident() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
 }

@@ -655,37 +655,60 @@ pub fn recipient(manifest: &Manifest, activity: usize, processor: usize) -> Valu
 }
 
 /// The regime facts of every flow. They depend on the destination, the
-/// mechanism and the party, not on the activity, so they are worked out
-/// once per distinct triple and shared.
-pub struct FlowFacts<'m>(HashMap<FactsKey<'m>, [Value; 2]>);
+/// mechanism and the party's certifications, not on the activity, so they
+/// are worked out once per distinct triple and shared.
+pub struct FlowFacts<'m> {
+    facts: HashMap<FactsKey<'m>, [Value; 2]>,
+    /// Per processor, the index of its set of certifications among the
+    /// distinct sets: parties certified alike share their facts.
+    certified_alike: Vec<usize>,
+}
 
-/// What a flow's regime facts depend on: country, mechanism, party.
+/// What a flow's regime facts depend on: country, mechanism, and the
+/// party's set of certifications (an index into the distinct sets).
 type FactsKey<'m> = (&'m str, Option<&'m str>, usize);
 
-fn facts_key<'m>(manifest: &'m Manifest, flow: &'m Flow) -> FactsKey<'m> {
+fn facts_key<'m>(manifest: &'m Manifest, flow: &'m Flow, alike: &[usize]) -> FactsKey<'m> {
     let mechanism = flow
         .covered_by
         .map(|(on, i)| manifest.declaration(on, i).mechanism.value.as_str());
-    (
-        flow.country.value.as_str(),
-        mechanism,
-        *flow.chain.last().unwrap_or(&0),
-    )
+    let party = *flow.chain.last().unwrap_or(&0);
+    (flow.country.value.as_str(), mechanism, alike[party])
 }
 
 impl<'m> FlowFacts<'m> {
     pub fn new(manifest: &'m Manifest, data: &ReferenceData) -> FlowFacts<'m> {
         use rayon::prelude::*;
+        let mut sets: HashMap<Vec<&str>, usize> = HashMap::new();
+        let mut examples: Vec<usize> = Vec::new();
+        let certified_alike: Vec<usize> = manifest
+            .processors
+            .iter()
+            .enumerate()
+            .map(|(p, processor)| {
+                let mut set: Vec<&str> = processor
+                    .certifications
+                    .iter()
+                    .map(|c| c.value.as_str())
+                    .collect();
+                set.sort_unstable();
+                set.dedup();
+                *sets.entry(set).or_insert_with(|| {
+                    examples.push(p);
+                    examples.len() - 1
+                })
+            })
+            .collect();
         let keys: std::collections::BTreeSet<FactsKey> = manifest
             .flows
             .iter()
-            .map(|f| facts_key(manifest, f))
+            .map(|flow| facts_key(manifest, flow, &certified_alike))
             .collect();
         let facts = keys
             .into_par_iter()
             .map(|key| {
-                let (country, mechanism, party) = key;
-                let certifications: Vec<&str> = manifest.processors[party]
+                let (country, mechanism, set) = key;
+                let certifications: Vec<&str> = manifest.processors[examples[set]]
                     .certifications
                     .iter()
                     .map(|c| c.value.as_str())
@@ -703,7 +726,10 @@ impl<'m> FlowFacts<'m> {
                 (key, facts)
             })
             .collect();
-        FlowFacts(facts)
+        FlowFacts {
+            facts,
+            certified_alike,
+        }
     }
 
     /// The flow as a rule reads it.
@@ -717,7 +743,7 @@ impl<'m> FlowFacts<'m> {
             manifest,
             data,
             flow,
-            facts: &self.0[&facts_key(manifest, flow)],
+            facts: &self.facts[&facts_key(manifest, flow, &self.certified_alike)],
             party: &manifest.processors[*flow.chain.last().unwrap_or(&0)],
             declaration: flow
                 .covered_by

@@ -97,12 +97,21 @@ impl Binding<'_> {
         }
     }
 
-    fn value(&self) -> Value {
+    /// The variable as CEL. An activity's map is kept for later
+    /// evaluations when `keep` (the interpreter, which may come back to it
+    /// for every rule), and otherwise built for the caller alone (a
+    /// message), so that rendering findings does not hold every map.
+    fn value(&self, keep: bool) -> Value {
         match self {
             Binding::Shared(value) => (*value).clone(),
             Binding::Owned(value) => value.clone(),
             Binding::Flow(record) => record.to_value(),
-            Binding::Activity(record, value) => value.get_or_init(|| record.to_value()).clone(),
+            Binding::Activity(record, value) if keep => {
+                value.get_or_init(|| record.to_value()).clone()
+            }
+            Binding::Activity(record, value) => {
+                value.get().cloned().unwrap_or_else(|| record.to_value())
+            }
             Binding::Activities(records, values) => entities::list(
                 records
                     .iter()
@@ -336,7 +345,7 @@ impl Evaluator<'_> {
                 bindings
                     .iter()
                     .map(|(_, binding)| {
-                        let value = binding.value();
+                        let value = binding.value(true);
                         let own = match shared.converted(&value) {
                             Some(_) => None,
                             None => Box::<dyn Val>::try_from(value.clone()).ok(),
@@ -458,12 +467,11 @@ impl Evaluator<'_> {
         scope: Scope,
         hit: &Hit,
     ) -> Finding {
-        let values: Vec<(&str, Value)> = bindings.iter().map(|(n, b)| (*n, b.value())).collect();
+        // Only the variables the templates name are made, once each.
+        let values: Vec<OnceCell<Value>> = bindings.iter().map(|_| OnceCell::new()).collect();
         let lookup = |var: &str| {
-            values
-                .iter()
-                .find(|(n, _)| *n == var)
-                .map(|(_, v)| v.clone())
+            let i = bindings.iter().position(|(n, _)| *n == var)?;
+            Some(values[i].get_or_init(|| bindings[i].1.value(false)).clone())
         };
         let mut severity = *self.severity.get(&rule.code).unwrap_or(&rule.severity);
         if hit.unverified && severity == Severity::Error {

@@ -5,7 +5,9 @@
 use super::fast::{Fast, Interpret, V};
 use crate::suggest::did_you_mean;
 use cel::{Program, Value};
+use std::collections::HashMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::{LazyLock, OnceLock};
 
 /// Answers whether `var.field` exists; on `Err`, the fields that do.
 /// Answers whether `var.a.b` exists (given `var` and `[a, b]`); on `Err`,
@@ -27,7 +29,9 @@ pub const MAX_EXPRESSION_DEPTH: usize = 32;
 /// A compiled CEL condition.
 pub struct Expr {
     pub source: String,
-    program: Program,
+    /// The `cel` program; for a stored built-in condition it is compiled
+    /// the first time the interpreter is needed.
+    program: OnceLock<Option<Program>>,
     /// The same condition for the fast path, when it is within its subset.
     fast: Option<Fast>,
 }
@@ -143,8 +147,38 @@ impl Expr {
         Ok(Expr {
             source: source.to_string(),
             fast: Fast::compile(program.expression()),
-            program,
+            program: OnceLock::from(Some(program)),
         })
+    }
+
+    /// A built-in pack's condition, from the compiled store, without
+    /// parsing it; `None` when it is not stored (a test keeps the store in
+    /// step with the packs, whose conditions it also checks in full).
+    pub fn builtin(source: &str) -> Option<Expr> {
+        static STORE: LazyLock<HashMap<String, Fast>> = LazyLock::new(|| {
+            serde_json::from_str(include_str!("builtin.json")).unwrap_or_default()
+        });
+        let fast = STORE.get(source)?.clone();
+        Some(Expr {
+            source: source.to_string(),
+            program: OnceLock::new(),
+            fast: Some(fast),
+        })
+    }
+
+    /// The fast path's compiled form, when it can be stored.
+    pub fn stored_form(&self) -> Option<&Fast> {
+        self.fast.as_ref().filter(|f| f.is_complete())
+    }
+
+    fn program(&self) -> Option<&Program> {
+        self.program
+            .get_or_init(|| {
+                catch_unwind(AssertUnwindSafe(|| Program::compile(&self.source).ok()))
+                    .ok()
+                    .flatten()
+            })
+            .as_ref()
     }
 
     /// Evaluates to a boolean over `vars`; anything else is an error.
@@ -169,7 +203,10 @@ impl Expr {
     }
 
     fn interpret(&self, interpret: &Interpret<'_>) -> Result<bool, String> {
-        match catch_unwind(AssertUnwindSafe(|| interpret(self.program.expression()))) {
+        let Some(program) = self.program() else {
+            return Err(format!("`{}` could not be compiled", self.source));
+        };
+        match catch_unwind(AssertUnwindSafe(|| interpret(program.expression()))) {
             Ok(Ok(Value::Bool(b))) => Ok(b),
             Ok(Ok(other)) => Err(format!(
                 "`{}` gave {:?}, not true or false",

@@ -15,13 +15,17 @@ use cel::common::ast::operators as op;
 use cel::common::ast::{Expr, IdedExpr, LiteralValue};
 use cel::objects::KeyRef;
 use cel::{ResolveResult, Value};
+use serde::{Deserialize, Serialize};
 use std::cmp::Ordering;
 
-/// A condition compiled for the fast path.
-#[derive(Debug)]
+/// A condition compiled for the fast path. The built-in packs' conditions
+/// are stored compiled (`builtin.json`), so a run that needs nothing else
+/// never starts the CEL parser.
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Fast(Node);
 
-#[derive(Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 enum Node {
     Bool(bool),
     Int(i64),
@@ -37,10 +41,12 @@ enum Node {
     Not(Box<Node>),
     Cond(Box<[Node; 3]>),
     Eq(Box<[Node; 2]>, bool),
-    Cmp(Box<[Node; 2]>, fn(Ordering) -> bool),
+    Cmp(Box<[Node; 2]>, CmpOp),
     In(Box<[Node; 2]>),
     Size(Box<Node>),
-    /// A part left to the interpreter; it must give a boolean.
+    /// A part left to the interpreter; it must give a boolean. Never
+    /// stored: a condition with one is compiled at run time.
+    #[serde(skip)]
     Slow(Box<IdedExpr>),
     /// `exists`, `all`, `exists_one`, `filter` and `map` are macros
     /// expanded into comprehensions over a list.
@@ -48,7 +54,7 @@ enum Node {
     NotStrictlyFalse(Box<Node>),
 }
 
-#[derive(Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 struct Comprehension {
     range: Node,
     iter_var: String,
@@ -57,6 +63,26 @@ struct Comprehension {
     cond: Node,
     step: Node,
     result: Node,
+}
+
+#[derive(Clone, Copy, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum CmpOp {
+    Lt,
+    Le,
+    Gt,
+    Ge,
+}
+
+impl CmpOp {
+    fn holds(self, order: Ordering) -> bool {
+        match self {
+            CmpOp::Lt => order.is_lt(),
+            CmpOp::Le => order.is_le(),
+            CmpOp::Gt => order.is_gt(),
+            CmpOp::Ge => order.is_ge(),
+        }
+    }
 }
 
 /// Runs a sub-expression in the `cel` interpreter.
@@ -160,6 +186,11 @@ impl Fast {
         }
     }
 
+    /// Whether nothing in it is left to the interpreter, so it can be stored.
+    pub fn is_complete(&self) -> bool {
+        self.0.is_complete()
+    }
+
     /// Evaluates to a boolean, or `None` for the interpreter to decide.
     pub fn eval(&self, vars: &[(&str, V<'_>)], interpret: &Interpret<'_>) -> Option<bool> {
         let env = Env {
@@ -172,6 +203,27 @@ impl Fast {
             V::Bool(b) => Some(b),
             V::Ref(Value::Bool(b)) => Some(*b),
             _ => None,
+        }
+    }
+}
+
+impl Node {
+    fn is_complete(&self) -> bool {
+        match self {
+            Node::Slow(_) => false,
+            Node::Bool(_) | Node::Int(_) | Node::UInt(_) | Node::Str(_) | Node::Null => true,
+            Node::Var(_) => true,
+            Node::Select(n, _) | Node::Has(n, _) | Node::Not(n) | Node::Size(n) => n.is_complete(),
+            Node::NotStrictlyFalse(n) => n.is_complete(),
+            Node::And(a, b) | Node::Or(a, b) => a.is_complete() && b.is_complete(),
+            Node::List(items) => items.iter().all(Node::is_complete),
+            Node::Cond(parts) => parts.iter().all(Node::is_complete),
+            Node::Eq(sides, _) | Node::Cmp(sides, _) | Node::In(sides) => {
+                sides.iter().all(Node::is_complete)
+            }
+            Node::Comprehension(c) => [&c.range, &c.init, &c.cond, &c.step, &c.result]
+                .iter()
+                .all(|n| n.is_complete()),
         }
     }
 }
@@ -238,15 +290,13 @@ fn exact(expr: &IdedExpr, depth: usize) -> Option<Node> {
                 ])),
                 (op::EQUALS, None, 2) => Node::Eq(boxed2(&args[0], &args[1], depth)?, true),
                 (op::NOT_EQUALS, None, 2) => Node::Eq(boxed2(&args[0], &args[1], depth)?, false),
-                (op::LESS, None, 2) => Node::Cmp(boxed2(&args[0], &args[1], depth)?, |o| o.is_lt()),
+                (op::LESS, None, 2) => Node::Cmp(boxed2(&args[0], &args[1], depth)?, CmpOp::Lt),
                 (op::LESS_EQUALS, None, 2) => {
-                    Node::Cmp(boxed2(&args[0], &args[1], depth)?, |o| o.is_le())
+                    Node::Cmp(boxed2(&args[0], &args[1], depth)?, CmpOp::Le)
                 }
-                (op::GREATER, None, 2) => {
-                    Node::Cmp(boxed2(&args[0], &args[1], depth)?, |o| o.is_gt())
-                }
+                (op::GREATER, None, 2) => Node::Cmp(boxed2(&args[0], &args[1], depth)?, CmpOp::Gt),
                 (op::GREATER_EQUALS, None, 2) => {
-                    Node::Cmp(boxed2(&args[0], &args[1], depth)?, |o| o.is_ge())
+                    Node::Cmp(boxed2(&args[0], &args[1], depth)?, CmpOp::Ge)
                 }
                 (op::IN, None, 2) => Node::In(boxed2(&args[0], &args[1], depth)?),
                 ("size", None, 1) => Node::Size(Box::new(exact(&args[0], depth)?)),
@@ -347,12 +397,12 @@ fn eval<'a>(node: &'a Node, env: &Env<'a, '_, '_>) -> Option<V<'a>> {
             }
             V::Bool((a == b) == *equal)
         }
-        Node::Cmp(sides, holds) => {
+        Node::Cmp(sides, op) => {
             let (a, b) = (scalar(&sides[0], env)?, scalar(&sides[1], env)?);
             match (&a, &b) {
                 (Scalar::Int(_), Scalar::Int(_))
                 | (Scalar::UInt(_), Scalar::UInt(_))
-                | (Scalar::Str(_), Scalar::Str(_)) => V::Bool(holds(a.partial_cmp(&b)?)),
+                | (Scalar::Str(_), Scalar::Str(_)) => V::Bool(op.holds(a.partial_cmp(&b)?)),
                 _ => return None,
             }
         }

@@ -246,3 +246,46 @@ pub fn explain(rule: &Rule) -> String {
     out.push('\n');
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The built-in packs load in full (schema, variables, fields) when
+    /// not trusted, and `builtin.json` holds exactly the fast path's form
+    /// of each of their conditions that it can store. Regenerate it with
+    /// `PRIVLINT_BLESS=1 cargo test builtin_conditions`.
+    #[test]
+    fn builtin_conditions_are_stored_compiled() {
+        let mut stored = std::collections::BTreeMap::new();
+        for (i, (path, text)) in BUILTIN_PACKS.iter().enumerate() {
+            let mut findings = Vec::new();
+            let file = crate::source::FileId(i as u32);
+            let (_, rules) = pack::load_pack(file, path, text, false, &mut findings)
+                .unwrap_or_else(|| panic!("{path} loads"));
+            assert!(findings.is_empty(), "{path}: {findings:?}");
+            for rule in &rules {
+                let exprs = [
+                    rule.when.as_ref(),
+                    Some(&rule.require),
+                    rule.verified.as_ref(),
+                ];
+                for expr in exprs.into_iter().flatten() {
+                    if let Some(fast) = expr.stored_form() {
+                        stored.insert(expr.source.clone(), serde_json::to_value(fast).unwrap());
+                    }
+                }
+            }
+        }
+        assert!(stored.len() > 50, "only {} conditions stored", stored.len());
+        let json = serde_json::to_string(&stored).unwrap() + "\n";
+        let file = concat!(env!("CARGO_MANIFEST_DIR"), "/src/engine/builtin.json");
+        if std::env::var_os("PRIVLINT_BLESS").is_some() {
+            std::fs::write(file, &json).unwrap();
+        }
+        assert!(
+            std::fs::read_to_string(file).unwrap() == json,
+            "src/engine/builtin.json is out of date: run `PRIVLINT_BLESS=1 cargo test builtin_conditions`"
+        );
+    }
+}
