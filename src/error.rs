@@ -38,15 +38,6 @@ pub enum Fatal {
         yaml_files: usize,
     },
 
-    #[error("more than {limit} YAML files under {}", describe_roots(roots))]
-    #[diagnostic(
-        code(privlint::too_many_files),
-        help(
-            "point privlint at the directory that holds the manifests, or raise the limit with `--max-files`"
-        )
-    )]
-    TooManyFiles { roots: Vec<PathBuf>, limit: usize },
-
     #[error("{message}")]
     #[diagnostic(code(privlint::usage))]
     Usage {

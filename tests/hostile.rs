@@ -400,3 +400,37 @@ fn the_same_input_gives_byte_identical_output() {
     let again = common::privlint_in(&root, &["check", "--color", "never", "examples/broken"]);
     assert_eq!(text.stdout, again.stdout);
 }
+
+#[test]
+fn more_files_than_the_limit_is_located_at_the_first_unread_one() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "a/org.yaml", ORG);
+    for name in ["b/1.yaml", "b/2.yaml", "c/3.yaml", "c/4.yaml"] {
+        write(
+            dir.path(),
+            name,
+            "version: 1\nprocessors:\n  - {id: p, name: P, role: processor, locations: [DE]}\n",
+        );
+    }
+    let run = concise(dir.path(), &["--max-files", "3", "."]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    // Walked in name order: a/org, b/1, b/2 are read; c/3 is the first left.
+    let lines: Vec<&str> = run.stdout.lines().collect();
+    assert!(
+        lines.contains(
+            &"c/3.yaml:1:1: error[PL005] more than 3 YAML files: this one and any after it were not checked"
+        ),
+        "{}",
+        run.stdout
+    );
+    assert!(!run.stdout.contains("c/4.yaml"), "{}", run.stdout);
+    // The files read were checked: `p` is declared twice.
+    assert!(run.stdout.contains("b/2.yaml"), "{}", run.stdout);
+    assert_eq!(
+        concise(dir.path(), &["--max-files", "5", "."])
+            .stdout
+            .matches("PL005")
+            .count(),
+        0
+    );
+}

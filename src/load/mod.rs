@@ -55,7 +55,7 @@ pub struct Loaded {
 /// result does not depend on which thread finished first.
 pub fn load(roots: &[PathBuf], limits: Limits) -> Result<Loaded, Fatal> {
     use rayon::prelude::*;
-    let candidates = walk::find_candidates(roots, limits.max_files)?;
+    let (candidates, unread) = walk::find_candidates(roots, limits.max_files)?;
     let yaml_files = candidates.len();
     let results: Vec<Result<LoadedFile, Fatal>> = candidates
         .into_par_iter()
@@ -69,6 +69,21 @@ pub fn load(roots: &[PathBuf], limits: Limits) -> Result<Loaded, Fatal> {
         loaded.findings.extend(file.findings);
         loaded.documents.extend(file.document);
         loaded.skipped += usize::from(file.skipped);
+    }
+    if let Some(path) = unread {
+        let id = FileId(loaded.sources.len() as u32);
+        let finding = codes::LIMIT_EXCEEDED
+            .at(
+                Span::new(id, 0..0),
+                format!(
+                    "more than {} YAML files: this one and any after it were not checked",
+                    limits.max_files
+                ),
+                "not read",
+            )
+            .with_help("raise the limit with `--max-files` (or `limits.max_files` in privlint.yaml), or check fewer paths");
+        loaded.sources.add(SourceFile::new(path, String::new()));
+        loaded.findings.push(finding);
     }
     if loaded.documents.is_empty() && loaded.findings.is_empty() {
         return Err(Fatal::NoManifest {

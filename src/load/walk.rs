@@ -18,8 +18,16 @@ pub fn is_yaml_path(path: &Path) -> bool {
         .is_some_and(|e| e.eq_ignore_ascii_case("yaml") || e.eq_ignore_ascii_case("yml"))
 }
 
-pub fn find_candidates(roots: &[PathBuf], max_files: usize) -> Result<Vec<Candidate>, Fatal> {
+/// The files to read, in sorted order, and, when the roots hold more than
+/// `max_files` YAML files found by walking, the first one left unread
+/// (directories are walked in name order, so which files are read does not
+/// depend on the file system's order, and the walk stops there).
+pub fn find_candidates(
+    roots: &[PathBuf],
+    max_files: usize,
+) -> Result<(Vec<Candidate>, Option<PathBuf>), Fatal> {
     let mut found = Vec::new();
+    let mut walked = 0;
     for root in roots {
         let meta = std::fs::metadata(root).map_err(|source| match source.kind() {
             std::io::ErrorKind::NotFound => Fatal::PathNotFound { path: root.clone() },
@@ -38,6 +46,7 @@ pub fn find_candidates(roots: &[PathBuf], max_files: usize) -> Result<Vec<Candid
         let walker = ignore::WalkBuilder::new(root)
             .follow_links(true)
             .require_git(false)
+            .sort_by_file_name(|a, b| a.cmp(b))
             .build();
         for entry in walker {
             let entry = entry.map_err(|e| walk_error(root, e))?;
@@ -47,22 +56,26 @@ pub fn find_candidates(roots: &[PathBuf], max_files: usize) -> Result<Vec<Candid
                 .to_str()
                 .is_some_and(|n| crate::config::CONFIG_NAMES.contains(&n));
             if is_file && is_yaml_path(entry.path()) && !is_config {
+                if walked == max_files {
+                    let mut found = sorted(found);
+                    found.retain(|c| c.path != entry.path());
+                    return Ok((found, Some(entry.into_path())));
+                }
+                walked += 1;
                 found.push(Candidate {
                     path: entry.into_path(),
                     explicit: false,
                 });
-                if found.len() > max_files {
-                    return Err(Fatal::TooManyFiles {
-                        roots: roots.to_vec(),
-                        limit: max_files,
-                    });
-                }
             }
         }
     }
+    Ok((sorted(found), None))
+}
+
+fn sorted(mut found: Vec<Candidate>) -> Vec<Candidate> {
     found.sort();
     found.dedup_by(|a, b| a.path == b.path);
-    Ok(found)
+    found
 }
 
 fn walk_error(root: &Path, error: ignore::Error) -> Fatal {
