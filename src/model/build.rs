@@ -28,11 +28,30 @@ pub struct Parts {
     pub first_version: Option<Span>,
 }
 
+/// Builds every file's entities in parallel, then joins them in the
+/// files' order, so the result does not depend on the thread count.
 pub fn build(documents: Vec<Document>, _findings: &mut Vec<Finding>) -> Parts {
+    use rayon::prelude::*;
+    let per_file: Vec<Parts> = documents.into_par_iter().map(build_one).collect();
     let mut parts = Parts::default();
-    for document in documents {
+    for one in per_file {
+        parts.organizations.extend(one.organizations);
+        parts.processors.extend(one.processors);
+        parts.activities.extend(one.activities);
+        parts.user_categories.extend(one.user_categories);
+        parts.user_subjects.extend(one.user_subjects);
+        if parts.first_version.is_none() {
+            parts.first_version = one.first_version;
+        }
+    }
+    parts
+}
+
+fn build_one(document: Document) -> Parts {
+    let mut parts = Parts::default();
+    {
         let Value::Map(entries) = document.root.value else {
-            continue;
+            return parts;
         };
         for entry in entries {
             match &*entry.key {
