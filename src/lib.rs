@@ -94,14 +94,25 @@ impl Report {
 /// manifest set. The packs are compiled while the manifests are read,
 /// validated and resolved: neither needs the other until evaluation.
 pub fn check(options: &CheckOptions) -> Result<Report, Fatal> {
-    let (engine, prepared) = rayon::join(
-        || timings::time("rules", || engine::Engine::load(&options.rule_packs)),
+    // Four independent start-up tasks, spread over the cores: the rule
+    // packs, the reference data, the manifest schema, and reading the
+    // manifests. Validation and resolution follow once all four are done.
+    let ((engine, _), (_, loaded)) = rayon::join(
         || {
-            let loaded = timings::time("load", || load::load(&options.paths, options.limits))?;
-            Ok::<_, Fatal>(prepare(loaded, options))
+            rayon::join(
+                || timings::time("rules", || engine::Engine::load(&options.rule_packs)),
+                || timings::time("data", model::ReferenceData::get),
+            )
+        },
+        || {
+            rayon::join(
+                || timings::time("schema build", schema::CompiledSchema::get),
+                || timings::time("load", || load::load(&options.paths, options.limits)),
+            )
         },
     );
-    finish(std::sync::Arc::new(engine?), prepared?, options)
+    let prepared = prepare(loaded?, options);
+    finish(std::sync::Arc::new(engine?), prepared, options)
 }
 
 /// Checks manifest files given in memory — an editor's unsaved buffers, a

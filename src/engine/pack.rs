@@ -267,7 +267,6 @@ fn field_catalog(kind: Kind, var: &str) -> Vec<String> {
     let Some(t) = kind.var_type(var) else {
         return Vec::new();
     };
-    let schema = CompiledSchema::get();
     let mut fields: Vec<String> = derived_fields(t).iter().map(|s| s.to_string()).collect();
     let def = match t {
         VarType::Organization => Some("organization"),
@@ -277,7 +276,7 @@ fn field_catalog(kind: Kind, var: &str) -> Vec<String> {
         _ => None,
     };
     if let Some(def) = def {
-        fields.extend(schema.properties_of(def));
+        fields.extend(crate::schema::manifest_properties_of(def));
     }
     fields.sort();
     fields.dedup();

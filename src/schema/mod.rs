@@ -69,15 +69,21 @@ impl CompiledSchema {
         findings.dedup_by(|a, b| a.primary == b.primary && a.message == b.message);
         findings
     }
+}
 
-    /// The property names of a `$defs` entry (for template field checks).
-    pub fn properties_of(&self, def: &str) -> Vec<String> {
-        self.schema
-            .pointer(&format!("/$defs/{def}/properties"))
-            .and_then(|p| p.as_object())
-            .map(|p| p.keys().cloned().collect())
-            .unwrap_or_default()
-    }
+/// The property names of a `$defs` entry of the manifest schema (for the
+/// rule packs' field checks). Read from the schema document alone: loading
+/// the packs does not wait for the validator to be compiled.
+pub fn manifest_properties_of(def: &str) -> Vec<String> {
+    static DOCUMENT: OnceLock<serde_json::Value> = OnceLock::new();
+    DOCUMENT
+        .get_or_init(|| {
+            serde_json::from_str(MANIFEST_SCHEMA).expect("embedded schema is JSON (tested)")
+        })
+        .pointer(&format!("/$defs/{def}/properties"))
+        .and_then(|p| p.as_object())
+        .map(|p| p.keys().cloned().collect())
+        .unwrap_or_default()
 }
 
 /// Checks one document. Returns its findings; a document whose `version`
