@@ -184,7 +184,7 @@ impl Evaluator<'_> {
             .collect();
         let active = |kind: Kind| !rules[&kind].is_empty();
         Shared {
-            env: Arc::new(Env::stdlib()),
+            env: OnceLock::new(),
             org: entities::organization(m, self.data),
             today: string(m.as_of.to_string()),
             processors: crate::timings::time("  processors", || {
@@ -367,7 +367,8 @@ impl Evaluator<'_> {
                     })
                     .collect(),
             };
-            let mut context = Context::with_env(shared.env.clone());
+            let env = shared.env.get_or_init(|| Arc::new(Env::stdlib()));
+            let mut context = Context::with_env(env.clone());
             context.set_variable_resolver(&lent);
             Value::resolve(expr, &context)
         };
@@ -683,10 +684,11 @@ struct Evidence {
     value: Value,
 }
 
-/// What every evaluation shares: the CEL environment, the entity values
+/// What every evaluation shares: the CEL environment (made only if the
+/// interpreter is needed), the entity values
 /// built once, and the rules by kind.
 struct Shared<'a, 'r> {
-    env: Arc<Env>,
+    env: OnceLock<Arc<Env>>,
     org: Value,
     today: Value,
     processors: Vec<Value>,
