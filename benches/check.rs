@@ -110,19 +110,25 @@ fn children_peak_rss() -> u64 {
 }
 
 fn time_check(dir: &Path, threads: usize, repeat: usize) -> Duration {
+    let args = [
+        "check",
+        "--isolated",
+        "--format",
+        "json",
+        "--as-of",
+        "2026-11-21",
+    ];
+    time_privlint(&args, Some(dir), threads, repeat)
+}
+
+/// Median wall time of `privlint ARGS [DIR]`, a new process each time.
+fn time_privlint(args: &[&str], dir: Option<&Path>, threads: usize, repeat: usize) -> Duration {
     let samples = (0..repeat)
         .map(|_| {
             let start = Instant::now();
             let status = Command::new(env!("CARGO_BIN_EXE_privlint"))
-                .args([
-                    "check",
-                    "--isolated",
-                    "--format",
-                    "json",
-                    "--as-of",
-                    "2026-11-21",
-                ])
-                .arg(dir)
+                .args(args)
+                .args(dir)
                 .env("RAYON_NUM_THREADS", threads.to_string())
                 .stdout(Stdio::null())
                 .status()
@@ -201,10 +207,12 @@ fn main() {
     );
 
     let example = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("examples/saas-clean");
-    let small = time_check(&example, cores, 31);
+    let small = time_check(&example, cores, 101);
+    let start = time_privlint(&["--version"], None, cores, 101);
     println!(
-        "small example (`examples/saas-clean`, process start included): {}\n",
-        ms(small)
+        "small example (`examples/saas-clean`, process start included): {}; `privlint --version` in the same harness: {}\n",
+        ms(small),
+        ms(start)
     );
 
     if o.scaling {
