@@ -234,6 +234,11 @@ pub fn strings<'a>(items: impl IntoIterator<Item = &'a str>) -> Value {
     list(items.into_iter().map(string).collect())
 }
 
+/// The values of a list of spanned strings, as a CEL list.
+fn spanned_strings(items: &[Spanned<String>]) -> Value {
+    strings(items.iter().map(|s| s.value.as_str()))
+}
+
 /// A CEL map under construction.
 #[derive(Default)]
 pub struct MapBuilder(HashMap<Key, Value>);
@@ -379,23 +384,14 @@ pub fn processor(manifest: &Manifest, index: usize, used: bool, data: &Reference
         "role",
         string(p.role.as_ref().map_or("", |r| r.value.as_str())),
     )
-    .set(
-        "locations",
-        strings(p.locations.iter().map(|l| l.value.as_str())),
-    )
-    .set(
-        "certifications",
-        strings(p.certifications.iter().map(|c| c.value.as_str())),
-    )
+    .set("locations", spanned_strings(&p.locations))
+    .set("certifications", spanned_strings(&p.certifications))
     .set("agreement_type", string(agreement_type))
     .set(
         "agreement_ref",
         string(text_at(&p.node, &["agreement", "ref"]).unwrap_or("")),
     )
-    .set(
-        "sub_processors",
-        strings(p.sub_processors.iter().map(|s| s.value.as_str())),
-    )
+    .set("sub_processors", spanned_strings(&p.sub_processors))
     .set(
         "in_eea",
         Value::Bool(
@@ -539,18 +535,9 @@ impl<'m> ActivityRecord<'m> {
             .set("special_categories", strings(special))
             .set("criminal_categories", strings(criminal))
             .set("ch_sensitive_categories", strings(sensitive))
-            .set(
-                "data_subjects",
-                strings(a.data_subjects.iter().map(|s| s.value.as_str())),
-            )
-            .set(
-                "data_categories",
-                strings(a.data_categories.iter().map(|s| s.value.as_str())),
-            )
-            .set(
-                "recipients",
-                strings(a.recipients.iter().map(|s| s.value.as_str())),
-            )
+            .set("data_subjects", spanned_strings(&a.data_subjects))
+            .set("data_categories", spanned_strings(&a.data_categories))
+            .set("recipients", spanned_strings(&a.recipients))
             .set("tracking", list(tracking))
             .set("profiling", string(self.profiling))
             .set("large_scale", Value::Bool(self.large_scale))
