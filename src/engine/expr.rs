@@ -25,6 +25,10 @@ pub struct FieldError {
 pub const MAX_EXPRESSION_LEN: usize = 4096;
 /// Deepest nesting of `(`, `[` and `{` accepted.
 pub const MAX_EXPRESSION_DEPTH: usize = 32;
+/// Most operators and field accesses accepted. A chain such as
+/// `1 + 1 + … + 1` nests as deeply as brackets do in the syntax tree, and
+/// the parser and the interpreter recurse on it.
+pub const MAX_EXPRESSION_OPERATORS: usize = 128;
 
 /// A compiled CEL condition.
 pub struct Expr {
@@ -73,6 +77,15 @@ impl Expr {
                 ),
                 offset: Some(at),
                 help: None,
+            });
+        }
+        if let Some(at) = too_many_operators(source) {
+            return Err(ExprError {
+                message: format!(
+                    "expression has more than {MAX_EXPRESSION_OPERATORS} operators and field accesses"
+                ),
+                offset: Some(at),
+                help: Some("split the condition into several rules".into()),
             });
         }
         // The parser is a third-party crate: a panic in it must not end the run.
@@ -322,6 +335,56 @@ fn too_deep(source: &str) -> Option<usize> {
         }
     }
     None
+}
+
+/// The offset of the first operator or `.` past the limit, outside string
+/// literals.
+fn too_many_operators(source: &str) -> Option<usize> {
+    let bytes = source.as_bytes();
+    let mut count = 0usize;
+    let mut quote: Option<u8> = None;
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if let Some(q) = quote {
+            if b == b'\\' {
+                i += 2;
+                continue;
+            }
+            if b == q {
+                quote = None;
+            }
+            i += 1;
+            continue;
+        }
+        let pair = bytes.get(i..i + 2).unwrap_or(&[]);
+        let width = match (b, pair) {
+            (b'"' | b'\'', _) => {
+                quote = Some(b);
+                i += 1;
+                continue;
+            }
+            (_, b"&&" | b"||" | b"==" | b"!=" | b"<=" | b">=") => 2,
+            (b'<' | b'>' | b'+' | b'-' | b'*' | b'/' | b'%' | b'?' | b'!' | b'.', _) => 1,
+            _ if pair == b"in" && is_word_boundary(bytes, i, 2) => 2,
+            _ => 0,
+        };
+        if width > 0 {
+            count += 1;
+            if count > MAX_EXPRESSION_OPERATORS {
+                return Some(i);
+            }
+            i += width;
+        } else {
+            i += 1;
+        }
+    }
+    None
+}
+
+fn is_word_boundary(bytes: &[u8], start: usize, len: usize) -> bool {
+    let word = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
+    (start == 0 || !word(bytes[start - 1])) && bytes.get(start + len).is_none_or(|b| !word(*b))
 }
 
 /// The byte offset of a parser position (1-based line, 0-based column).
@@ -576,6 +639,36 @@ mod tests {
         let huge = format!("{}true{}", "(".repeat(100_000), ")".repeat(100_000));
         let err = Expr::compile(&huge, &[], &any).unwrap_err();
         assert!(err.message.contains("longer than"), "{}", err.message);
+    }
+
+    /// Operator chains nest as deeply as brackets: the longest accepted
+    /// compiles and evaluates on a thread with rayon's default 2 MiB stack
+    /// (rules compile and run on rayon's workers), and one more is refused.
+    #[test]
+    fn operator_chains_are_bounded_and_fit_a_worker_stack() {
+        let chain = |n: usize| format!("{} > 0 && !false", vec!["1"; n].join(" + "));
+        let longest = chain(MAX_EXPRESSION_OPERATORS - 2);
+        let result = std::thread::Builder::new()
+            .stack_size(2 << 20)
+            .spawn(move || {
+                let expr = Expr::compile(&longest, &[], &any).map_err(|e| e.message)?;
+                let context = cel::Context::default();
+                let interpret = |e: &cel::IdedExpr| Value::resolve(e, &context);
+                expr.eval_bool(&[], &interpret)
+            })
+            .unwrap()
+            .join()
+            .expect("no stack overflow");
+        assert_eq!(result, Ok(true));
+        let err = Expr::compile(&chain(MAX_EXPRESSION_OPERATORS), &[], &any).unwrap_err();
+        assert!(
+            err.message.contains("more than 128 operators"),
+            "{}",
+            err.message
+        );
+        let dots = format!("a{}", ".b".repeat(200));
+        assert!(Expr::compile(&dots, &["a"], &any).is_err());
+        assert!(Expr::compile(r#""a.b.c.d" == "&&||&&""#, &[], &any).is_ok());
     }
 
     #[test]
