@@ -647,7 +647,15 @@ mod tests {
     #[test]
     fn operator_chains_are_bounded_and_fit_a_worker_stack() {
         let chain = |n: usize| format!("{} > 0 && !false", vec!["1"; n].join(" + "));
-        let longest = chain(MAX_EXPRESSION_OPERATORS - 2);
+        // The longest chain, inside the deepest brackets.
+        let longest = format!(
+            "{}{}{} && size({}[1]{}) == 1",
+            "(".repeat(MAX_EXPRESSION_DEPTH - 2),
+            chain(MAX_EXPRESSION_OPERATORS - 4),
+            ")".repeat(MAX_EXPRESSION_DEPTH - 2),
+            "[".repeat(MAX_EXPRESSION_DEPTH - 2),
+            "]".repeat(MAX_EXPRESSION_DEPTH - 2),
+        );
         let result = std::thread::Builder::new()
             .stack_size(2 << 20)
             .spawn(move || {
