@@ -17,7 +17,7 @@ pub fn time<T>(name: &str, f: impl FnOnce() -> T) -> T {
     let start = Instant::now();
     let value = f();
     eprintln!(
-        "privlint: {name:<14} {:>9.2} ms{}",
+        "privlint: {name:<20} {:>9.2} ms{}",
         start.elapsed().as_secs_f64() * 1e3,
         resident().map_or(String::new(), |kb| format!(
             "   peak resident {:.1} MB",

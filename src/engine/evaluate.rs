@@ -141,7 +141,7 @@ impl Evaluator<'_> {
             hits.extend(per.into_iter().flatten());
         }
         if active(Kind::Activity) || active(Kind::Recipient) || active(Kind::Tracking) {
-            let per: Vec<Vec<Hit>> = crate::timings::time("  activities", || {
+            let per: Vec<Vec<Hit>> = crate::timings::time("  activity rules", || {
                 (0..m.activities.len())
                     .into_par_iter()
                     .map(|i| self.activity_hits(&shared, i))
@@ -153,20 +153,27 @@ impl Evaluator<'_> {
             if !active(kind) {
                 continue;
             }
-            let per: Vec<Vec<Hit>> = crate::timings::time(kind.as_str(), || {
-                (0..m.flows.len())
-                    .into_par_iter()
-                    .filter(|&f| kind == Kind::Flow || !m.flows[f].in_eea)
-                    .map(|f| self.hits(&shared, kind, Subject::Flow(f, kind)))
-                    .collect()
-            });
+            let per: Vec<Vec<Hit>> = crate::timings::time(
+                if kind == Kind::Flow {
+                    "  flow rules"
+                } else {
+                    "  transfer rules"
+                },
+                || {
+                    (0..m.flows.len())
+                        .into_par_iter()
+                        .filter(|&f| kind == Kind::Flow || !m.flows[f].in_eea)
+                        .map(|f| self.hits(&shared, kind, Subject::Flow(f, kind)))
+                        .collect()
+                },
+            );
             hits.extend(per.into_iter().flatten());
         }
         for e in 0..shared.evidence.len() {
             hits.extend(self.hits(&shared, Kind::Evidence, Subject::Evidence(e)));
         }
         let kept = collapse(hits);
-        crate::timings::time("  render", || {
+        crate::timings::time("  findings", || {
             kept.into_par_iter()
                 .map(|(hit, more)| self.finding(&shared, &hit, more))
                 .collect()
@@ -187,23 +194,23 @@ impl Evaluator<'_> {
             env: OnceLock::new(),
             org: entities::organization(m, self.data),
             today: string(m.as_of.to_string()),
-            processors: crate::timings::time("  processors", || {
+            processors: crate::timings::time("    processor maps", || {
                 (0..m.processors.len())
                     .into_par_iter()
                     .map(|i| entities::processor(m, i, used[i], self.data))
                     .collect()
             }),
-            activities: crate::timings::time("  activity maps", || {
+            activities: crate::timings::time("    activity records", || {
                 (0..m.activities.len())
                     .into_par_iter()
                     .map(|i| ActivityRecord::new(m, i))
                     .collect()
             }),
             activity_values: (0..m.activities.len()).map(|_| OnceLock::new()).collect(),
-            facts: crate::timings::time("  flow facts", || {
+            facts: crate::timings::time("    flow facts", || {
                 (active(Kind::Transfer) || active(Kind::Flow)).then(|| FlowFacts::new(m, self.data))
             }),
-            evidence: crate::timings::time("  evidence", || {
+            evidence: crate::timings::time("    evidence", || {
                 if active(Kind::Evidence) {
                     self.evidence()
                 } else {
