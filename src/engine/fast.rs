@@ -1,9 +1,11 @@
 //! A fast path for the CEL that rule conditions are mostly written in:
-//! field access, literals, comparisons, `&&`, `||`, `!`, `?:`, `in` and
-//! `size`, evaluated over borrowed entity values without allocating.
+//! field access, literals, comparisons, `&&`, `||`, `!`, `?:`, `in`,
+//! `size`, `has` and the `exists` / `all` comprehensions, evaluated over
+//! borrowed entity values (or records that work fields out on access)
+//! without allocating.
 //!
-//! It is exact or it declines: a part outside that subset (a macro such as
-//! `exists`, a function such as `matches`) is handed to the `cel`
+//! It is exact or it declines: a part outside that subset (`exists_one`,
+//! arithmetic, a function such as `matches`) is handed to the `cel`
 //! interpreter, only when it is reached (`a && b.exists(…)` never asks when
 //! `a` is false); and at run time any case whose meaning is not obvious (a
 //! missing field, mixed types, floats, an error) returns `None`, and the
@@ -48,8 +50,9 @@ enum Node {
     /// stored: a condition with one is compiled at run time.
     #[serde(skip)]
     Slow(Box<IdedExpr>),
-    /// `exists`, `all`, `exists_one`, `filter` and `map` are macros
-    /// expanded into comprehensions over a list.
+    /// `exists` and `all` are macros expanded into comprehensions over a
+    /// list; the fast path runs those whose accumulator stays a scalar
+    /// (`exists_one`, `filter` and `map` need arithmetic or lists).
     Comprehension(Box<Comprehension>),
     NotStrictlyFalse(Box<Node>),
 }
