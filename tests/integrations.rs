@@ -300,11 +300,6 @@ fn the_configuration_is_found_upward_and_sets_roots_rules_and_levels() {
     missing_basis(&dir.path().join("privacy"));
     write(
         dir.path(),
-        "privacy/m.yaml",
-        &std::fs::read_to_string(dir.path().join("privacy/m.yaml")).unwrap_or_default(),
-    );
-    write(
-        dir.path(),
         "privlint.yaml",
         "roots: [privacy]\nselect: [GDPR101, GDPR150]\nseverity:\n  GDPR101: warning\nfail_on: error\n",
     );
@@ -336,11 +331,6 @@ fn the_configuration_is_found_upward_and_sets_roots_rules_and_levels() {
 fn per_path_ignores_skip_rules_in_matching_files() {
     let dir = tempfile::tempdir().unwrap();
     missing_basis(&dir.path().join("legacy"));
-    write(
-        dir.path(),
-        "legacy/m.yaml",
-        &std::fs::read_to_string(dir.path().join("legacy/m.yaml")).unwrap_or_default(),
-    );
     write(
         dir.path(),
         "privlint.yaml",

@@ -69,70 +69,48 @@ impl Kind {
     }
 
     /// The variables in scope for this kind, with their types. The first
-    /// one is the entity itself (the default anchor).
-    pub fn variables(self) -> &'static [(&'static str, VarType)] {
+    /// one is the entity itself (the default anchor); every kind also sees
+    /// `org` and `today`.
+    pub fn variables(self) -> impl Iterator<Item = (&'static str, VarType)> {
         use VarType as T;
-        match self {
+        let own: &[(&str, VarType)] = match self {
             Kind::Organization => &[
                 ("org", T::Organization),
                 ("activities", T::List),
                 ("processors", T::List),
-                ("today", T::Text),
             ],
-            Kind::Processor => &[
-                ("processor", T::Processor),
-                ("org", T::Organization),
-                ("today", T::Text),
-            ],
-            Kind::Activity => &[
-                ("activity", T::Activity),
-                ("org", T::Organization),
-                ("today", T::Text),
-            ],
+            Kind::Processor => &[("processor", T::Processor)],
+            Kind::Activity => &[("activity", T::Activity)],
             Kind::Recipient => &[
                 ("recipient", T::Recipient),
                 ("activity", T::Activity),
                 ("processor", T::Processor),
-                ("org", T::Organization),
-                ("today", T::Text),
             ],
-            Kind::Tracking => &[
-                ("tracking", T::Tracking),
-                ("activity", T::Activity),
-                ("org", T::Organization),
-                ("today", T::Text),
-            ],
+            Kind::Tracking => &[("tracking", T::Tracking), ("activity", T::Activity)],
             Kind::Transfer => &[
                 ("transfer", T::Transfer),
                 ("activity", T::Activity),
                 ("processor", T::Processor),
-                ("org", T::Organization),
-                ("today", T::Text),
             ],
             Kind::Flow => &[
                 ("flow", T::Transfer),
                 ("activity", T::Activity),
                 ("processor", T::Processor),
-                ("org", T::Organization),
-                ("today", T::Text),
             ],
-            Kind::Evidence => &[
-                ("evidence", T::Evidence),
-                ("org", T::Organization),
-                ("today", T::Text),
-            ],
-        }
+            Kind::Evidence => &[("evidence", T::Evidence)],
+        };
+        let common = [("org", T::Organization), ("today", T::Text)]
+            .into_iter()
+            .filter(move |(name, _)| !own.iter().any(|(n, _)| n == name));
+        own.iter().copied().chain(common)
     }
 
     pub fn variable_names(self) -> Vec<&'static str> {
-        self.variables().iter().map(|(n, _)| *n).collect()
+        self.variables().map(|(n, _)| n).collect()
     }
 
     pub fn var_type(self, name: &str) -> Option<VarType> {
-        self.variables()
-            .iter()
-            .find(|(n, _)| *n == name)
-            .map(|(_, t)| *t)
+        self.variables().find(|(n, _)| *n == name).map(|(_, t)| t)
     }
 }
 
@@ -254,6 +232,16 @@ impl MapBuilder {
 
     pub fn set(&mut self, key: &str, value: Value) -> &mut Self {
         self.0.insert(Key::from(key), value);
+        self
+    }
+
+    /// Sets each of `fields` that `record` serves itself.
+    pub fn set_served(&mut self, record: &dyn fast::Record, fields: &[&str]) -> &mut Self {
+        for &name in fields {
+            if let Some(value) = record.field(name).and_then(fast::V::to_value) {
+                self.set(name, value);
+            }
+        }
         self
     }
 
@@ -501,48 +489,34 @@ impl<'m> ActivityRecord<'m> {
         taxonomy.has(self.activity().subject_marks, "child")
     }
 
+    /// The activity as a CEL map: its fields as written, every derived
+    /// field the record serves, and the lists it leaves to the interpreter.
     pub fn to_value(&self) -> Value {
         let a = self.activity();
-        let node = &a.node;
-        let taxonomy = &self.manifest.taxonomy;
-        let mut map = MapBuilder::from_node(node);
-        let special: Vec<&str> = self.with_mark("gdpr-special").collect();
-        let criminal: Vec<&str> = self.with_mark("gdpr-criminal").collect();
-        let sensitive: Vec<&str> = self.with_mark("ndsg-sensitive").collect();
-        let all_marks = a.category_marks.union(a.subject_marks);
-        let tracking: Vec<Value> = node.get("tracking").map_or_else(Vec::new, |t| {
+        let mut map = MapBuilder::from_node(&a.node);
+        map.set_served(self, derived_fields(VarType::Activity));
+        let tracking: Vec<Value> = a.node.get("tracking").map_or_else(Vec::new, |t| {
             t.as_seq()
                 .iter()
                 .enumerate()
                 .map(|(i, item)| tracking_value(item, i))
                 .collect()
         });
-        map.set("basis", string(self.basis))
-            .set("interest", string(self.interest))
-            .set("assessment", string(self.assessment))
-            .set("special_condition", string(self.special_condition))
-            .set("criminal_basis", string(self.criminal_basis))
-            .set("consent_mechanism", string(self.consent_mechanism))
-            .set("consent_withdrawal", string(self.consent_withdrawal))
-            .set("consent_express", Value::Bool(self.consent_express))
-            .set("consent_prechecked", Value::Bool(self.consent_prechecked))
-            .set("retention_kind", string(self.retention_kind))
-            .set("retention_text", string(self.retention_text))
-            .set("special", Value::Bool(!special.is_empty()))
-            .set("criminal", Value::Bool(!criminal.is_empty()))
-            .set("ch_sensitive", Value::Bool(!sensitive.is_empty()))
-            .set("children", Value::Bool(self.children()))
-            .set("special_categories", strings(special))
-            .set("criminal_categories", strings(criminal))
-            .set("ch_sensitive_categories", strings(sensitive))
-            .set("data_subjects", spanned_strings(&a.data_subjects))
-            .set("data_categories", spanned_strings(&a.data_categories))
-            .set("recipients", spanned_strings(&a.recipients))
-            .set("tracking", list(tracking))
-            .set("profiling", string(self.profiling))
-            .set("large_scale", Value::Bool(self.large_scale))
-            .set("purpose", string(self.purpose))
-            .set("marks", strings(taxonomy.names(all_marks)));
+        let all_marks = a.category_marks.union(a.subject_marks);
+        map.set(
+            "special_categories",
+            strings(self.with_mark("gdpr-special")),
+        )
+        .set(
+            "criminal_categories",
+            strings(self.with_mark("gdpr-criminal")),
+        )
+        .set(
+            "ch_sensitive_categories",
+            strings(self.with_mark("ndsg-sensitive")),
+        )
+        .set("tracking", list(tracking))
+        .set("marks", strings(self.manifest.taxonomy.names(all_marks)));
         map.build()
     }
 }
@@ -751,8 +725,17 @@ pub struct FlowRecord<'m> {
 }
 
 impl FlowRecord<'_> {
+    /// The flow as a CEL map: every field the record serves, and the chain.
     pub fn to_value(&self) -> Value {
-        flow(self.manifest, self.flow, self.data, self.facts)
+        let chain = self
+            .flow
+            .chain
+            .iter()
+            .map(|&p| self.manifest.processors[p].id.value.as_str());
+        let mut map = MapBuilder::default();
+        map.set_served(self, derived_fields(VarType::Transfer));
+        map.set("chain", strings(chain));
+        map.build()
     }
 }
 
@@ -810,66 +793,6 @@ fn within_residency(manifest: &Manifest, flow: &Flow, data: &ReferenceData) -> b
                 .iter()
                 .any(|p| data.place_contains(&p.value, &flow.country.value, manifest.as_of))
     })
-}
-
-fn flow(manifest: &Manifest, flow: &Flow, data: &ReferenceData, facts: &[Value; 2]) -> Value {
-    let chain: Vec<&str> = flow
-        .chain
-        .iter()
-        .map(|&p| manifest.processors[p].id.value.as_str())
-        .collect();
-    let party = &manifest.processors[*flow.chain.last().unwrap_or(&0)];
-    let mut map = MapBuilder::default();
-    map.set("country", string(flow.country.value.clone()))
-        .set("in_eea", Value::Bool(flow.in_eea))
-        .set("chain", strings(chain.iter().copied()))
-        .set("recipient", string(chain.first().copied().unwrap_or("")))
-        .set("party", string(party.id.value.clone()))
-        .set(
-            "party_role",
-            string(party.role.as_ref().map_or("", |r| r.value.as_str())),
-        )
-        .set("onward", Value::Bool(flow.chain.len() > 1));
-    let declaration = flow
-        .covered_by
-        .map(|(on, i)| (on, manifest.declaration(on, i)));
-    if let Some((on, decl)) = declaration {
-        map.set("mechanism", string(decl.mechanism.value.clone()))
-            .set(
-                "declared_on",
-                string(match on {
-                    crate::model::DeclaredOn::Activity(_) => "activity",
-                    crate::model::DeclaredOn::Processor(_) => "processor",
-                }),
-            )
-            .set("tia", string(text_at(&decl.node, &["tia"]).unwrap_or("")))
-            .set(
-                "scc_module",
-                Value::Int(
-                    decl.node
-                        .get("scc_module")
-                        .and_then(Node::as_i64)
-                        .unwrap_or(0),
-                ),
-            )
-            .set(
-                "swiss_addendum",
-                Value::Bool(bool_at(&decl.node, &["swiss_addendum"]).unwrap_or(false)),
-            );
-    } else {
-        map.set("mechanism", string(""))
-            .set("declared_on", string(""))
-            .set("tia", string(""))
-            .set("scc_module", Value::Int(0))
-            .set("swiss_addendum", Value::Bool(false));
-    }
-    map.set(
-        "within_residency",
-        Value::Bool(within_residency(manifest, flow, data)),
-    )
-    .set("gdpr", facts[0].clone())
-    .set("ndsg", facts[1].clone());
-    map.build()
 }
 
 #[cfg(test)]

@@ -69,12 +69,32 @@ struct Hit<'r> {
     error: Option<String>,
 }
 
-/// A variable's CEL value and, unless it is shared and already converted,
-/// its conversion to the interpreter's representation.
-type Converted = (Value, Option<Box<dyn Val>>);
+/// A value every evaluation shares (`org`, `today`, a processor), with its
+/// conversion to the interpreter's representation, made the first time the
+/// interpreter needs it (the fast path usually spares it).
+struct Cached {
+    value: Value,
+    val: OnceLock<Option<Box<dyn Val>>>,
+}
+
+impl Cached {
+    fn new(value: Value) -> Cached {
+        Cached {
+            value,
+            val: OnceLock::new(),
+        }
+    }
+
+    fn val(&self) -> Option<&dyn Val> {
+        self.val
+            .get_or_init(|| Box::<dyn Val>::try_from(self.value.clone()).ok())
+            .as_deref()
+    }
+}
 
 /// One variable of an evaluation.
 enum Binding<'a> {
+    Cached(&'a Cached),
     Shared(&'a Value),
     Owned(Value),
     /// A flow, read field by field; its CEL map is built only if needed.
@@ -89,6 +109,7 @@ enum Binding<'a> {
 impl Binding<'_> {
     fn fast(&self) -> V<'_> {
         match self {
+            Binding::Cached(cached) => V::Ref(&cached.value),
             Binding::Shared(value) => V::Ref(value),
             Binding::Owned(value) => V::Ref(value),
             Binding::Flow(record) => V::Record(record),
@@ -103,6 +124,7 @@ impl Binding<'_> {
     /// message), so that rendering findings does not hold every map.
     fn value(&self, keep: bool) -> Value {
         match self {
+            Binding::Cached(cached) => cached.value.clone(),
             Binding::Shared(value) => (*value).clone(),
             Binding::Owned(value) => value.clone(),
             Binding::Flow(record) => record.to_value(),
@@ -192,12 +214,12 @@ impl Evaluator<'_> {
         let active = |kind: Kind| !rules[&kind].is_empty();
         Shared {
             env: OnceLock::new(),
-            org: entities::organization(m, self.data),
-            today: string(m.as_of.to_string()),
+            org: Cached::new(entities::organization(m, self.data)),
+            today: Cached::new(string(m.as_of.to_string())),
             processors: crate::timings::time("    processor maps", || {
                 (0..m.processors.len())
                     .into_par_iter()
-                    .map(|i| entities::processor(m, i, used[i], self.data))
+                    .map(|i| Cached::new(entities::processor(m, i, used[i], self.data)))
                     .collect()
             }),
             activities: crate::timings::time("    activity records", || {
@@ -218,7 +240,6 @@ impl Evaluator<'_> {
                 }
             }),
             rules,
-            converted: OnceLock::new(),
         }
     }
 
@@ -267,12 +288,14 @@ impl Evaluator<'_> {
                 ),
                 (
                     "processors",
-                    Binding::Owned(entities::list(shared.processors.clone())),
+                    Binding::Owned(entities::list(
+                        shared.processors.iter().map(|p| p.value.clone()).collect(),
+                    )),
                 ),
             ],
             Subject::Processor(i) => {
                 scope.processor = Some(&m.processors[i]);
-                vec![("processor", Binding::Shared(&shared.processors[i]))]
+                vec![("processor", Binding::Cached(&shared.processors[i]))]
             }
             Subject::Activity(i) => {
                 scope.activity = Some(&m.activities[i]);
@@ -285,7 +308,7 @@ impl Evaluator<'_> {
                 vec![
                     ("recipient", Binding::Owned(entities::recipient(m, i, p))),
                     ("activity", shared.activity(i)),
-                    ("processor", Binding::Shared(&shared.processors[p])),
+                    ("processor", Binding::Cached(&shared.processors[p])),
                 ]
             }
             Subject::Tracking(i, t) => {
@@ -321,7 +344,7 @@ impl Evaluator<'_> {
                         Binding::Flow(facts.record(m, self.data, flow)),
                     ),
                     ("activity", shared.activity(flow.activity)),
-                    ("processor", Binding::Shared(&shared.processors[party])),
+                    ("processor", Binding::Cached(&shared.processors[party])),
                 ]
             }
             Subject::Evidence(e) => {
@@ -329,8 +352,8 @@ impl Evaluator<'_> {
                 vec![("evidence", Binding::Shared(&shared.evidence[e].value))]
             }
         };
-        vars.push(("org", Binding::Shared(&shared.org)));
-        vars.push(("today", Binding::Shared(&shared.today)));
+        vars.push(("org", Binding::Cached(&shared.org)));
+        vars.push(("today", Binding::Cached(&shared.today)));
         (vars, scope)
     }
 
@@ -343,21 +366,16 @@ impl Evaluator<'_> {
         let (bindings, scope) = self.bind(shared, subject);
         let vars: Vec<(&str, V)> = bindings.iter().map(|(n, b)| (*n, b.fast())).collect();
         // The interpreter is asked only where the fast path declines; its
-        // variables are made then, once per subject. Entities shared by
-        // many evaluations are converted to CEL's own representation once;
-        // the rest (flows, recipients) is converted here.
-        let owned: OnceCell<Vec<Converted>> = OnceCell::new();
+        // variables are made then, once per subject. Shared values keep
+        // their conversion; the rest (activities, flows) is converted here.
+        let owned: OnceCell<Vec<Option<Box<dyn Val>>>> = OnceCell::new();
         let interpret = |expr: &IdedExpr| {
             let owned = owned.get_or_init(|| {
                 bindings
                     .iter()
-                    .map(|(_, binding)| {
-                        let value = binding.value(true);
-                        let own = match shared.converted(&value) {
-                            Some(_) => None,
-                            None => Box::<dyn Val>::try_from(value.clone()).ok(),
-                        };
-                        (value, own)
+                    .map(|(_, binding)| match binding {
+                        Binding::Cached(_) => None,
+                        other => Box::<dyn Val>::try_from(other.value(true)).ok(),
                     })
                     .collect()
             });
@@ -365,10 +383,10 @@ impl Evaluator<'_> {
                 vars: bindings
                     .iter()
                     .zip(owned)
-                    .filter_map(|((name, _), (value, own))| {
-                        let val: &dyn Val = match own {
-                            Some(boxed) => boxed.as_ref(),
-                            None => shared.converted(value)?,
+                    .filter_map(|((name, binding), own)| {
+                        let val: &dyn Val = match (binding, own) {
+                            (Binding::Cached(cached), _) => cached.val()?,
+                            (_, own) => own.as_deref()?,
                         };
                         Some((*name, val))
                     })
@@ -692,13 +710,13 @@ struct Evidence {
 }
 
 /// What every evaluation shares: the CEL environment (made only if the
-/// interpreter is needed), the entity values
-/// built once, and the rules by kind.
+/// interpreter is needed), the entity values built once, and the rules by
+/// kind.
 struct Shared<'a, 'r> {
     env: OnceLock<Arc<Env>>,
-    org: Value,
-    today: Value,
-    processors: Vec<Value>,
+    org: Cached,
+    today: Cached,
+    processors: Vec<Cached>,
     activities: Vec<ActivityRecord<'a>>,
     /// The activities' CEL maps, each built the first time it is needed.
     activity_values: Vec<OnceLock<Value>>,
@@ -706,43 +724,11 @@ struct Shared<'a, 'r> {
     facts: Option<FlowFacts<'a>>,
     evidence: Vec<Evidence>,
     rules: HashMap<Kind, Vec<&'r Rule>>,
-    /// CEL's representation of `org`, `today` and every processor, keyed by the address of the value's shared data: made
-    /// the first time the interpreter is needed, which the fast path
-    /// usually spares.
-    converted: OnceLock<HashMap<usize, Box<dyn Val>>>,
 }
 
 impl<'a> Shared<'a, '_> {
     fn activity(&self, i: usize) -> Binding<'_> {
         Binding::Activity(&self.activities[i], &self.activity_values[i])
-    }
-
-    /// The address identifying a shared value (maps and strings are `Arc`s).
-    fn key(value: &Value) -> Option<usize> {
-        match value {
-            Value::Map(map) => Some(Arc::as_ptr(&map.map) as *const u8 as usize),
-            Value::String(s) => Some(Arc::as_ptr(s) as *const u8 as usize),
-            _ => None,
-        }
-    }
-
-    fn converted(&self, value: &Value) -> Option<&dyn Val> {
-        let converted = self.converted.get_or_init(|| self.convert_shared());
-        converted.get(&Self::key(value)?).map(|b| b.as_ref())
-    }
-
-    /// Converts the values every evaluation shares, once.
-    fn convert_shared(&self) -> HashMap<usize, Box<dyn Val>> {
-        use rayon::prelude::*;
-        let all: Vec<&Value> = [&self.org, &self.today]
-            .into_iter()
-            .chain(&self.processors)
-            .collect();
-        let converted: Vec<(usize, Box<dyn Val>)> = all
-            .par_iter()
-            .filter_map(|v| Some((Self::key(v)?, Box::<dyn Val>::try_from((*v).clone()).ok()?)))
-            .collect();
-        converted.into_iter().collect()
     }
 }
 

@@ -245,28 +245,12 @@ fn quote_list(names: &[&str]) -> String {
 /// Every `var.field` in an expression (outside string literals) for a
 /// variable in scope: (byte offset of `var`, var, field).
 fn field_accesses<'s>(source: &'s str, variables: &[&str]) -> Vec<(usize, &'s str, Vec<&'s str>)> {
-    let bytes = source.as_bytes();
+    let code = without_strings(source);
+    let bytes = code.as_bytes();
     let mut found = Vec::new();
-    let mut quote: Option<u8> = None;
     let mut i = 0;
     while i < bytes.len() {
         let b = bytes[i];
-        if let Some(q) = quote {
-            if b == b'\\' {
-                i += 2;
-                continue;
-            }
-            if b == q {
-                quote = None;
-            }
-            i += 1;
-            continue;
-        }
-        if b == b'"' || b == b'\'' {
-            quote = Some(b);
-            i += 1;
-            continue;
-        }
         let word_start = i == 0
             || !(bytes[i - 1].is_ascii_alphanumeric()
                 || bytes[i - 1] == b'_'
@@ -309,61 +293,65 @@ fn field_accesses<'s>(source: &'s str, variables: &[&str]) -> Vec<(usize, &'s st
 /// Byte offset of the first bracket past the nesting limit, outside strings.
 fn too_deep(source: &str) -> Option<usize> {
     let mut depth = 0usize;
-    let mut quote: Option<char> = None;
-    let mut escaped = false;
-    for (i, c) in source.char_indices() {
-        if let Some(q) = quote {
-            if escaped {
-                escaped = false;
-            } else if c == '\\' {
-                escaped = true;
-            } else if c == q {
-                quote = None;
-            }
-            continue;
-        }
-        match c {
-            '"' | '\'' => quote = Some(c),
-            '(' | '[' | '{' => {
+    for (i, b) in without_strings(source).bytes().enumerate() {
+        match b {
+            b'(' | b'[' | b'{' => {
                 depth += 1;
                 if depth > MAX_EXPRESSION_DEPTH {
                     return Some(i);
                 }
             }
-            ')' | ']' | '}' => depth = depth.saturating_sub(1),
+            b')' | b']' | b'}' => depth = depth.saturating_sub(1),
             _ => {}
         }
     }
     None
 }
 
+/// The expression with every string literal, quotes included, blanked out
+/// byte for byte: the scanners above and below see only code, at the same
+/// offsets as in the source.
+fn without_strings(source: &str) -> String {
+    let mut code = source.as_bytes().to_vec();
+    let mut quote: Option<u8> = None;
+    let mut i = 0;
+    while i < code.len() {
+        let b = code[i];
+        match quote {
+            Some(q) => {
+                let width = if b == b'\\' { 2 } else { 1 };
+                if b == q {
+                    quote = None;
+                }
+                for byte in code.iter_mut().skip(i).take(width) {
+                    *byte = b' ';
+                }
+                i += width;
+                continue;
+            }
+            None if b == b'"' || b == b'\'' => {
+                quote = Some(b);
+                code[i] = b' ';
+            }
+            None => {}
+        }
+        i += 1;
+    }
+    // Only whole literals were blanked, with ASCII spaces.
+    String::from_utf8(code).unwrap_or_default()
+}
+
 /// The offset of the first operator or `.` past the limit, outside string
 /// literals.
 fn too_many_operators(source: &str) -> Option<usize> {
-    let bytes = source.as_bytes();
+    let code = without_strings(source);
+    let bytes = code.as_bytes();
     let mut count = 0usize;
-    let mut quote: Option<u8> = None;
     let mut i = 0;
     while i < bytes.len() {
         let b = bytes[i];
-        if let Some(q) = quote {
-            if b == b'\\' {
-                i += 2;
-                continue;
-            }
-            if b == q {
-                quote = None;
-            }
-            i += 1;
-            continue;
-        }
         let pair = bytes.get(i..i + 2).unwrap_or(&[]);
         let width = match (b, pair) {
-            (b'"' | b'\'', _) => {
-                quote = Some(b);
-                i += 1;
-                continue;
-            }
             (_, b"&&" | b"||" | b"==" | b"!=" | b"<=" | b">=") => 2,
             (b'<' | b'>' | b'+' | b'-' | b'*' | b'/' | b'%' | b'?' | b'!' | b'.', _) => 1,
             _ if pair == b"in" && is_word_boundary(bytes, i, 2) => 2,

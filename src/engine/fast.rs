@@ -170,6 +170,28 @@ pub enum V<'a> {
     List(&'a [Node]),
 }
 
+impl V<'_> {
+    /// The value as CEL; `None` for a record or a list literal, which a
+    /// record's field never is.
+    pub fn to_value(self) -> Option<Value> {
+        Some(match self {
+            V::Ref(value) => value.clone(),
+            V::Bool(b) => Value::Bool(b),
+            V::Int(i) => Value::Int(i),
+            V::UInt(u) => Value::UInt(u),
+            V::Str(s) => Value::from(s),
+            V::Null => Value::Null,
+            V::Strings(list) => Value::List(
+                (0..list.len())
+                    .map(|i| Value::from(list.get(i)))
+                    .collect::<Vec<_>>()
+                    .into(),
+            ),
+            V::Record(_) | V::Records(_) | V::List(_) => return None,
+        })
+    }
+}
+
 /// A scalar, for comparisons.
 #[derive(PartialEq, PartialOrd)]
 enum Scalar<'a> {

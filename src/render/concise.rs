@@ -8,14 +8,10 @@ use std::fmt::Write;
 pub fn render(findings: &[Finding], sources: &SourceMap) -> String {
     let mut out = String::new();
     for f in findings {
-        let file = sources.get(f.primary.span.file);
-        let pos = file.position(f.primary.span.start as usize);
         let _ = writeln!(
             out,
-            "{}:{}:{}: {}[{}] {}",
-            file.display_path(),
-            pos.line + 1,
-            pos.column + 1,
+            "{}: {}[{}] {}",
+            super::location(f, sources),
             f.severity.as_str(),
             f.code,
             f.message.replace('\n', " ")

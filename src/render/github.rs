@@ -80,17 +80,13 @@ pub fn step_summary(findings: &[Finding], sources: &SourceMap, files_checked: us
     }
     out.push_str("| severity | code | location | message |\n|---|---|---|---|\n");
     for f in findings {
-        let file = sources.get(f.primary.span.file);
-        let pos = file.position(f.primary.span.start as usize);
         let _ = writeln!(
             out,
-            "| {} | [{}]({}) | `{}:{}:{}` | {} |",
+            "| {} | [{}]({}) | `{}` | {} |",
             f.severity.as_str(),
             f.code,
             super::docs_url(&f.code),
-            file.display_path(),
-            pos.line + 1,
-            pos.column + 1,
+            super::location(f, sources),
             markdown_cell(&f.message)
         );
     }

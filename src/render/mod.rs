@@ -16,6 +16,19 @@ pub fn docs_url(code: &str) -> String {
     format!("{DOCS_BASE}{code}.md")
 }
 
+/// `path:line:col` of a finding's primary label, 1-based, as people and
+/// quickfix lists read it.
+pub fn location(f: &Finding, sources: &crate::source::SourceMap) -> String {
+    let file = sources.get(f.primary.span.file);
+    let pos = file.position(f.primary.span.start as usize);
+    format!(
+        "{}:{}:{}",
+        file.display_path(),
+        pos.line + 1,
+        pos.column + 1
+    )
+}
+
 /// Counts by severity, for summary lines.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
 pub struct Counts {
