@@ -143,3 +143,35 @@ fn a_pack_reusing_a_rule_code_is_a_located_error_pointing_at_both() {
         run.stderr
     );
 }
+
+#[test]
+fn recipient_rules_run_once_per_recipient_reference_and_point_at_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let pack = dir.path().join("pack.yaml");
+    std::fs::write(
+        &pack,
+        "version: 1\npack: vendors\nname: Vendors\nrules:\n  - code: VN001\n    name: no-joint-controllers\n    severity: warning\n    summary: data shared with a joint controller\n    for_each: recipient\n    require: recipient.role != 'joint-controller'\n    message: \"`{recipient.activity}` shares data with `{recipient.processor}`\"\n",
+    )
+    .unwrap();
+    let manifest = dir.path().join("m.yaml");
+    std::fs::write(
+        &manifest,
+        "version: 1\norganization: {name: A, country: DE}\nprocessors:\n  - {id: meta, name: Meta, role: joint-controller, country: IE}\n  - {id: hetzner, name: Hetzner, role: processor, country: DE}\nactivities:\n  - id: ads\n    name: Ads\n    recipients: [hetzner, meta]\n",
+    )
+    .unwrap();
+    let run = check_with(
+        &["--rules", pack.to_str().unwrap(), "--select", "VN"],
+        &[manifest.to_str().unwrap()],
+        "concise",
+    );
+    let lines: Vec<&str> = run.stdout.lines().collect();
+    assert_eq!(
+        lines,
+        [format!(
+            "{}:9:27: warning[VN001] `ads` shares data with `meta`",
+            manifest.display()
+        )],
+        "{}",
+        run.stderr
+    );
+}

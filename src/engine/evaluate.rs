@@ -239,6 +239,15 @@ impl Evaluator<'_> {
                     Vec::new()
                 }
             }),
+            processor_index: if active(Kind::Recipient) {
+                let mut index = HashMap::new();
+                for (i, p) in m.processors.iter().enumerate() {
+                    index.entry(p.id.value.as_str()).or_insert(i);
+                }
+                index
+            } else {
+                HashMap::new()
+            },
             rules,
         }
     }
@@ -250,11 +259,7 @@ impl Evaluator<'_> {
         let mut hits = self.hits(shared, Kind::Activity, Subject::Activity(i));
         if !shared.rules[&Kind::Recipient].is_empty() {
             for (r, reference) in a.recipients.iter().enumerate() {
-                let Some(p) = m
-                    .processors
-                    .iter()
-                    .position(|p| p.id.value == reference.value)
-                else {
+                let Some(&p) = shared.processor_index.get(reference.value.as_str()) else {
                     continue;
                 };
                 hits.extend(self.hits(shared, Kind::Recipient, Subject::Recipient(i, p, r)));
@@ -723,6 +728,8 @@ struct Shared<'a, 'r> {
     /// The regime facts of the flows, when flow rules run.
     facts: Option<FlowFacts<'a>>,
     evidence: Vec<Evidence>,
+    /// The first processor with each id, when recipient rules run.
+    processor_index: HashMap<&'a str, usize>,
     rules: HashMap<Kind, Vec<&'r Rule>>,
 }
 
