@@ -636,12 +636,13 @@ impl Evaluator<'_> {
     fn evidence(&self) -> Vec<Evidence> {
         let m = self.manifest;
         let mut found = Vec::new();
-        let mut repositories: HashMap<PathBuf, Option<PathBuf>> = HashMap::new();
+        let mut lookup = EvidenceLookup::new(self.roots);
         let mut add = |owner: &str, field: &str, node: Option<&Node>| {
             let Some(node) = node else { return };
             let Some(path) = node.as_str() else { return };
             let is_url = path.contains("://") || path.starts_with("mailto:");
-            let exists = is_url || self.evidence_exists(node.span, path, &mut repositories);
+            let file = &self.sources.get(node.span.file).path;
+            let exists = is_url || lookup.exists(file, path);
             let mut map = entities::MapBuilder::default();
             map.set("path", string(path))
                 .set("field", string(field))
@@ -675,37 +676,59 @@ impl Evaluator<'_> {
         }
         found
     }
+}
 
-    /// A relative evidence path may be written from the manifest file's
-    /// folder, from a root given on the command line, or from the
-    /// repository root; it exists if it is found from any of them.
-    /// `repositories` caches each folder's repository root: the walk up to
-    /// `.git` is done once per folder, not once per evidence path.
-    fn evidence_exists(
-        &self,
-        span: Span,
-        path: &str,
-        repositories: &mut HashMap<PathBuf, Option<PathBuf>>,
-    ) -> bool {
+/// Whether evidence paths exist. A relative path may be written from the
+/// manifest file's folder, from a root given on the command line, or from
+/// the repository root; it exists if it is found from any of them. Each
+/// folder's repository root, and each (folder, path) answer, is looked up
+/// once: many entities cite the same documents.
+struct EvidenceLookup {
+    /// The roots as folders, worked out once.
+    roots: Vec<PathBuf>,
+    repositories: HashMap<PathBuf, Option<PathBuf>>,
+    answers: HashMap<(PathBuf, String), bool>,
+}
+
+impl EvidenceLookup {
+    fn new(roots: &[PathBuf]) -> EvidenceLookup {
+        EvidenceLookup {
+            roots: roots
+                .iter()
+                .map(|r| {
+                    if r.is_dir() {
+                        r.clone()
+                    } else {
+                        r.parent().unwrap_or(Path::new(".")).to_path_buf()
+                    }
+                })
+                .collect(),
+            repositories: HashMap::new(),
+            answers: HashMap::new(),
+        }
+    }
+
+    fn exists(&mut self, manifest_file: &Path, path: &str) -> bool {
         let relative = Path::new(path);
         if relative.is_absolute() {
             return relative.exists();
         }
-        let file = &self.sources.get(span.file).path;
-        let dir = file.parent().unwrap_or(Path::new("."));
-        let mut bases: Vec<PathBuf> = vec![dir.to_path_buf()];
-        bases.extend(self.roots.iter().map(|r| {
-            if r.is_dir() {
-                r.clone()
-            } else {
-                r.parent().unwrap_or(Path::new(".")).to_path_buf()
-            }
-        }));
-        let repository = repositories
+        let dir = manifest_file.parent().unwrap_or(Path::new("."));
+        let key = (dir.to_path_buf(), path.to_string());
+        if let Some(&known) = self.answers.get(&key) {
+            return known;
+        }
+        let repository = self
+            .repositories
             .entry(dir.to_path_buf())
-            .or_insert_with(|| crate::source::repository_root(dir));
-        bases.extend(repository.clone());
-        bases.iter().any(|b| b.join(relative).exists())
+            .or_insert_with(|| crate::source::repository_root(dir))
+            .clone();
+        let found = std::iter::once(dir.to_path_buf())
+            .chain(self.roots.iter().cloned())
+            .chain(repository)
+            .any(|base| base.join(relative).exists());
+        self.answers.insert(key, found);
+        found
     }
 }
 
