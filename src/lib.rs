@@ -237,14 +237,21 @@ fn ignore_per_path(
     }
     let base = std::path::absolute(&options.per_path_base)
         .unwrap_or_else(|_| options.per_path_base.clone());
+    // Each file's path relative to the base, worked out once per file.
+    let mut relative: std::collections::HashMap<source::FileId, PathBuf> = Default::default();
     Ok(findings
         .into_iter()
         .filter(|f| {
-            let path = &sources.get(f.primary.span.file).path;
-            let absolute = std::path::absolute(path).unwrap_or_else(|_| path.clone());
-            let relative = absolute.strip_prefix(&base).unwrap_or(&absolute);
+            let relative = relative.entry(f.primary.span.file).or_insert_with(|| {
+                let path = &sources.get(f.primary.span.file).path;
+                let absolute = std::path::absolute(path).unwrap_or_else(|_| path.clone());
+                absolute
+                    .strip_prefix(&base)
+                    .unwrap_or(&absolute)
+                    .to_path_buf()
+            });
             !matchers.iter().any(|(m, rules)| {
-                m.is_match(relative)
+                m.is_match(&*relative)
                     && rules
                         .iter()
                         .any(|r| engine::selector_matches(r, &f.code, &f.name))
