@@ -75,13 +75,34 @@ struct Hit<'r> {
 struct Cached {
     value: Value,
     val: OnceLock<Option<Box<dyn Val>>>,
+    /// A map's fields sorted by name, so the fast path reads a field
+    /// without hashing the name (the CEL map hashes with SipHash on every
+    /// lookup, and rules read processors and `org` on every flow).
+    fields: Option<Vec<(Box<str>, Value)>>,
 }
 
 impl Cached {
     fn new(value: Value) -> Cached {
+        let fields = match &value {
+            Value::Map(map) => {
+                let mut fields: Vec<(Box<str>, Value)> = Vec::with_capacity(map.map.len());
+                for (key, field) in map.map.iter() {
+                    // A map with a key that is not a name is read by the interpreter.
+                    let cel::objects::Key::String(name) = key else {
+                        fields.clear();
+                        break;
+                    };
+                    fields.push((Box::from(name.as_str()), field.clone()));
+                }
+                fields.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+                (fields.len() == map.map.len()).then_some(fields)
+            }
+            _ => None,
+        };
         Cached {
             value,
             val: OnceLock::new(),
+            fields,
         }
     }
 
@@ -89,6 +110,29 @@ impl Cached {
         self.val
             .get_or_init(|| Box::<dyn Val>::try_from(self.value.clone()).ok())
             .as_deref()
+    }
+
+    fn fast(&self) -> V<'_> {
+        match self.fields {
+            Some(_) => V::Record(self),
+            None => V::Ref(&self.value),
+        }
+    }
+
+    fn lookup(&self, name: &str) -> Option<&Value> {
+        let fields = self.fields.as_deref()?;
+        let at = fields.binary_search_by(|(n, _)| (**n).cmp(name)).ok()?;
+        Some(&fields[at].1)
+    }
+}
+
+impl super::fast::Record for Cached {
+    fn field(&self, name: &str) -> Option<V<'_>> {
+        self.lookup(name).map(V::Ref)
+    }
+
+    fn has(&self, name: &str) -> bool {
+        self.lookup(name).is_some()
     }
 }
 
@@ -109,7 +153,7 @@ enum Binding<'a> {
 impl Binding<'_> {
     fn fast(&self) -> V<'_> {
         match self {
-            Binding::Cached(cached) => V::Ref(&cached.value),
+            Binding::Cached(cached) => cached.fast(),
             Binding::Shared(value) => V::Ref(value),
             Binding::Owned(value) => V::Ref(value),
             Binding::Flow(record) => V::Record(record),

@@ -120,12 +120,12 @@ impl Node {
             Value::Bool(b) => J::Bool(*b),
             Value::Int(i) => J::from(*i),
             Value::Float(f) => serde_json::Number::from_f64(*f).map_or(J::Null, J::Number),
-            Value::Str(s) => J::String(s.to_string()),
+            Value::Str(s) => J::String(String::from(&**s)),
             Value::Seq(items) => J::Array(items.iter().map(Node::to_json).collect()),
             Value::Map(entries) => J::Object(
                 entries
                     .iter()
-                    .map(|e| (e.key.to_string(), e.value.to_json()))
+                    .map(|e| (String::from(&*e.key), e.value.to_json()))
                     .collect(),
             ),
         }
