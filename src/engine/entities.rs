@@ -126,6 +126,8 @@ pub fn derived_fields(t: VarType) -> &'static [&'static str] {
             "public_authority",
             "has_eu_representative",
             "has_ch_representative",
+            "eu_representative_where_targeted",
+            "ch_representative_in_ch",
             "markets",
             "residency",
             "consent_ages",
@@ -194,6 +196,7 @@ pub fn derived_fields(t: VarType) -> &'static [&'static str] {
             "gdpr",
             "ndsg",
             "party_role",
+            "party_in_eea",
         ],
         VarType::Evidence => &["path", "field", "is_url", "exists", "owner"],
         VarType::List | VarType::Text => &[],
@@ -223,7 +226,7 @@ pub struct MapBuilder(HashMap<Key, Value>);
 
 impl MapBuilder {
     pub fn from_node(node: &Node) -> MapBuilder {
-        let mut map = HashMap::new();
+        let mut map = HashMap::with_capacity(node.entries().len());
         for entry in node.entries() {
             map.insert(Key::from(&*entry.key), node_value(&entry.value));
         }
@@ -259,7 +262,7 @@ pub fn node_value(node: &Node) -> Value {
         NodeValue::Bool(b) => Value::Bool(*b),
         NodeValue::Int(i) => Value::Int(*i),
         NodeValue::Float(f) => Value::Float(*f),
-        NodeValue::Str(s) => string(s.to_string()),
+        NodeValue::Str(s) => string(String::from(&**s)),
         NodeValue::Seq(items) => list(items.iter().map(node_value).collect()),
         NodeValue::Map(_) => MapBuilder::from_node(node).build(),
     }
@@ -315,6 +318,11 @@ pub fn organization(manifest: &Manifest, data: &ReferenceData) -> Value {
     ages.sort();
     ages.dedup();
     let reps = node.get("representatives");
+    let rep_country = |which: &str| {
+        reps.and_then(|r| r.get(which))
+            .and_then(|r| r.get("country"))
+            .and_then(Node::as_str)
+    };
     map.set(
         "established_in_eea",
         Value::Bool(!country.is_empty() && in_eea(country)),
@@ -343,6 +351,18 @@ pub fn organization(manifest: &Manifest, data: &ReferenceData) -> Value {
     .set(
         "has_ch_representative",
         Value::Bool(reps.and_then(|r| r.get("ch")).is_some()),
+    )
+    // GDPR Art. 27(3): in a Member State where the targeted people are.
+    .set(
+        "eu_representative_where_targeted",
+        Value::Bool(
+            rep_country("eu").is_some_and(|c| in_eea(c) && market_countries.iter().any(|m| m == c)),
+        ),
+    )
+    // revFADP Art. 14(1): a representative in Switzerland.
+    .set(
+        "ch_representative_in_ch",
+        Value::Bool(rep_country("ch") == Some("CH")),
     )
     .set("markets", strings(markets.iter().copied()))
     .set("residency", strings(residency.iter().copied()))
@@ -754,6 +774,12 @@ impl fast::Record for FlowRecord<'_> {
             ),
             "party" => V::Str(&self.party.id.value),
             "party_role" => V::Str(self.party.role.as_ref().map_or("", |r| r.value.as_str())),
+            "party_in_eea" => V::Bool(
+                self.party
+                    .country
+                    .as_ref()
+                    .is_some_and(|c| self.data.in_eea(&c.value, self.manifest.as_of)),
+            ),
             "onward" => V::Bool(flow.chain.len() > 1),
             "mechanism" => V::Str(decl.map_or("", |d| d.mechanism.value.as_str())),
             "declared_on" => V::Str(match self.declaration {

@@ -17,6 +17,7 @@ pub const REGIME_FIELDS: &[&str] = &[
     "adequacy_requires_certification",
     "adequacy_scope",
     "adequacy_verified",
+    "adequacy_pending_case",
     "mechanism_ground",
     "mechanism_kind",
     "mechanism_name",
@@ -78,6 +79,15 @@ pub fn regime_facts(
         .set(
             "adequacy_verified",
             Value::Bool(decisions.iter().all(|d| d.verified)),
+        )
+        .set(
+            "adequacy_pending_case",
+            string(
+                any_decision
+                    .and_then(|d| d.pending_case.as_ref())
+                    .and_then(|p| p.pending_on(date))
+                    .unwrap_or(""),
+            ),
         );
 
     let entry = mechanism
@@ -139,8 +149,7 @@ pub fn regime_facts(
     let pending = facts
         .pending_case
         .as_ref()
-        .and_then(|p| p.get("case"))
-        .and_then(|c| c.as_str())
+        .and_then(|p| p.pending_on(date))
         .unwrap_or("")
         .to_string();
     map.set("mechanism_ground", Value::Bool(true))

@@ -1,6 +1,11 @@
 //! Infers data flows: each activity sends data to each recipient, to each
 //! location of that recipient, and on through its sub-processors. Each flow
 //! records which declared safeguard covers it.
+//!
+//! A chain stops at an independent controller (`role: controller`): what
+//! it passes on to its own processors is its own processing and its own
+//! transfer (GDPR Art. 4(7), 28(1), 44: the exporter is that controller),
+//! not the organisation's.
 
 use super::refdata::ReferenceData;
 use super::{DeclaredOn, Flow, Manifest};
@@ -30,6 +35,9 @@ pub fn infer(manifest: &Manifest, data: &ReferenceData) -> Vec<Flow> {
                         in_eea: data.in_eea(&location.value, manifest.as_of),
                         covered_by: coverage(manifest, a, &chain, &location.value),
                     });
+                }
+                if manifest.processors[party].is_independent_controller() {
+                    continue;
                 }
                 for &sub in &manifest.processors[party].sub_processor_ids {
                     if seen.insert(sub) {

@@ -70,6 +70,14 @@ pub struct Processor {
     pub node: Node,
 }
 
+impl Processor {
+    /// A recipient that uses the data for its own purposes (`role:
+    /// controller`): its own processors are not the organisation's.
+    pub fn is_independent_controller(&self) -> bool {
+        self.role.as_ref().is_some_and(|r| r.value == "controller")
+    }
+}
+
 /// A processing activity (`activities[]`).
 #[derive(Debug)]
 pub struct Activity {

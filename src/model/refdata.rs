@@ -40,8 +40,28 @@ pub struct AdequacyDecision {
     pub scope: Option<String>,
     #[serde(default)]
     pub requires_certification: Option<String>,
+    /// A court case against the decision, pending from the day it was lodged.
+    #[serde(default)]
+    pub pending_case: Option<PendingCase>,
     #[serde(default = "yes")]
     pub verified: bool,
+}
+
+/// A pending challenge to a decision or mechanism.
+#[derive(Debug, Deserialize)]
+pub struct PendingCase {
+    pub case: String,
+    #[serde(deserialize_with = "date")]
+    pub lodged: Date,
+    #[serde(default)]
+    pub url: Option<String>,
+}
+
+impl PendingCase {
+    /// The case number, when the case had been lodged by `date`.
+    pub fn pending_on(&self, date: Date) -> Option<&str> {
+        (self.lodged <= date).then_some(self.case.as_str())
+    }
 }
 
 impl AdequacyDecision {
@@ -79,7 +99,7 @@ pub struct MechanismRegime {
     #[serde(default)]
     pub requires_swiss_addendum: bool,
     #[serde(default)]
-    pub pending_case: Option<serde_json::Value>,
+    pub pending_case: Option<PendingCase>,
     #[serde(default = "yes")]
     pub verified: bool,
 }
@@ -360,6 +380,12 @@ fn parse_embedded<T: DeserializeOwned>(name: &str, text: &str) -> T {
         .unwrap_or_else(|| panic!("embedded rules/data/{name} does not parse"));
     serde_json::from_value(root.to_json())
         .unwrap_or_else(|e| panic!("embedded rules/data/{name} has the wrong shape: {e}"))
+}
+
+fn date<'de, D: serde::Deserializer<'de>>(de: D) -> Result<Date, D::Error> {
+    String::deserialize(de)?
+        .parse::<Date>()
+        .map_err(serde::de::Error::custom)
 }
 
 fn date_opt<'de, D: serde::Deserializer<'de>>(de: D) -> Result<Option<Date>, D::Error> {
