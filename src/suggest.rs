@@ -3,6 +3,8 @@
 /// The candidate closest to `input`, when it is close enough to be a typo:
 /// fewest edits first (Damerau-Levenshtein, case-insensitive), then the
 /// most similar start (Jaro-Winkler), then alphabetical for determinism.
+/// A dotted id whose last part is the input (`contact.email` for `email`)
+/// counts as one edit: the input lacks only its prefix.
 pub fn did_you_mean<'a>(
     input: &str,
     candidates: impl IntoIterator<Item = &'a str>,
@@ -15,7 +17,13 @@ pub fn did_you_mean<'a>(
             continue;
         }
         let lower = candidate.to_lowercase();
-        let distance = strsim::damerau_levenshtein(&input_lower, &lower);
+        let mut distance = strsim::damerau_levenshtein(&input_lower, &lower);
+        if lower
+            .rsplit_once('.')
+            .is_some_and(|(_, last)| last == input_lower)
+        {
+            distance = distance.min(1);
+        }
         let similarity = strsim::jaro_winkler(&input_lower, &lower);
         if distance > budget && similarity < 0.9 {
             continue;
@@ -41,6 +49,9 @@ mod tests {
         assert_eq!(did_you_mean("locatons", keys), Some("locations"));
         assert_eq!(did_you_mean("Country", keys), Some("country"));
         assert_eq!(did_you_mean("banana", keys), None);
+        let ids = ["contact.email", "contact.phone", "identity.name"];
+        assert_eq!(did_you_mean("email", ids), Some("contact.email"));
+        assert_eq!(did_you_mean("Phone", ids), Some("contact.phone"));
         assert_eq!(
             did_you_mean("GDPR13O", ["GDPR103", "GDPR130", "GDPR131"]),
             Some("GDPR130")

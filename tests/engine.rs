@@ -175,3 +175,35 @@ fn recipient_rules_run_once_per_recipient_reference_and_point_at_it() {
         run.stderr
     );
 }
+
+/// A format error is reported as itself, not also as the legal violation
+/// the rule reads into the value the user did not mean.
+#[test]
+fn rules_do_not_report_on_an_entity_with_a_format_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = |agreement: &str| {
+        format!(
+            "version: 1\norganization: {{name: A GmbH, country: DE, markets: [DE]}}\n\
+             processors:\n  - id: mailer\n    name: Mailer SAS\n    role: processor\n    \
+             country: FR\n    agreement: {{type: {agreement}}}\n\
+             activities:\n  - id: news\n    name: News\n    purpose: Send news\n    \
+             data_subjects: [customers]\n    data_categories: [contact.email]\n    \
+             legal_basis: contract\n    recipients: [mailer]\n    retention: P1Y\n"
+        )
+    };
+    let path = dir.path().join("manifest.yaml");
+    let run = |agreement: &str| {
+        std::fs::write(&path, manifest(agreement)).unwrap();
+        check_with(
+            &["--select", "GDPR120"],
+            &[path.to_str().unwrap()],
+            "concise",
+        )
+        .stdout
+    };
+    let typo = run("DPA");
+    assert!(typo.contains("[PL012]"), "{typo}");
+    assert!(!typo.contains("[GDPR120]"), "{typo}");
+    let none = run("none");
+    assert!(none.contains("[GDPR120]"), "{none}");
+}

@@ -548,7 +548,7 @@ fn marks_of(
                 let mut finding = unknown_reference(r, kind.noun(), kind, None, names.into_iter());
                 if finding.help.is_some() {
                     finding.help = Some(format!(
-                        "use a built-in {} (`privlint schema` lists none; see rules/data/taxonomy.yaml) or declare it under `{}:` with a `parent`",
+                        "use a built-in {} (`privlint taxonomy` lists them) or declare your own under `{}:` with a `parent`",
                         kind.noun(),
                         if kind == Kind::Subject {
                             "data_subjects"

@@ -2,6 +2,7 @@
 //! counted and ordered.
 
 pub mod baseline;
+pub mod cascade;
 pub mod codes;
 pub mod finding;
 pub mod fingerprint;

@@ -340,6 +340,9 @@ const READS_AS_WORDS: &[&str] = &[
 /// The field a value belongs to, for "is not a valid …": plain words for
 /// one-word keys (`role`), the key itself for compound ones (`legal_basis`).
 fn field_bare(path: &[Seg]) -> String {
+    if let [.., Seg::Key(k), Seg::Index(_)] = path {
+        return format!("entry of `{k}`");
+    }
     path.iter()
         .rev()
         .find_map(|s| match s {
