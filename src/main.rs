@@ -384,6 +384,9 @@ fn check(args: CheckArgs, config_args: &ConfigArgs) -> Result<ExitCode, Fatal> {
         options.baseline = args.baseline.or(config.baseline.clone());
     }
     let report = privlint::check(&options)?;
+    for path in [&args.output, &args.write_baseline].into_iter().flatten() {
+        refuse_to_overwrite_input(path, &report.sources)?;
+    }
 
     if let Some(path) = &args.write_baseline {
         let text = privlint::report::baseline::write(&report.findings, &report.sources);
@@ -552,6 +555,30 @@ fn statistics(report: &privlint::Report, format: Format) -> String {
         ));
     }
     out
+}
+
+/// privlint never modifies the files it checks: an output path that is
+/// one of them (`-o manifest.yaml manifest.yaml`) is a usage error.
+fn refuse_to_overwrite_input(
+    path: &std::path::Path,
+    sources: &privlint::source::SourceMap,
+) -> Result<(), Fatal> {
+    let Ok(target) = std::fs::canonicalize(path) else {
+        return Ok(()); // does not exist yet, so it is not an input
+    };
+    let is_input = sources
+        .files()
+        .any(|(_, f)| std::fs::canonicalize(&f.path).is_ok_and(|p| p == target));
+    if is_input {
+        return Err(Fatal::Usage {
+            message: format!(
+                "refusing to write to `{}`: it is one of the files being checked",
+                path.display()
+            ),
+            help: Some("write the output to a file outside the manifest set".into()),
+        });
+    }
+    Ok(())
 }
 
 /// Writes to the `--output` file, or standard output.

@@ -53,18 +53,32 @@ pub struct SourceFile {
     /// The text, without a leading byte-order mark.
     pub text: String,
     line_starts: Vec<u32>,
+    /// The text as shown in a terminal, made on first use (see [`SourceFile::display_text`]).
+    display: std::sync::OnceLock<Option<String>>,
 }
 
 impl SourceFile {
     pub fn new(path: PathBuf, text: String) -> SourceFile {
         let mut line_starts = Vec::with_capacity(text.len() / 32 + 1);
         line_starts.push(0);
-        line_starts.extend(memchr_newlines(text.as_bytes()));
+        line_starts.extend(line_breaks(text.as_bytes()));
         SourceFile {
             path,
             text,
             line_starts,
+            display: std::sync::OnceLock::new(),
         }
+    }
+
+    /// The text with everything a terminal would interpret replaced, byte
+    /// for byte, so that offsets still hold: a lone `\r` line break becomes
+    /// `\n`, other control characters `?`, and bidirectional controls (which
+    /// can make a line read differently than it parses) U+FFFD.
+    pub fn display_text(&self) -> &str {
+        self.display
+            .get_or_init(|| printable_source(&self.text))
+            .as_deref()
+            .unwrap_or(&self.text)
     }
 
     pub fn display_path(&self) -> String {
@@ -126,12 +140,72 @@ impl SourceFile {
     }
 }
 
-fn memchr_newlines(bytes: &[u8]) -> impl Iterator<Item = u32> + '_ {
+/// Where lines start after the first: YAML 1.2 breaks lines at `\n`,
+/// `\r\n` and a lone `\r` (its production b-break).
+fn line_breaks(bytes: &[u8]) -> impl Iterator<Item = u32> + '_ {
     bytes
         .iter()
         .enumerate()
-        .filter(|(_, b)| **b == b'\n')
+        .filter(|&(i, &b)| b == b'\n' || (b == b'\r' && bytes.get(i + 1) != Some(&b'\n')))
         .map(|(i, _)| i as u32 + 1)
+}
+
+/// Whether a character in a source line would be interpreted by a
+/// terminal or reorder the text around it: control characters other than
+/// tab and line feed, and bidirectional controls.
+fn is_unprintable(c: char) -> bool {
+    (c.is_control() && c != '\n' && c != '\t') || is_bidi_control(c)
+}
+
+fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// `text` with unprintable characters replaced by characters of the same
+/// UTF-8 length; `None` when there is nothing to replace.
+fn printable_source(text: &str) -> Option<String> {
+    if !text.chars().any(is_unprintable) {
+        return None;
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\r' if chars.peek() == Some(&'\n') => out.push(c),
+            '\r' => out.push('\n'),
+            c if is_unprintable(c) => {
+                for _ in 0..c.len_utf8() / 3 {
+                    out.push('\u{FFFD}');
+                }
+                for _ in 0..c.len_utf8() % 3 {
+                    out.push('?');
+                }
+            }
+            c => out.push(c),
+        }
+    }
+    debug_assert_eq!(out.len(), text.len());
+    Some(out)
+}
+
+/// A string from a manifest, safe to print on a terminal on one line:
+/// control characters (line breaks included) and bidirectional controls
+/// are written as escapes (`\u{1b}`).
+pub fn printable(text: &str) -> std::borrow::Cow<'_, str> {
+    // One line: a line break in a message or a path would split it.
+    let escaped = |c: char| c.is_control() || is_bidi_control(c);
+    if !text.chars().any(escaped) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if escaped(c) {
+            out.extend(c.escape_unicode());
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
 }
 
 fn floor_char_boundary(text: &str, mut index: usize) -> usize {
@@ -272,6 +346,25 @@ mod tests {
         assert_eq!(file.line_range(0), 0..4);
         assert_eq!(file.position(6).line, 1);
         assert_eq!(file.position(5).column, 4);
+    }
+
+    #[test]
+    fn a_lone_cr_breaks_lines_as_in_yaml() {
+        let file = SourceFile::new("a.yaml".into(), "a: 1\rb: 2\r\nc: 3".into());
+        let c = file.text.find("c:").unwrap();
+        assert_eq!((file.position(c).line, file.position(c).column), (2, 0));
+        assert_eq!(file.line_range(0), 0..4);
+        assert_eq!(file.display_text(), "a: 1\nb: 2\r\nc: 3");
+    }
+
+    #[test]
+    fn terminal_controls_are_not_shown_raw() {
+        let text = "k\u{1b}[2J: \u{202E}x\u{85}\n";
+        let file = SourceFile::new("a.yaml".into(), text.into());
+        assert_eq!(file.display_text(), "k?[2J: \u{FFFD}x??\n");
+        assert_eq!(file.display_text().len(), text.len());
+        assert_eq!(printable("a\u{7}b"), "a\\u{7}b");
+        assert!(matches!(printable("plain"), std::borrow::Cow::Borrowed(_)));
     }
 
     #[test]

@@ -434,3 +434,101 @@ fn more_files_than_the_limit_is_located_at_the_first_unread_one() {
         0
     );
 }
+
+#[test]
+fn an_output_path_that_is_a_checked_file_is_refused_and_left_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "a.yaml", ORG);
+    for flag in ["-o", "--write-baseline"] {
+        let run = concise(dir.path(), &[flag, "a.yaml", "a.yaml"]);
+        assert_eq!(run.code, 2, "{flag}: {}", run.stderr);
+        assert!(run.stderr.contains("refusing to write"), "{}", run.stderr);
+        let after = std::fs::read_to_string(dir.path().join("a.yaml")).unwrap();
+        assert_eq!(after, ORG, "{flag} modified the manifest");
+    }
+}
+
+#[test]
+fn a_file_named_twice_is_read_once() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "set/a.yaml", ORG);
+    let run = concise(dir.path(), &["set", "set/a.yaml", "./set/../set/a.yaml"]);
+    assert!(!run.stdout.contains("PL025"), "{}", run.stdout);
+}
+
+#[cfg(unix)]
+#[test]
+fn a_fifo_named_on_the_command_line_does_not_hang() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("p.yaml");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+    if !made.is_ok_and(|s| s.success()) {
+        return; // no mkfifo here
+    }
+    let run = concise(dir.path(), &["p.yaml"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("not a regular file"), "{}", run.stderr);
+}
+
+#[test]
+fn a_lone_carriage_return_breaks_lines_as_in_yaml() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "a.yaml",
+        "version: 1\rorganization:\r  name: a\r  country: XX\r",
+    );
+    let run = concise(dir.path(), &["a.yaml"]);
+    assert!(
+        run.stdout.contains("a.yaml:4:12: error[PL023]"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn terminal_control_characters_are_never_printed_raw() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "a.yaml", format!("{ORG}foo\x1b[2Kbar: 1\n"));
+    for format in ["text", "concise"] {
+        let run = privlint_in(
+            dir.path(),
+            &["check", "--format", format, "--color", "never", "a.yaml"],
+        );
+        assert!(run.stdout.contains("PL010"), "{}", run.stdout);
+        assert!(
+            !run.stdout.contains('\x1b'),
+            "{format}: raw ESC in {:?}",
+            run.stdout
+        );
+    }
+}
+
+#[test]
+fn findings_on_a_very_long_line_do_not_repeat_the_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let markets: Vec<String> = (0..2000).map(|i| format!("X{}", i % 10)).collect();
+    write(
+        dir.path(),
+        "a.yaml",
+        format!(
+            "version: 1\norganization: {{name: a, country: DE, markets: [{}]}}\n",
+            markets.join(", ")
+        ),
+    );
+    let line = std::fs::read_to_string(dir.path().join("a.yaml"))
+        .unwrap()
+        .len();
+    let run = privlint_in(dir.path(), &["check", "--color", "never", "a.yaml"]);
+    assert!(
+        run.stdout.contains("line not shown"),
+        "{}",
+        &run.stdout[..500]
+    );
+    // Without the fallback each of the 2,000 findings would print the line.
+    assert!(
+        run.stdout.len() < 2000 * 300,
+        "{} bytes for a {line}-byte line",
+        run.stdout.len()
+    );
+}

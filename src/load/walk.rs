@@ -37,6 +37,13 @@ pub fn find_candidates(
             },
         })?;
         if !meta.is_dir() {
+            if is_pipe_or_socket(&meta) {
+                // Opening a FIFO blocks until a writer comes: it would hang.
+                return Err(Fatal::Unreadable {
+                    path: root.clone(),
+                    source: std::io::Error::other("not a regular file (a pipe or socket)"),
+                });
+            }
             found.push(Candidate {
                 path: root.clone(),
                 explicit: true,
@@ -49,7 +56,12 @@ pub fn find_candidates(
             .sort_by_file_name(|a, b| a.cmp(b))
             .build();
         for entry in walker {
-            let entry = entry.map_err(|e| walk_error(root, e))?;
+            let entry = match entry {
+                Ok(entry) => entry,
+                // A dangling symbolic link holds no data to check.
+                Err(e) if is_dangling_link(&e) => continue,
+                Err(e) => return Err(walk_error(root, e)),
+            };
             let is_file = entry.file_type().is_some_and(|t| t.is_file());
             let is_config = entry
                 .file_name()
@@ -72,10 +84,47 @@ pub fn find_candidates(
     Ok((sorted(found), None))
 }
 
+/// Sorted, each file once: a file named twice, or named and also found by
+/// walking (`privlint check dir dir/a.yaml`, `./dir/../dir/a.yaml`, a
+/// symbolic link to it), is read once, under the first of its paths.
 fn sorted(mut found: Vec<Candidate>) -> Vec<Candidate> {
     found.sort();
-    found.dedup_by(|a, b| a.path == b.path);
-    found
+    let mut seen: std::collections::HashMap<PathBuf, usize> = Default::default();
+    let mut unique: Vec<Candidate> = Vec::with_capacity(found.len());
+    for candidate in found {
+        let key = std::fs::canonicalize(&candidate.path).unwrap_or_else(|_| candidate.path.clone());
+        match seen.get(&key) {
+            Some(&i) => unique[i].explicit |= candidate.explicit,
+            None => {
+                seen.insert(key, unique.len());
+                unique.push(candidate);
+            }
+        }
+    }
+    unique
+}
+
+#[cfg(unix)]
+fn is_pipe_or_socket(meta: &std::fs::Metadata) -> bool {
+    use std::os::unix::fs::FileTypeExt;
+    meta.file_type().is_fifo() || meta.file_type().is_socket()
+}
+
+#[cfg(not(unix))]
+fn is_pipe_or_socket(_: &std::fs::Metadata) -> bool {
+    false
+}
+
+fn is_dangling_link(error: &ignore::Error) -> bool {
+    let path = match error {
+        ignore::Error::WithPath { path, .. } => Some(path),
+        ignore::Error::WithDepth { err, .. } => return is_dangling_link(err),
+        _ => None,
+    };
+    path.is_some_and(|p| {
+        std::fs::symlink_metadata(p).is_ok_and(|m| m.file_type().is_symlink())
+            && std::fs::metadata(p).is_err()
+    })
 }
 
 fn walk_error(root: &Path, error: ignore::Error) -> Fatal {

@@ -14,7 +14,7 @@ pub fn render(findings: &[Finding], sources: &SourceMap) -> String {
             super::location(f, sources),
             f.severity.as_str(),
             f.code,
-            f.message.replace('\n', " ")
+            crate::source::printable(&f.message.replace('\n', " "))
         );
     }
     out

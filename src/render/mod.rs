@@ -19,11 +19,16 @@ pub fn docs_url(code: &str) -> String {
 /// `path:line:col` of a finding's primary label, 1-based, as people and
 /// quickfix lists read it.
 pub fn location(f: &Finding, sources: &crate::source::SourceMap) -> String {
-    let file = sources.get(f.primary.span.file);
-    let pos = file.position(f.primary.span.start as usize);
+    location_of(f.primary.span, sources)
+}
+
+/// `path:line:col` (1-based) of a span's start, printable on a terminal.
+pub fn location_of(span: crate::source::Span, sources: &crate::source::SourceMap) -> String {
+    let file = sources.get(span.file);
+    let pos = file.position(span.start as usize);
     format!(
         "{}:{}:{}",
-        file.display_path(),
+        crate::source::printable(&file.display_path()),
         pos.line + 1,
         pos.column + 1
     )
