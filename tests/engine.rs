@@ -207,3 +207,25 @@ fn rules_do_not_report_on_an_entity_with_a_format_error() {
     let none = run("none");
     assert!(none.contains("[GDPR120]"), "{none}");
 }
+
+/// A template may name a whole map (`{org}`); it reads the same every run
+/// (a CEL map's own order changes from run to run).
+#[test]
+fn a_message_naming_a_whole_map_is_deterministic() {
+    let dir = tempfile::tempdir().unwrap();
+    let pack = dir.path().join("pack.yaml");
+    std::fs::write(
+        &pack,
+        "version: 1\npack: maps\nname: Maps\nrules:\n  - code: MAP001\n    name: org-as-map\n    \
+         severity: info\n    summary: the organisation\n    for_each: organization\n    \
+         require: \"false\"\n    message: \"{org}\"\n",
+    )
+    .unwrap();
+    let pack = pack.to_str().unwrap();
+    let first = check_with(&["--rules", pack], &["examples/saas-clean"], "concise").stdout;
+    assert!(first.contains("[MAP001] {"), "{first}");
+    for _ in 0..4 {
+        let again = check_with(&["--rules", pack], &["examples/saas-clean"], "concise").stdout;
+        assert_eq!(again, first);
+    }
+}

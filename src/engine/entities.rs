@@ -509,35 +509,62 @@ impl<'m> ActivityRecord<'m> {
         taxonomy.has(self.activity().subject_marks, "child")
     }
 
+    /// Fields of the map that neither the record nor the YAML serves.
+    const LISTED: [&'static str; 5] = [
+        "special_categories",
+        "criminal_categories",
+        "ch_sensitive_categories",
+        "tracking",
+        "marks",
+    ];
+
+    fn listed(&self, name: &str) -> Option<Value> {
+        let a = self.activity();
+        Some(match name {
+            "special_categories" => strings(self.with_mark("gdpr-special")),
+            "criminal_categories" => strings(self.with_mark("gdpr-criminal")),
+            "ch_sensitive_categories" => strings(self.with_mark("ndsg-sensitive")),
+            "tracking" => list(a.node.get("tracking").map_or_else(Vec::new, |t| {
+                t.as_seq()
+                    .iter()
+                    .enumerate()
+                    .map(|(i, item)| tracking_value(item, i))
+                    .collect()
+            })),
+            "marks" => strings(
+                self.manifest
+                    .taxonomy
+                    .names(a.category_marks.union(a.subject_marks)),
+            ),
+            _ => return None,
+        })
+    }
+
     /// The activity as a CEL map: its fields as written, every derived
     /// field the record serves, and the lists it leaves to the interpreter.
     pub fn to_value(&self) -> Value {
-        let a = self.activity();
-        let mut map = MapBuilder::from_node(&a.node);
+        let mut map = MapBuilder::from_node(&self.activity().node);
         map.set_served(self, derived_fields(VarType::Activity));
-        let tracking: Vec<Value> = a.node.get("tracking").map_or_else(Vec::new, |t| {
-            t.as_seq()
-                .iter()
-                .enumerate()
-                .map(|(i, item)| tracking_value(item, i))
-                .collect()
-        });
-        let all_marks = a.category_marks.union(a.subject_marks);
-        map.set(
-            "special_categories",
-            strings(self.with_mark("gdpr-special")),
-        )
-        .set(
-            "criminal_categories",
-            strings(self.with_mark("gdpr-criminal")),
-        )
-        .set(
-            "ch_sensitive_categories",
-            strings(self.with_mark("ndsg-sensitive")),
-        )
-        .set("tracking", list(tracking))
-        .set("marks", strings(self.manifest.taxonomy.names(all_marks)));
+        for name in Self::LISTED {
+            if let Some(value) = self.listed(name) {
+                map.set(name, value);
+            }
+        }
         map.build()
+    }
+
+    /// One field of [`ActivityRecord::to_value`], without building the map
+    /// (a message names one or two fields; building the whole map for each
+    /// finding on an activity with many entries would be quadratic).
+    pub fn field_value(&self, name: &str) -> Option<Value> {
+        if Self::LISTED.contains(&name) {
+            return self.listed(name);
+        }
+        let served = derived_fields(VarType::Activity).contains(&name);
+        served
+            .then(|| fast::Record::field(self, name).and_then(fast::V::to_value))
+            .flatten()
+            .or_else(|| self.activity().node.get(name).map(node_value))
     }
 }
 
@@ -757,6 +784,22 @@ impl FlowRecord<'_> {
         map.set("chain", strings(chain));
         map.build()
     }
+
+    /// One field of [`FlowRecord::to_value`], without building the map.
+    pub fn field_value(&self, name: &str) -> Option<Value> {
+        if name == "chain" {
+            return Some(strings(
+                self.flow
+                    .chain
+                    .iter()
+                    .map(|&p| self.manifest.processors[p].id.value.as_str()),
+            ));
+        }
+        derived_fields(VarType::Transfer)
+            .contains(&name)
+            .then(|| fast::Record::field(self, name).and_then(fast::V::to_value))
+            .flatten()
+    }
 }
 
 impl fast::Record for FlowRecord<'_> {
@@ -860,8 +903,23 @@ mod tests {
         compared
     }
 
+    /// Every key of `map` reads the same through `field_value`.
+    fn fields_match_map(map: Value, field_value: impl Fn(&str) -> Option<Value>) -> usize {
+        let Value::Map(map) = map else {
+            panic!("not a map")
+        };
+        for (key, value) in map.map.iter() {
+            let cel::objects::Key::String(name) = key else {
+                continue;
+            };
+            assert_eq!(field_value(name).as_ref(), Some(value), "field `{name}`");
+        }
+        map.map.len()
+    }
+
     /// Every field a flow or activity record serves equals the same field
-    /// of its CEL map, for the examples and the rule fixtures.
+    /// of its CEL map, and so does every field read alone for a message,
+    /// for the examples and the rule fixtures.
     #[test]
     fn records_read_like_their_maps() {
         let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
@@ -885,6 +943,7 @@ mod tests {
             let facts = FlowFacts::new(&manifest, data);
             for flow in &manifest.flows {
                 let record = facts.record(&manifest, data, flow);
+                flows += fields_match_map(record.to_value(), |f| record.field_value(f));
                 flows += compare(
                     &record,
                     record.to_value(),
@@ -893,6 +952,7 @@ mod tests {
             }
             for i in 0..manifest.activities.len() {
                 let record = ActivityRecord::new(&manifest, i);
+                activities += fields_match_map(record.to_value(), |f| record.field_value(f));
                 activities += compare(
                     &record,
                     record.to_value(),

@@ -544,9 +544,20 @@ impl Evaluator<'_> {
     ) -> Finding {
         // Only the variables the templates name are made, once each.
         let values: Vec<OnceCell<Value>> = bindings.iter().map(|_| OnceCell::new()).collect();
-        let lookup = |var: &str| {
+        let lookup = |var: &str, field: Option<&str>| {
             let i = bindings.iter().position(|(n, _)| *n == var)?;
-            Some(values[i].get_or_init(|| bindings[i].1.value(false)).clone())
+            let whole = || values[i].get_or_init(|| bindings[i].1.value(false));
+            match (field, &bindings[i].1) {
+                (None, _) => Some(whole().clone()),
+                (Some(f), Binding::Activity(record, map)) if map.get().is_none() => {
+                    record.field_value(f)
+                }
+                (Some(f), Binding::Flow(record)) => record.field_value(f),
+                (Some(f), _) => match whole() {
+                    Value::Map(map) => map.get(&cel::objects::Key::from(f)).cloned(),
+                    _ => None,
+                },
+            }
         };
         let mut severity = *self.severity.get(&rule.code).unwrap_or(&rule.severity);
         if hit.unverified && severity == Severity::Error {

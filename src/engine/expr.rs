@@ -523,14 +523,16 @@ impl Template {
 
     /// Fills the placeholders from the values in scope. Lists are joined
     /// with `, `; a missing value renders as `?`.
-    pub fn render(&self, lookup: &dyn Fn(&str) -> Option<Value>) -> String {
+    /// Renders with `lookup(var, field)`: the variable's value, or with a
+    /// field, that field of it (so a record need not be built whole).
+    pub fn render(&self, lookup: &dyn Fn(&str, Option<&str>) -> Option<Value>) -> String {
         let mut out = String::new();
         for part in &self.parts {
             match part {
                 Part::Text(t) => out.push_str(t),
                 Part::Field { var, path } => {
-                    let mut value = lookup(var);
-                    for key in path {
+                    let mut value = lookup(var, path.first().map(String::as_str));
+                    for key in path.iter().skip(1) {
                         value = value.and_then(|v| match v {
                             Value::Map(map) => {
                                 map.get(&cel::objects::Key::from(key.as_str())).cloned()
@@ -556,6 +558,16 @@ pub fn display(value: &Value) -> String {
         Value::Bool(b) => b.to_string(),
         Value::Null => "none".to_string(),
         Value::List(items) => items.iter().map(display).collect::<Vec<_>>().join(", "),
+        // Sorted: a map's own order changes from run to run.
+        Value::Map(map) => {
+            let mut entries: Vec<String> = map
+                .map
+                .iter()
+                .map(|(k, v)| format!("{k}: {}", display(v)))
+                .collect();
+            entries.sort();
+            format!("{{{}}}", entries.join(", "))
+        }
         other => format!("{other:?}"),
     }
 }
