@@ -53,6 +53,9 @@ pub struct SourceFile {
     /// The text, without a leading byte-order mark.
     pub text: String,
     line_starts: Vec<u32>,
+    /// Lines with a non-ASCII character, in order: in the others a column
+    /// is a byte count, without counting characters along a long line.
+    non_ascii_lines: Vec<u32>,
     /// The text as shown in a terminal, made on first use (see [`SourceFile::display_text`]).
     display: std::sync::OnceLock<Option<String>>,
 }
@@ -62,10 +65,23 @@ impl SourceFile {
         let mut line_starts = Vec::with_capacity(text.len() / 32 + 1);
         line_starts.push(0);
         line_starts.extend(line_breaks(text.as_bytes()));
+        let mut non_ascii_lines = Vec::new();
+        if !text.is_ascii() {
+            for line in 0..line_starts.len() {
+                let start = line_starts[line] as usize;
+                let end = line_starts
+                    .get(line + 1)
+                    .map_or(text.len(), |&e| e as usize);
+                if !text.as_bytes()[start..end].is_ascii() {
+                    non_ascii_lines.push(line as u32);
+                }
+            }
+        }
         SourceFile {
             path,
             text,
             line_starts,
+            non_ascii_lines,
             display: std::sync::OnceLock::new(),
         }
     }
@@ -131,10 +147,18 @@ impl SourceFile {
         let line = self.line_index(byte);
         let content = self.line_range(line);
         let upto = &self.text[content.start..byte.min(content.end).max(content.start)];
+        let (column, utf16) = if self.non_ascii_lines.binary_search(&(line as u32)).is_err() {
+            (upto.len(), upto.len())
+        } else {
+            (
+                upto.chars().count(),
+                upto.chars().map(char::len_utf16).sum::<usize>(),
+            )
+        };
         Position {
             line: line as u32,
-            column: upto.chars().count() as u32,
-            utf16: upto.chars().map(char::len_utf16).sum::<usize>() as u32,
+            column: column as u32,
+            utf16: utf16 as u32,
             byte: byte as u32,
         }
     }

@@ -39,9 +39,48 @@ pub fn did_you_mean<'a>(
     best.map(|(_, _, c)| c)
 }
 
+/// A bound on the "did you mean" work of one run. Comparing each unknown
+/// reference with every id is quadratic: a generated set with thousands of
+/// typos took minutes. Once the budget is spent, messages carry no
+/// suggestion. Spent in a fixed order, so the output stays deterministic.
+pub struct Budget(std::cell::Cell<usize>);
+
+impl Budget {
+    /// Comparisons allowed (each is two string distances).
+    pub const DEFAULT: usize = 400_000;
+
+    pub fn new(comparisons: usize) -> Budget {
+        Budget(std::cell::Cell::new(comparisons))
+    }
+
+    pub fn is_spent(&self) -> bool {
+        self.0.get() == 0
+    }
+
+    /// [`did_you_mean`], when the budget still covers every candidate.
+    pub fn did_you_mean<'a>(&self, input: &str, candidates: &[&'a str]) -> Option<&'a str> {
+        let left = self.0.get();
+        if left < candidates.len() {
+            self.0.set(0);
+            return None;
+        }
+        self.0.set(left - candidates.len());
+        did_you_mean(input, candidates.iter().copied())
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::did_you_mean;
+    use super::{Budget, did_you_mean};
+
+    #[test]
+    fn the_budget_ends_suggestions_for_good() {
+        let budget = Budget::new(5);
+        let ids = ["stripe", "mailgun", "hetzner"];
+        assert_eq!(budget.did_you_mean("strpe", &ids), Some("stripe"));
+        assert_eq!(budget.did_you_mean("mailgn", &ids), None);
+        assert_eq!(budget.did_you_mean("a", &["a"]), None);
+    }
 
     #[test]
     fn suggests_close_keys() {

@@ -532,3 +532,28 @@ fn findings_on_a_very_long_line_do_not_repeat_the_line() {
         run.stdout.len()
     );
 }
+
+#[test]
+fn a_very_long_sub_processor_chain_is_cut_with_a_located_limit() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = String::from(ORG);
+    text.push_str("processors:\n");
+    for i in 0..200 {
+        text.push_str(&format!(
+            "  - {{id: p{i}, name: P, role: processor, country: DE, sub_processors: [p{}]}}\n",
+            (i + 1) % 200
+        ));
+    }
+    text.push_str("activities:\n  - {id: a, name: A, recipients: [p0]}\n");
+    write(dir.path(), "a.yaml", text);
+    let run = concise(dir.path(), &["a.yaml"]);
+    assert!(
+        run.stdout
+            .contains("error[PL005] the chain of sub-processors reaching `p31`"),
+        "{}",
+        run.stdout
+    );
+    // The 200-step cycle is named by its ends.
+    let cycle = run.stdout.lines().find(|l| l.contains("PL022")).unwrap();
+    assert!(cycle.contains("… 191 more … → `p199` → `p0`"), "{cycle}");
+}

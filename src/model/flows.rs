@@ -9,13 +9,20 @@
 
 use super::refdata::ReferenceData;
 use super::{DeclaredOn, Flow, Manifest};
+use crate::report::{Finding, codes};
+
+/// The longest chain of parties followed from a recipient. Real chains are
+/// three or four parties long; a generated chain of thousands would make
+/// every flow carry thousands of parties (quadratic time and memory).
+pub const MAX_CHAIN: usize = 32;
 
 /// One flow per (activity, recipient, party, location): each party reachable
 /// from a recipient is reached through its shortest chain (breadth-first),
 /// so the number of flows grows with the parties, not with the paths.
-pub fn infer(manifest: &Manifest, data: &ReferenceData) -> Vec<Flow> {
-    use std::collections::{HashSet, VecDeque};
+pub fn infer(manifest: &Manifest, data: &ReferenceData, findings: &mut Vec<Finding>) -> Vec<Flow> {
+    use std::collections::{BTreeSet, HashSet, VecDeque};
     let mut flows = Vec::new();
+    let mut cut: BTreeSet<usize> = BTreeSet::new();
     for (a, activity) in manifest.activities.iter().enumerate() {
         for &recipient in &activity.recipient_ids {
             let mut seen: HashSet<usize> = HashSet::from([recipient]);
@@ -39,6 +46,12 @@ pub fn infer(manifest: &Manifest, data: &ReferenceData) -> Vec<Flow> {
                 if manifest.processors[party].is_independent_controller() {
                     continue;
                 }
+                if chain.len() == MAX_CHAIN {
+                    if !manifest.processors[party].sub_processor_ids.is_empty() {
+                        cut.insert(party);
+                    }
+                    continue;
+                }
                 for &sub in &manifest.processors[party].sub_processor_ids {
                     if seen.insert(sub) {
                         let mut next = chain.clone();
@@ -48,6 +61,24 @@ pub fn infer(manifest: &Manifest, data: &ReferenceData) -> Vec<Flow> {
                 }
             }
         }
+    }
+    for party in cut {
+        let p = &manifest.processors[party];
+        let Some(first) = p.sub_processors.first() else {
+            continue;
+        };
+        findings.push(
+            codes::LIMIT_EXCEEDED
+                .at(
+                    first.span,
+                    format!(
+                        "the chain of sub-processors reaching `{}` is longer than {MAX_CHAIN} parties: its sub-processors were not followed",
+                        p.id.value
+                    ),
+                    "not followed",
+                )
+                .with_help("check the `sub_processors` references: a chain this long is almost always a reference in the wrong direction"),
+        );
     }
     flows
 }

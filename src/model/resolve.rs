@@ -10,7 +10,7 @@ use crate::load::node::Node;
 use crate::report::codes;
 use crate::report::{Finding, Label};
 use crate::source::Span;
-use crate::suggest::did_you_mean;
+use crate::suggest::Budget;
 use std::collections::{BTreeSet, HashMap};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -50,9 +50,11 @@ pub fn resolve(
 
     let processor_index: HashMap<String, usize> =
         first_index(parts.processors.iter().map(|p| &p.id));
+    let budget = Budget::new(Budget::DEFAULT);
     let lookup = Lookup {
         ids: &ids,
         processors: &processor_index,
+        budget: &budget,
     };
     for p in &mut parts.processors {
         p.sub_processor_ids = lookup.processors_of(&p.sub_processors, "sub-processor", findings);
@@ -73,6 +75,7 @@ pub fn resolve(
         Kind::Category,
         &parts.user_categories,
         &ids,
+        &budget,
         findings,
     );
     extend(
@@ -80,11 +83,24 @@ pub fn resolve(
         Kind::Subject,
         &parts.user_subjects,
         &ids,
+        &budget,
         findings,
     );
     for a in &mut parts.activities {
-        a.category_marks = marks_of(&taxonomy, Kind::Category, &a.data_categories, findings);
-        a.subject_marks = marks_of(&taxonomy, Kind::Subject, &a.data_subjects, findings);
+        a.category_marks = marks_of(
+            &taxonomy,
+            Kind::Category,
+            &a.data_categories,
+            &budget,
+            findings,
+        );
+        a.subject_marks = marks_of(
+            &taxonomy,
+            Kind::Subject,
+            &a.data_subjects,
+            &budget,
+            findings,
+        );
     }
 
     check_countries(organization.as_ref(), &parts, data, findings);
@@ -100,7 +116,7 @@ pub fn resolve(
         flows: Vec::new(),
         as_of: options.as_of,
     };
-    manifest.flows = flows::infer(&manifest, data);
+    manifest.flows = flows::infer(&manifest, data, findings);
     manifest
 }
 
@@ -194,6 +210,7 @@ fn first_index<'a>(ids: impl Iterator<Item = &'a Spanned<String>>) -> HashMap<St
 struct Lookup<'a> {
     ids: &'a HashMap<String, (Kind, Span)>,
     processors: &'a HashMap<String, usize>,
+    budget: &'a Budget,
 }
 
 impl Lookup<'_> {
@@ -217,6 +234,7 @@ impl Lookup<'_> {
                 Kind::Processor,
                 self.ids.get(&r.value),
                 candidates,
+                self.budget,
             ));
         }
         resolved
@@ -229,6 +247,7 @@ fn unknown_reference<'a>(
     expected: Kind,
     other: Option<&(Kind, Span)>,
     candidates: impl Iterator<Item = &'a str>,
+    budget: &Budget,
 ) -> Finding {
     if let Some(&(kind, span)) = other {
         return codes::UNKNOWN_REFERENCE
@@ -246,9 +265,12 @@ fn unknown_reference<'a>(
             )
             .with_secondary(Label::new(span, format!("`{}` is declared here", r.value)));
     }
-    let mut candidates: Vec<&str> = candidates.collect();
-    candidates.sort_unstable();
-    let suggestion = did_you_mean(&r.value, candidates.iter().copied());
+    // did_you_mean breaks ties alphabetically: the order does not matter.
+    let suggestion = if budget.is_spent() {
+        None
+    } else {
+        budget.did_you_mean(&r.value, &candidates.collect::<Vec<_>>())
+    };
     let mut message = format!("unknown {role} `{}`", r.value);
     if let Some(best) = suggestion {
         message.push_str(&format!("; did you mean `{best}`?"));
@@ -339,11 +361,15 @@ fn cycle_finding(processors: &[super::Processor], cycle: &[usize]) -> Finding {
             .find(|r| &r.value == target)
             .map_or(processors[from].id.span, |r| r.span)
     };
-    let mut names: Vec<String> = cycle
-        .iter()
-        .map(|&p| format!("`{}`", processors[p].id.value))
-        .collect();
-    names.push(names[0].clone());
+    // A long cycle is shown by its ends: its steps would fill pages.
+    const SHOWN: usize = 8;
+    let name = |p: usize| format!("`{}`", processors[p].id.value);
+    let mut names: Vec<String> = cycle.iter().take(SHOWN).map(|&p| name(p)).collect();
+    if cycle.len() > SHOWN {
+        names.push(format!("… {} more …", cycle.len() - SHOWN - 1));
+        names.push(name(cycle[cycle.len() - 1]));
+    }
+    names.push(name(cycle[0]));
     let last = *cycle.last().unwrap_or(&cycle[0]);
     let mut finding = codes::SUB_PROCESSOR_CYCLE.at(
         reference(last, cycle[0]),
@@ -353,7 +379,7 @@ fn cycle_finding(processors: &[super::Processor], cycle: &[usize]) -> Finding {
             processors[last].id.value, processors[cycle[0]].id.value
         ),
     );
-    for pair in cycle.windows(2) {
+    for pair in cycle.windows(2).take(SHOWN - 1) {
         finding = finding.with_secondary(Label::new(
             reference(pair[0], pair[1]),
             format!(
@@ -380,6 +406,7 @@ fn extend(
     kind: Kind,
     entries: &[UserEntry],
     ids: &HashMap<String, (Kind, Span)>,
+    budget: &Budget,
     findings: &mut Vec<Finding>,
 ) {
     let table = match kind {
@@ -434,18 +461,17 @@ fn extend(
         .collect();
     for parent in &parents {
         if let Parent::Unknown(written) = parent {
-            let mut names: Vec<&str> = table
+            let names = table
                 .keys()
                 .map(String::as_str)
-                .chain(index.keys().copied())
-                .collect();
-            names.sort_unstable();
+                .chain(index.keys().copied());
             findings.push(unknown_reference(
                 written,
                 &format!("parent {}", kind.noun()),
                 kind,
                 None,
-                names.into_iter(),
+                names,
+                budget,
             ));
         }
     }
@@ -532,6 +558,7 @@ fn marks_of(
     taxonomy: &Taxonomy,
     kind: Kind,
     refs: &[Spanned<String>],
+    budget: &Budget,
     findings: &mut Vec<Finding>,
 ) -> Marks {
     let table = match kind {
@@ -543,9 +570,8 @@ fn marks_of(
         match table.get(&r.value) {
             Some(node) => marks = marks.union(node.marks),
             None => {
-                let mut names: Vec<&str> = table.keys().map(String::as_str).collect();
-                names.sort_unstable();
-                let mut finding = unknown_reference(r, kind.noun(), kind, None, names.into_iter());
+                let names = table.keys().map(String::as_str);
+                let mut finding = unknown_reference(r, kind.noun(), kind, None, names, budget);
                 if finding.help.is_some() {
                     finding.help = Some(format!(
                         "use a built-in {} (`privlint taxonomy` lists them) or declare your own under `{}:` with a `parent`",
