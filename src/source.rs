@@ -56,6 +56,11 @@ pub struct SourceFile {
     /// Lines with a non-ASCII character, in order: in the others a column
     /// is a byte count, without counting characters along a long line.
     non_ascii_lines: Vec<u32>,
+    /// Characters and UTF-16 units before every `CHECKPOINT`-th byte, made
+    /// on the first column asked for in a non-ASCII line, so that a column
+    /// is counted from the nearest checkpoint, not from the line start (a
+    /// long line with many findings would be quadratic).
+    checkpoints: std::sync::OnceLock<Vec<Counted>>,
     /// The text as shown in a terminal, made on first use (see [`SourceFile::display_text`]).
     display: std::sync::OnceLock<Option<String>>,
 }
@@ -82,6 +87,7 @@ impl SourceFile {
             text,
             line_starts,
             non_ascii_lines,
+            checkpoints: std::sync::OnceLock::new(),
             display: std::sync::OnceLock::new(),
         }
     }
@@ -150,9 +156,11 @@ impl SourceFile {
         let (column, utf16) = if self.non_ascii_lines.binary_search(&(line as u32)).is_err() {
             (upto.len(), upto.len())
         } else {
+            let start = self.counted(content.start);
+            let end = self.counted(content.start + upto.len());
             (
-                upto.chars().count(),
-                upto.chars().map(char::len_utf16).sum::<usize>(),
+                (end.chars - start.chars) as usize,
+                (end.utf16 - start.utf16) as usize,
             )
         };
         Position {
@@ -230,6 +238,45 @@ pub fn printable(text: &str) -> std::borrow::Cow<'_, str> {
         }
     }
     std::borrow::Cow::Owned(out)
+}
+
+/// Characters and UTF-16 units before a byte offset.
+#[derive(Clone, Copy, Debug, Default)]
+struct Counted {
+    byte: u32,
+    chars: u32,
+    utf16: u32,
+}
+
+const CHECKPOINT: usize = 4096;
+
+impl Counted {
+    fn advance(self, text: &str) -> Counted {
+        Counted {
+            byte: self.byte + text.len() as u32,
+            chars: self.chars + text.chars().count() as u32,
+            utf16: self.utf16 + text.chars().map(char::len_utf16).sum::<usize>() as u32,
+        }
+    }
+}
+
+impl SourceFile {
+    /// Counts up to `byte`, a character boundary.
+    fn counted(&self, byte: usize) -> Counted {
+        let checkpoints = self.checkpoints.get_or_init(|| {
+            let mut all = vec![Counted::default()];
+            let mut at = Counted::default();
+            while (at.byte as usize) + CHECKPOINT < self.text.len() {
+                let next = floor_char_boundary(&self.text, at.byte as usize + CHECKPOINT);
+                at = at.advance(&self.text[at.byte as usize..next]);
+                all.push(at);
+            }
+            all
+        });
+        let i = checkpoints.partition_point(|c| c.byte as usize <= byte) - 1;
+        let from = checkpoints[i];
+        from.advance(&self.text[from.byte as usize..byte])
+    }
 }
 
 fn floor_char_boundary(text: &str, mut index: usize) -> usize {
@@ -370,6 +417,21 @@ mod tests {
         assert_eq!(file.line_range(0), 0..4);
         assert_eq!(file.position(6).line, 1);
         assert_eq!(file.position(5).column, 4);
+    }
+
+    #[test]
+    fn columns_on_a_long_non_ascii_line_count_from_checkpoints() {
+        let line = "ü𝄞x".repeat(5000);
+        let file = SourceFile::new("a.yaml".into(), format!("a: 1\nk: {line}\n"));
+        let start = file.text.find("k:").unwrap();
+        for nth in [0, 1, 2, 3, 2999, 4999] {
+            let byte = start + 3 + nth * "ü𝄞x".len();
+            let pos = file.position(byte);
+            assert_eq!(
+                (pos.line, pos.column, pos.utf16),
+                (1, 3 + 3 * nth as u32, 3 + 4 * nth as u32)
+            );
+        }
     }
 
     #[test]

@@ -557,3 +557,26 @@ fn a_very_long_sub_processor_chain_is_cut_with_a_located_limit() {
     let cycle = run.stdout.lines().find(|l| l.contains("PL022")).unwrap();
     assert!(cycle.contains("… 191 more … → `p199` → `p0`"), "{cycle}");
 }
+
+#[test]
+fn a_million_format_errors_are_capped_per_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = String::from(ORG);
+    text.push_str("processors:\n");
+    for _ in 0..3000 {
+        text.push_str("  - X0\n");
+    }
+    write(dir.path(), "a.yaml", text);
+    let run = concise(dir.path(), &["a.yaml"]);
+    assert_eq!(
+        run.stdout.matches("error[PL011]").count(),
+        1000,
+        "{}",
+        &run.stdout[..300]
+    );
+    let json = json(dir.path(), &["a.yaml"]);
+    let notes = json["diagnostics"][999]["notes"][0]
+        .as_str()
+        .unwrap_or_default();
+    assert!(notes.starts_with("2000 more format errors"), "{notes}");
+}

@@ -15,11 +15,11 @@ use std::path::Path;
 pub const FORMAT_VERSION: u32 = 1;
 
 #[derive(Serialize)]
-struct Output<'a> {
+struct Output<'l, 'a> {
     version: u32,
     tool: Tool,
     summary: Summary,
-    diagnostics: Vec<Diagnostic<'a>>,
+    diagnostics: super::Lazy<'l, 'a, Finding, Diagnostic<'a>>,
 }
 
 #[derive(Serialize)]
@@ -39,8 +39,8 @@ struct Summary {
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct Diagnostic<'a> {
-    file: String,
-    uri: String,
+    file: &'a str,
+    uri: &'a str,
     range: Range,
     severity: u8,
     code: &'a str,
@@ -67,13 +67,13 @@ struct CodeDescription {
 
 #[derive(Serialize)]
 struct Related<'a> {
-    location: Location,
+    location: Location<'a>,
     message: &'a str,
 }
 
 #[derive(Serialize)]
-struct Location {
-    uri: String,
+struct Location<'a> {
+    uri: &'a str,
     range: Range,
 }
 
@@ -159,17 +159,25 @@ pub fn lsp_severity(severity: Severity) -> u8 {
 }
 
 pub fn render(findings: &[Finding], sources: &SourceMap, files_checked: usize) -> String {
+    // Each file's path and URI once, not once per finding.
+    let files: Vec<(String, String)> = sources
+        .files()
+        .map(|(_, f)| (f.display_path(), file_uri(&f.path)))
+        .collect();
+    write(findings, sources, &files, files_checked)
+}
+
+fn write<'a>(
+    findings: &'a [Finding],
+    sources: &'a SourceMap,
+    files: &'a [(String, String)],
+    files_checked: usize,
+) -> String {
     let counts = Counts::of(findings);
-    let mut uris: Vec<Option<String>> = vec![None; sources.len()];
-    let mut uri_of = |span: Span| -> String {
-        uris[span.file.0 as usize]
-            .get_or_insert_with(|| file_uri(&sources.get(span.file).path))
-            .clone()
-    };
-    let diagnostics = findings
-        .iter()
-        .map(|f| Diagnostic {
-            file: sources.get(f.primary.span.file).display_path(),
+    let diagnostic = |f: &'a Finding| -> Diagnostic<'a> {
+        let uri_of = |span: Span| files[span.file.0 as usize].1.as_str();
+        Diagnostic {
+            file: &files[f.primary.span.file.0 as usize].0,
             uri: uri_of(f.primary.span),
             range: lsp_range(sources, f.primary.span),
             severity: lsp_severity(f.severity),
@@ -196,8 +204,8 @@ pub fn render(findings: &[Finding], sources: &SourceMap, files_checked: usize) -
             help: f.help.as_deref(),
             notes: f.notes.iter().map(String::as_str).collect(),
             citation: f.citation.as_ref(),
-        })
-        .collect();
+        }
+    };
     let output = Output {
         version: FORMAT_VERSION,
         tool: Tool {
@@ -210,7 +218,7 @@ pub fn render(findings: &[Finding], sources: &SourceMap, files_checked: usize) -
             warnings: counts.warnings,
             infos: counts.infos,
         },
-        diagnostics,
+        diagnostics: super::Lazy::new(findings, &diagnostic),
     };
     let mut text = serde_json::to_string_pretty(&output).unwrap_or_else(|_| "{}".to_string());
     text.push('\n');

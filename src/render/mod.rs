@@ -83,3 +83,22 @@ pub fn summary_line(counts: Counts, files: usize) -> String {
     };
     format!("{what} in {}", plural(files, "file"))
 }
+
+/// A list serialized by mapping each item when it is written, so a format
+/// with a million findings does not first build a million values.
+pub struct Lazy<'l, 'a, T, V> {
+    items: &'a [T],
+    map: &'l dyn Fn(&'a T) -> V,
+}
+
+impl<'l, 'a, T, V> Lazy<'l, 'a, T, V> {
+    pub fn new(items: &'a [T], map: &'l dyn Fn(&'a T) -> V) -> Self {
+        Lazy { items, map }
+    }
+}
+
+impl<T, V: serde::Serialize> serde::Serialize for Lazy<'_, '_, T, V> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.items.iter().map(self.map))
+    }
+}

@@ -11,6 +11,26 @@ use crate::source::{SourceMap, Span};
 use serde_json::{Value, json};
 use std::path::Path;
 
+/// The log, serialized as it is written: each result is built, written and
+/// dropped in turn, so memory does not grow with a copy of every finding.
+#[derive(serde::Serialize)]
+struct Log<'a> {
+    #[serde(rename = "$schema")]
+    schema: &'static str,
+    version: &'static str,
+    runs: [Run<'a>; 1],
+}
+
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Run<'a> {
+    tool: Value,
+    column_kind: &'static str,
+    results: super::Lazy<'a, 'a, Finding, Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    original_uri_base_ids: Option<Value>,
+}
+
 /// What SARIF says about a rule in `tool.driver.rules`.
 pub struct RuleInfo {
     pub code: String,
@@ -116,74 +136,73 @@ pub fn render(findings: &[Finding], sources: &SourceMap, rules: &[RuleInfo], cwd
             })
         })
         .collect();
-    let results: Vec<Value> = findings
-        .iter()
-        .map(|f| {
-            let location = |span: Span| {
-                json!({
-                    "physicalLocation": {
-                        "artifactLocation": {
-                            "uri": relative_uri(&sources.get(span.file).path, root.as_deref()),
-                            "uriBaseId": "%SRCROOT%",
-                        },
-                        "region": region(sources, span),
-                    }
-                })
-            };
-            let mut message = f.message.clone();
-            if let Some(help) = &f.help {
-                message.push_str(&format!("\nhelp: {help}"));
-            }
-            let mut result = json!({
-                "ruleId": f.code,
-                "level": level(f.severity),
-                "message": { "text": message },
-                "locations": [location(f.primary.span)],
-                "partialFingerprints": { "privlint/v1": fingerprint(f, sources) },
-            });
-            if let Some(i) = index_of(&f.code) {
-                result["ruleIndex"] = json!(i);
-            }
-            if !f.secondary.is_empty() {
-                let related: Vec<Value> = f
-                    .secondary
-                    .iter()
-                    .enumerate()
-                    .map(|(i, l)| {
-                        let mut loc = location(l.span);
-                        loc["id"] = json!(i);
-                        loc["message"] = json!({ "text": l.message });
-                        loc
-                    })
-                    .collect();
-                result["relatedLocations"] = json!(related);
-            }
-            result
-        })
+    // Each file's URI once, not once per location.
+    let uris: Vec<String> = sources
+        .files()
+        .map(|(_, f)| relative_uri(&f.path, root.as_deref()))
         .collect();
-    let mut run = json!({
-        "tool": {
-            "driver": {
-                "name": "privlint",
-                "version": env!("CARGO_PKG_VERSION"),
-                "semanticVersion": env!("CARGO_PKG_VERSION"),
-                "informationUri": "https://github.com/privlint/privlint",
-                "rules": driver_rules,
-            }
-        },
-        "columnKind": "utf16CodeUnits",
-        "results": results,
-    });
-    if let Some(root) = &root {
-        run["originalUriBaseIds"] = json!({
-            "%SRCROOT%": { "uri": super::json::file_uri(root) + "/" }
+    let result = |f: &Finding| -> Value {
+        let location = |span: Span| {
+            json!({
+                "physicalLocation": {
+                    "artifactLocation": {
+                        "uri": uris[span.file.0 as usize],
+                        "uriBaseId": "%SRCROOT%",
+                    },
+                    "region": region(sources, span),
+                }
+            })
+        };
+        let mut message = f.message.clone();
+        if let Some(help) = &f.help {
+            message.push_str(&format!("\nhelp: {help}"));
+        }
+        let mut result = json!({
+            "ruleId": f.code,
+            "level": level(f.severity),
+            "message": { "text": message },
+            "locations": [location(f.primary.span)],
+            "partialFingerprints": { "privlint/v1": fingerprint(f, sources) },
         });
-    }
-    let log = json!({
-        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
-        "version": "2.1.0",
-        "runs": [run],
-    });
+        if let Some(i) = index_of(&f.code) {
+            result["ruleIndex"] = json!(i);
+        }
+        if !f.secondary.is_empty() {
+            let related: Vec<Value> = f
+                .secondary
+                .iter()
+                .enumerate()
+                .map(|(i, l)| {
+                    let mut loc = location(l.span);
+                    loc["id"] = json!(i);
+                    loc["message"] = json!({ "text": l.message });
+                    loc
+                })
+                .collect();
+            result["relatedLocations"] = json!(related);
+        }
+        result
+    };
+    let log = Log {
+        schema: "https://json.schemastore.org/sarif-2.1.0.json",
+        version: "2.1.0",
+        runs: [Run {
+            tool: json!({
+                "driver": {
+                    "name": "privlint",
+                    "version": env!("CARGO_PKG_VERSION"),
+                    "semanticVersion": env!("CARGO_PKG_VERSION"),
+                    "informationUri": "https://github.com/privlint/privlint",
+                    "rules": driver_rules,
+                }
+            }),
+            column_kind: "utf16CodeUnits",
+            results: super::Lazy::new(findings, &result),
+            original_uri_base_ids: root
+                .as_ref()
+                .map(|root| json!({ "%SRCROOT%": { "uri": super::json::file_uri(root) + "/" } })),
+        }],
+    };
     let mut text = serde_json::to_string_pretty(&log).unwrap_or_default();
     text.push('\n');
     text

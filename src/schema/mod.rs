@@ -15,6 +15,10 @@ pub const MANIFEST_SCHEMA: &str = include_str!("../../schemas/manifest.schema.js
 /// The rule-pack schema, as shipped.
 pub const RULE_PACK_SCHEMA: &str = include_str!("../../schemas/rule-pack.schema.json");
 
+/// Format findings reported per file: a generated file with a million
+/// wrong entries would otherwise hold a million findings in memory.
+pub const MAX_FORMAT_FINDINGS: usize = 1_000;
+
 /// A compiled JSON Schema with its document (for "did you mean" lists).
 pub struct CompiledSchema {
     validator: jsonschema::Validator,
@@ -63,10 +67,22 @@ impl CompiledSchema {
     pub fn validate_node(&self, root: &crate::load::node::Node) -> Vec<Finding> {
         let instance = root.to_json();
         let mut findings: Vec<Finding> = Vec::new();
-        for error in self.validator.iter_errors(&instance) {
+        let mut errors = self.validator.iter_errors(&instance);
+        for error in errors.by_ref() {
             messages::describe(&error, root, &self.schema, self.root_noun, &mut findings);
+            if findings.len() >= MAX_FORMAT_FINDINGS {
+                break;
+            }
         }
         findings.dedup_by(|a, b| a.primary == b.primary && a.message == b.message);
+        let more = errors.count();
+        if more > 0
+            && let Some(last) = findings.last_mut()
+        {
+            last.notes.push(format!(
+                "{more} more format errors in this file are not shown; fix these first"
+            ));
+        }
         findings
     }
 }
