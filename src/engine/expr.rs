@@ -29,6 +29,10 @@ pub const MAX_EXPRESSION_DEPTH: usize = 32;
 /// `1 + 1 + … + 1` nests as deeply as brackets do in the syntax tree, and
 /// the parser and the interpreter recurse on it.
 pub const MAX_EXPRESSION_OPERATORS: usize = 128;
+/// Deepest nesting of comprehensions (`exists`, `all`, `map`, `filter`,
+/// `exists_one`) accepted. Their cost multiplies: eight nested `exists` over
+/// ten items each is 10^8 steps for every entity, in 300 bytes.
+pub const MAX_COMPREHENSION_NESTING: usize = 3;
 
 /// A compiled CEL condition.
 pub struct Expr {
@@ -118,6 +122,17 @@ impl Expr {
                 });
             }
         };
+        if comprehension_nesting(&program.expression().expr) > MAX_COMPREHENSION_NESTING {
+            return Err(ExprError {
+                message: format!(
+                    "expression nests comprehensions (`exists`, `all`, `map`, `filter`) more than {MAX_COMPREHENSION_NESTING} deep"
+                ),
+                offset: None,
+                help: Some(
+                    "each level multiplies the work for every entity: split the condition into several rules".into(),
+                ),
+            });
+        }
         let bound = comprehension_variables(source);
         let mut unknown: Vec<String> = program
             .references()
@@ -395,6 +410,48 @@ fn offset_of(source: &str, (line, column): (isize, isize)) -> Option<usize> {
 }
 
 /// Names bound by macros (`list.exists(p, ...)`), which are not free variables.
+/// How deeply comprehensions nest in a parsed expression (recursion is
+/// bounded: the bracket and operator limits are checked before parsing).
+fn comprehension_nesting(expr: &cel::common::ast::Expr) -> usize {
+    use cel::common::ast::{EntryExpr, Expr as E};
+    let deepest = |items: &mut dyn Iterator<Item = &cel::common::ast::Expr>| {
+        items.map(comprehension_nesting).max().unwrap_or(0)
+    };
+    match expr {
+        E::Comprehension(c) => {
+            1 + deepest(
+                &mut [
+                    &c.iter_range,
+                    &c.accu_init,
+                    &c.loop_cond,
+                    &c.loop_step,
+                    &c.result,
+                ]
+                .into_iter()
+                .map(|e| &e.expr),
+            )
+        }
+        E::Call(call) => deepest(
+            &mut call
+                .target
+                .iter()
+                .map(|t| &t.expr)
+                .chain(call.args.iter().map(|a| &a.expr)),
+        ),
+        E::List(list) => deepest(&mut list.elements.iter().map(|e| &e.expr)),
+        E::Select(select) => comprehension_nesting(&select.operand.expr),
+        E::Map(map) => deepest(&mut map.entries.iter().flat_map(|e| match &e.expr {
+            EntryExpr::MapEntry(m) => vec![&m.key.expr, &m.value.expr],
+            EntryExpr::StructField(f) => vec![&f.value.expr],
+        })),
+        E::Struct(st) => deepest(&mut st.entries.iter().flat_map(|e| match &e.expr {
+            EntryExpr::MapEntry(m) => vec![&m.key.expr, &m.value.expr],
+            EntryExpr::StructField(f) => vec![&f.value.expr],
+        })),
+        E::Unspecified | E::Ident(_) | E::Literal(_) => 0,
+    }
+}
+
 fn comprehension_variables(source: &str) -> Vec<String> {
     let mut names = Vec::new();
     for macro_name in ["exists_one(", "exists(", "all(", "map(", "filter("] {
@@ -668,6 +725,20 @@ mod tests {
             .join()
             .expect("no stack overflow");
         assert_eq!(result, Ok(true));
+        let nested = |n: usize| {
+            let mut e = "x > 0".to_string();
+            for i in 0..n {
+                e = format!("[1, 2].exists(x{i}, {e})").replace("x >", &format!("x{i} >"));
+            }
+            e
+        };
+        assert!(Expr::compile(&nested(MAX_COMPREHENSION_NESTING), &[], &any).is_ok());
+        let err = Expr::compile(&nested(MAX_COMPREHENSION_NESTING + 1), &[], &any).unwrap_err();
+        assert!(
+            err.message.contains("nests comprehensions"),
+            "{}",
+            err.message
+        );
         let err = Expr::compile(&chain(MAX_EXPRESSION_OPERATORS), &[], &any).unwrap_err();
         assert!(
             err.message.contains("more than 128 operators"),
