@@ -111,8 +111,35 @@ pub fn check(options: &CheckOptions) -> Result<Report, Fatal> {
             )
         },
     );
+    let engine = engine?;
+    check_selectors(&engine, options)?;
     let prepared = prepare(loaded?, options);
-    finish(std::sync::Arc::new(engine?), prepared, options)
+    finish(std::sync::Arc::new(engine), prepared, options)
+}
+
+/// Every rule selector names a rule or a built-in code (a usage error
+/// otherwise, with the closest one).
+fn check_selectors(engine: &engine::Engine, options: &CheckOptions) -> Result<(), Fatal> {
+    let selection = &options.selection;
+    let selectors = selection
+        .select
+        .iter()
+        .chain(&selection.ignore)
+        .chain(selection.severity.iter().map(|(s, _)| s))
+        .chain(options.per_path_ignores.iter().flat_map(|(_, rules)| rules))
+        .map(String::as_str);
+    match engine.unknown_selector(selectors) {
+        None => Ok(()),
+        Some((selector, hint)) => Err(Fatal::Usage {
+            message: match hint {
+                Some(h) => format!("no rule is called `{selector}`; did you mean `{h}`?"),
+                None => format!("no rule is called `{selector}`"),
+            },
+            help: Some(
+                "select rules by code (`GDPR130`), name (`transfer-without-mechanism`) or code prefix (`GDPR`, `PL0`); `privlint rules` lists them".into(),
+            ),
+        }),
+    }
 }
 
 /// Checks manifest files given in memory — an editor's unsaved buffers, a

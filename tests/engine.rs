@@ -229,3 +229,21 @@ fn a_message_naming_a_whole_map_is_deterministic() {
         assert_eq!(again, first);
     }
 }
+
+/// A misspelt selector would run no rule and report a clean set.
+#[test]
+fn an_unknown_rule_selector_is_a_usage_error_with_a_suggestion() {
+    let run = check_with(&["--select", "GDPR13O"], &[LINTED], "concise");
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("did you mean `GDPR130`?"),
+        "{}",
+        run.stderr
+    );
+    let run = check_with(&["--ignore", "no-such-rule"], &[LINTED], "concise");
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    for fine in ["ALL", "gdpr1", "PL0", "missing-legal-basis"] {
+        let run = check_with(&["--ignore", fine], &[LINTED], "concise");
+        assert_ne!(run.code, 2, "{fine}: {}", run.stderr);
+    }
+}

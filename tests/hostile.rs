@@ -580,3 +580,26 @@ fn a_million_format_errors_are_capped_per_file() {
         .unwrap_or_default();
     assert!(notes.starts_with("2000 more format errors"), "{notes}");
 }
+
+#[test]
+fn a_whole_number_written_as_a_float_is_read_and_a_huge_one_rejected() {
+    let dir = tempfile::tempdir().unwrap();
+    let org = |employees: &str| {
+        format!(
+            "version: 1\norganization: {{name: a, country: DE, employees: {employees}}}\n\
+             activities: [{{id: act, name: x, legal_basis: contract, retention: P1Y}}]\n"
+        )
+    };
+    // GDPR170 (the Art. 30 record) depends on the head count.
+    write(dir.path(), "a.yaml", org("1000"));
+    let int = concise(dir.path(), &["a.yaml"]).stdout;
+    write(dir.path(), "a.yaml", org("1000.0"));
+    let float = concise(dir.path(), &["a.yaml"]).stdout;
+    assert_eq!(int, float);
+    write(dir.path(), "a.yaml", org("99999999999999999999"));
+    let huge = concise(dir.path(), &["a.yaml"]).stdout;
+    assert!(
+        huge.contains("error[PL012] `employees` must be at most"),
+        "{huge}"
+    );
+}

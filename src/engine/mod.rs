@@ -60,6 +60,38 @@ pub struct Selection {
     pub severity: Vec<(String, Severity)>,
 }
 
+impl Engine {
+    /// The first selector (of `--select`, `--ignore`, `severity`,
+    /// `per_path_ignores`) that names no rule of the loaded packs and no
+    /// built-in code, with the closest code or name: a typo such as
+    /// `--select GDPR13O` would otherwise run no rule and report a clean set.
+    pub fn unknown_selector<'s>(
+        &self,
+        selectors: impl IntoIterator<Item = &'s str>,
+    ) -> Option<(&'s str, Option<String>)> {
+        let builtin = crate::report::codes::ALL.iter().map(|c| (c.code, c.name));
+        let known: Vec<(&str, &str)> = self
+            .rules
+            .iter()
+            .map(|r| (r.code.as_str(), r.name.as_str()))
+            .chain(builtin)
+            .collect();
+        selectors.into_iter().find_map(|selector| {
+            if known
+                .iter()
+                .any(|(code, name)| selector_matches(selector, code, name))
+            {
+                return None;
+            }
+            let names = known.iter().flat_map(|(code, name)| [*code, *name]);
+            Some((
+                selector,
+                crate::suggest::did_you_mean(selector, names).map(String::from),
+            ))
+        })
+    }
+}
+
 /// Whether a selector (`GDPR101`, `missing-legal-basis`, `GDPR`, `ALL`) names a rule.
 pub fn selector_matches(selector: &str, code: &str, name: &str) -> bool {
     selector.eq_ignore_ascii_case("ALL")

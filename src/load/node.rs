@@ -37,9 +37,14 @@ impl Node {
         }
     }
 
+    /// A whole number: an integer, or a float without a fractional part
+    /// (`1000.0`, `1e3`), which JSON Schema's `integer` also accepts, so
+    /// that a value the format accepts is never read as absent.
     pub fn as_i64(&self) -> Option<i64> {
+        const EXACT: f64 = 9_007_199_254_740_992.0; // 2^53
         match self.value {
             Value::Int(i) => Some(i),
+            Value::Float(f) if f.fract() == 0.0 && f.abs() < EXACT => Some(f as i64),
             _ => None,
         }
     }
