@@ -241,6 +241,7 @@ fn human_size(bytes: u64) -> String {
 /// Why bytes are not text privlint reads.
 enum DecodeProblem {
     Utf16,
+    Utf32,
     Binary,
     InvalidUtf8,
 }
@@ -253,6 +254,11 @@ impl DecodeProblem {
             DecodeProblem::Utf16 => (
                 "file is UTF-16 text; manifests are UTF-8",
                 "UTF-16 byte-order mark",
+                "save the file as UTF-8",
+            ),
+            DecodeProblem::Utf32 => (
+                "file is UTF-32 text; manifests are UTF-8",
+                "UTF-32 byte-order mark",
                 "save the file as UTF-8",
             ),
             DecodeProblem::Binary => (
@@ -275,6 +281,9 @@ impl DecodeProblem {
 /// Decodes a file's bytes. On failure the text is the valid prefix, so the
 /// finding can show the line where the problem starts.
 fn decode(mut bytes: Vec<u8>) -> (String, Option<DecodeProblem>) {
+    if bytes.starts_with(&[0xFF, 0xFE, 0, 0]) || bytes.starts_with(&[0, 0, 0xFE, 0xFF]) {
+        return (String::new(), Some(DecodeProblem::Utf32));
+    }
     if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
         return (String::new(), Some(DecodeProblem::Utf16));
     }
