@@ -220,13 +220,7 @@ fn finish(
     let rule_findings = timings::time("evaluate", || {
         engine.evaluate(&manifest, &sources, &options.paths, &options.selection)
     });
-    let entities = manifest
-        .organization
-        .iter()
-        .map(|o| o.node.span)
-        .chain(manifest.processors.iter().map(|p| p.node.span))
-        .chain(manifest.activities.iter().map(|a| a.node.span));
-    let rule_findings = report::cascade::drop_cascades(rule_findings, &findings, entities);
+    let rule_findings = report::cascade::drop_cascades(rule_findings, &findings);
     findings.extend(rule_findings);
     let findings = ignore_per_path(findings, &sources, options)?;
     let mut findings = suppress(findings, &sources, &manifest_files, &engine, options.as_of);

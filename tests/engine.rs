@@ -177,9 +177,10 @@ fn recipient_rules_run_once_per_recipient_reference_and_point_at_it() {
 }
 
 /// A format error is reported as itself, not also as the legal violation
-/// the rule reads into the value the user did not mean.
+/// the rule reads into the value the user did not mean; findings elsewhere
+/// on the entity stay.
 #[test]
-fn rules_do_not_report_on_an_entity_with_a_format_error() {
+fn rules_do_not_report_on_a_value_with_a_format_error() {
     let dir = tempfile::tempdir().unwrap();
     let manifest = |agreement: &str| {
         format!(
@@ -206,6 +207,25 @@ fn rules_do_not_report_on_an_entity_with_a_format_error() {
     assert!(!typo.contains("[GDPR120]"), "{typo}");
     let none = run("none");
     assert!(none.contains("[GDPR120]"), "{none}");
+    // A stray key elsewhere on the entity hides nothing.
+    std::fs::write(
+        &path,
+        manifest("none").replace(
+            "    name: Mailer SAS\n",
+            "    name: Mailer SAS\n    owner: IT\n",
+        ),
+    )
+    .unwrap();
+    let stray = check_with(
+        &["--select", "GDPR120"],
+        &[path.to_str().unwrap()],
+        "concise",
+    )
+    .stdout;
+    assert!(
+        stray.contains("[PL010]") && stray.contains("[GDPR120]"),
+        "{stray}"
+    );
 }
 
 /// A template may name a whole map (`{org}`); it reads the same every run

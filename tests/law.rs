@@ -12,7 +12,8 @@ fn concise(extra: &[&str], dir: &str) -> String {
 }
 
 /// GDPR Art. 28(1), 44: what an independent controller passes on to its
-/// own processors is its processing and its transfer, not the shop's.
+/// own processors or locations is its processing and its transfer, not the
+/// shop's, which sends the data to Luxembourg.
 #[test]
 fn flows_stop_at_an_independent_controller() {
     let out = concise(&[], "controller-onward");
@@ -75,4 +76,65 @@ fn the_dpf_appeal_is_cited_only_once_lodged() {
     assert!(!before.contains("[GDPR136]"), "{before}");
     let after = on("2025-10-31");
     assert!(after.contains("[GDPR136]"), "{after}");
+}
+
+/// A copy of a rule's failing fixture, edited, in a temporary directory.
+fn variant(code: &str, edit: impl Fn(String) -> String) -> (tempfile::TempDir, String) {
+    let tmp = tempfile::tempdir().unwrap();
+    let from = common::root()
+        .join("tests/fixtures/rules")
+        .join(code)
+        .join("fail");
+    for entry in std::fs::read_dir(&from).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "yaml") {
+            let text = std::fs::read_to_string(&path).unwrap();
+            std::fs::write(tmp.path().join(path.file_name().unwrap()), edit(text)).unwrap();
+        }
+    }
+    let path = tmp.path().to_str().unwrap().to_string();
+    (tmp, path)
+}
+
+/// GDPR139 is about the tracker's own transfer: another party's transfer on
+/// the same activity (a hotel booked under Art. 49(1)(b)) is a specific one.
+#[test]
+fn a_derogation_to_a_party_other_than_the_tracker_is_not_tracking() {
+    let (_tmp, path) = variant("GDPR139", |t| {
+        t.replace("provider: google-analytics}", "provider: matomo}")
+    });
+    let run = check_with(&["--select", "GDPR139"], &[&path], "concise");
+    assert!(!run.stdout.contains("[GDPR139]"), "{}", run.stdout);
+}
+
+/// Art. 49(3) covers the exercise of public powers, not a public body's
+/// contracts.
+#[test]
+fn a_public_authority_on_a_contract_may_use_the_contract_derogation() {
+    let (_tmp, path) = variant("GDPR138", |t| {
+        t.replace("legal_basis: public-task", "legal_basis: contract")
+    });
+    let run = check_with(&["--select", "GDPR138"], &[&path], "concise");
+    assert!(!run.stdout.contains("[GDPR138]"), "{}", run.stdout);
+}
+
+/// `express: false` says what it says, even with an explicit Art. 9 condition.
+#[test]
+fn express_false_is_not_overridden_by_explicit_consent() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(
+        common::root().join("tests/fixtures/law/explicit-consent/manifest.yaml"),
+    )
+    .unwrap()
+    .replace(
+        "consent: {mechanism: signed form}",
+        "consent: {mechanism: signed form, express: false}",
+    );
+    std::fs::write(dir.path().join("m.yaml"), text).unwrap();
+    let run = check_with(
+        &["--select", "NDSG210"],
+        &[dir.path().to_str().unwrap()],
+        "concise",
+    );
+    assert!(run.stdout.contains("[NDSG210]"), "{}", run.stdout);
 }

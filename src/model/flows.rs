@@ -2,10 +2,11 @@
 //! location of that recipient, and on through its sub-processors. Each flow
 //! records which declared safeguard covers it.
 //!
-//! A chain stops at an independent controller (`role: controller`): what
-//! it passes on to its own processors is its own processing and its own
-//! transfer (GDPR Art. 4(7), 28(1), 44: the exporter is that controller),
-//! not the organisation's.
+//! A chain stops at an independent controller (`role: controller`), and
+//! reaches it only where it is established: what it passes on to its own
+//! processors or locations is its own processing and its own transfer
+//! (GDPR Art. 4(7), 28(1), 44: the exporter is that controller), not the
+//! organisation's.
 
 use super::refdata::ReferenceData;
 use super::{DeclaredOn, Flow, Manifest};
@@ -29,12 +30,16 @@ pub fn infer(manifest: &Manifest, data: &ReferenceData, findings: &mut Vec<Findi
             let mut queue: VecDeque<Vec<usize>> = VecDeque::from([vec![recipient]]);
             while let Some(chain) = queue.pop_front() {
                 let party = *chain.last().unwrap_or(&recipient);
+                let p = &manifest.processors[party];
+                // An independent controller receives the data where it is
+                // established; where it processes them then is its own
+                // transfer, like its sub-processors.
+                let places = match (p.is_independent_controller(), &p.country) {
+                    (true, Some(country)) => std::slice::from_ref(country),
+                    _ => p.locations.as_slice(),
+                };
                 // An unknown country code is reported (PL023); no flow is inferred to it.
-                for location in manifest.processors[party]
-                    .locations
-                    .iter()
-                    .filter(|l| data.country(&l.value).is_some())
-                {
+                for location in places.iter().filter(|l| data.country(&l.value).is_some()) {
                     flows.push(Flow {
                         activity: a,
                         chain: chain.clone(),

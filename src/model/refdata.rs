@@ -401,7 +401,7 @@ mod tests {
     #[test]
     fn embedded_reference_data_parses() {
         let data = ReferenceData::get();
-        assert_eq!(data.countries.len(), 249);
+        assert_eq!(data.countries.len(), 250); // ISO's 249 and XK
         assert!(data.region("EEA").is_some());
         assert!(!data.taxonomy.categories.is_empty());
         assert_eq!(data.regulations.len(), 3);
