@@ -61,11 +61,21 @@ pub fn describe(
                         })
                         .collect::<Vec<_>>()
                         .join(" or ");
-                    out.push(codes::INVALID_TYPE.at(
+                    let mut finding = codes::INVALID_TYPE.at(
                         node.span,
                         format!("{field} must be {expected}, found {}", node.kind_name()),
                         format!("expected {expected}"),
-                    ));
+                    );
+                    // Privacy notices often give alternatives ("Art. 6(1)(b),
+                    // otherwise (f)"); a record names the basis it relies on.
+                    if matches!(path.last(), Some(Seg::Key(k)) if k == "legal_basis")
+                        && !node.as_seq().is_empty()
+                    {
+                        finding = finding.with_help(
+                            "name the one basis this activity relies on; if different purposes rest on different bases, make one activity per purpose",
+                        );
+                    }
+                    out.push(finding);
                 }
             }
         }
