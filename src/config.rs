@@ -101,7 +101,7 @@ fn failure(
 
 /// Reads and validates a configuration file.
 pub fn load(path: &Path) -> Result<Config, ConfigFailure> {
-    let text = match std::fs::read_to_string(path) {
+    let text = match crate::source::read_side_file(path) {
         Ok(text) => text,
         Err(error) => {
             return Err(failure(path, String::new(), |id| {

@@ -224,9 +224,12 @@ fn finish(
     findings.extend(rule_findings);
     let findings = ignore_per_path(findings, &sources, options)?;
     let mut findings = suppress(findings, &sources, &manifest_files, &engine, options.as_of);
+    findings.retain_mut(|f| {
+        report::codes::find(&f.code).is_none() || options.selection.adjust_builtin(f)
+    });
     let mut baselined = 0;
     if let Some(path) = &options.baseline {
-        let text = std::fs::read_to_string(path).map_err(|source| Fatal::Unreadable {
+        let text = source::read_side_file(path).map_err(|source| Fatal::Unreadable {
             path: path.clone(),
             source,
         })?;
@@ -256,37 +259,65 @@ fn ignore_per_path(
     if options.per_path_ignores.is_empty() {
         return Ok(findings);
     }
-    let mut matchers = Vec::new();
-    for (pattern, rules) in &options.per_path_ignores {
+    let mut builder = globset::GlobSetBuilder::new();
+    for (pattern, _) in &options.per_path_ignores {
         let glob = globset::Glob::new(pattern).map_err(|e| Fatal::Usage {
             message: format!("invalid glob `{pattern}` in `per_path_ignores`: {e}"),
             help: None,
         })?;
-        matchers.push((glob.compile_matcher(), rules));
+        builder.add(glob);
     }
+    let globs = builder.build().map_err(|e| Fatal::Usage {
+        message: format!("invalid `per_path_ignores`: {e}"),
+        help: None,
+    })?;
     let base = std::path::absolute(&options.per_path_base)
         .unwrap_or_else(|_| options.per_path_base.clone());
-    // Each file's path relative to the base, worked out once per file.
-    let mut relative: std::collections::HashMap<source::FileId, PathBuf> = Default::default();
+    // What each file ignores, worked out once per file from every pattern
+    // at once (patterns x findings would be quadratic).
+    let mut ignored: std::collections::HashMap<source::FileId, Ignored> = Default::default();
     Ok(findings
         .into_iter()
         .filter(|f| {
-            let relative = relative.entry(f.primary.span.file).or_insert_with(|| {
+            let ignored = ignored.entry(f.primary.span.file).or_insert_with(|| {
                 let path = &sources.get(f.primary.span.file).path;
                 let absolute = std::path::absolute(path).unwrap_or_else(|_| path.clone());
-                absolute
-                    .strip_prefix(&base)
-                    .unwrap_or(&absolute)
-                    .to_path_buf()
+                let relative = absolute.strip_prefix(&base).unwrap_or(&absolute);
+                let mut ignored = Ignored::default();
+                for i in globs.matches(relative) {
+                    for rule in &options.per_path_ignores[i].1 {
+                        ignored.upper.insert(rule.to_ascii_uppercase());
+                        ignored.exact.insert(rule.clone());
+                    }
+                }
+                ignored
             });
-            !matchers.iter().any(|(m, rules)| {
-                m.is_match(&*relative)
-                    && rules
-                        .iter()
-                        .any(|r| engine::selector_matches(r, &f.code, &f.name))
-            })
+            !ignored.covers(&f.code, &f.name)
         })
         .collect())
+}
+
+/// The selectors that apply to one file, for `per_path_ignores`.
+#[derive(Default)]
+struct Ignored {
+    upper: std::collections::HashSet<String>,
+    exact: std::collections::HashSet<String>,
+}
+
+impl Ignored {
+    /// [`engine::selector_matches`] for any of the selectors, looked up by
+    /// the code's prefixes instead of trying every selector.
+    fn covers(&self, code: &str, name: &str) -> bool {
+        if self.upper.is_empty() {
+            return false;
+        }
+        let code = code.to_ascii_uppercase();
+        self.upper.contains("ALL")
+            || self.exact.contains(name)
+            || (1..=code.len())
+                .filter(|&n| code.is_char_boundary(n))
+                .any(|n| self.upper.contains(&code[..n]))
+    }
 }
 
 /// Applies the inline `# privlint: allow` comments of every manifest file.

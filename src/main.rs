@@ -383,6 +383,17 @@ fn check(args: CheckArgs, config_args: &ConfigArgs) -> Result<ExitCode, Fatal> {
     if args.write_baseline.is_none() {
         options.baseline = args.baseline.or(config.baseline.clone());
     }
+    if let (Some(output), Some(baseline)) = (&args.output, &args.write_baseline)
+        && output == baseline
+    {
+        return Err(Fatal::Usage {
+            message: format!(
+                "`--output` and `--write-baseline` both name `{}`",
+                output.display()
+            ),
+            help: Some("give the baseline and the report different files".into()),
+        });
+    }
     let report = privlint::check(&options)?;
     for path in [&args.output, &args.write_baseline].into_iter().flatten() {
         refuse_to_overwrite_input(path, &report.sources)?;
@@ -563,12 +574,10 @@ fn refuse_to_overwrite_input(
     path: &std::path::Path,
     sources: &privlint::source::SourceMap,
 ) -> Result<(), Fatal> {
-    let Ok(target) = std::fs::canonicalize(path) else {
+    if std::fs::metadata(path).is_err() {
         return Ok(()); // does not exist yet, so it is not an input
-    };
-    let is_input = sources
-        .files()
-        .any(|(_, f)| std::fs::canonicalize(&f.path).is_ok_and(|p| p == target));
+    }
+    let is_input = sources.files().any(|(_, f)| same_file(&f.path, path));
     if is_input {
         return Err(Fatal::Usage {
             message: format!(
@@ -579,6 +588,24 @@ fn refuse_to_overwrite_input(
         });
     }
     Ok(())
+}
+
+/// Whether two paths name one file: the same canonical path, or on Unix
+/// the same inode (so hard links count too).
+fn same_file(a: &std::path::Path, b: &std::path::Path) -> bool {
+    if let (Ok(a), Ok(b)) = (std::fs::canonicalize(a), std::fs::canonicalize(b))
+        && a == b
+    {
+        return true;
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        if let (Ok(a), Ok(b)) = (std::fs::metadata(a), std::fs::metadata(b)) {
+            return a.dev() == b.dev() && a.ino() == b.ino();
+        }
+    }
+    false
 }
 
 /// Writes to the `--output` file, or standard output.

@@ -286,6 +286,35 @@ fn floor_char_boundary(text: &str, mut index: usize) -> usize {
     index
 }
 
+/// Largest configuration file, rule pack or baseline read.
+pub const MAX_SIDE_FILE: u64 = 16 * 1024 * 1024;
+
+/// Reads a file privlint is pointed at besides the manifests (a
+/// configuration, a rule pack, a baseline): a regular file of at most
+/// [`MAX_SIDE_FILE`] bytes, read within that bound, so that `/dev/zero` or
+/// a FIFO named by mistake is an error, not a hang or gigabytes.
+pub fn read_side_file(path: &Path) -> std::io::Result<String> {
+    use std::io::{Error, Read};
+    let file = std::fs::File::open(path)?;
+    let meta = file.metadata()?;
+    if !meta.is_file() {
+        return Err(Error::other("not a regular file"));
+    }
+    let too_large = || Error::other(format!("larger than {} MiB", MAX_SIDE_FILE / (1024 * 1024)));
+    if meta.len() > MAX_SIDE_FILE {
+        return Err(too_large());
+    }
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    file.take(MAX_SIDE_FILE + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > MAX_SIDE_FILE {
+        return Err(too_large());
+    }
+    if bytes.starts_with(&[0xEF, 0xBB, 0xBF]) {
+        bytes.drain(..3);
+    }
+    String::from_utf8(bytes).map_err(|_| Error::other("not UTF-8 text"))
+}
+
 /// Paths are shown with forward slashes and without a leading `./`, so the
 /// output is the same on every platform and byte-identical across runs.
 pub fn display_path(path: &Path) -> String {

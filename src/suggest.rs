@@ -9,11 +9,18 @@ pub fn did_you_mean<'a>(
     input: &str,
     candidates: impl IntoIterator<Item = &'a str>,
 ) -> Option<&'a str> {
+    // A distance costs the product of the lengths: long strings are not
+    // typos of each other, and comparing them would let one long id cost
+    // seconds.
+    const LONGEST: usize = 64;
+    if input.len() > LONGEST {
+        return None;
+    }
     let input_lower = input.to_lowercase();
     let budget = (input.chars().count() / 4).max(1);
     let mut best: Option<(usize, f64, &'a str)> = None;
     for candidate in candidates {
-        if candidate == input {
+        if candidate == input || candidate.len() > LONGEST {
             continue;
         }
         let lower = candidate.to_lowercase();

@@ -603,3 +603,57 @@ fn a_whole_number_written_as_a_float_is_read_and_a_huge_one_rejected() {
         "{huge}"
     );
 }
+
+#[cfg(unix)]
+#[test]
+fn side_files_that_are_devices_or_fifos_are_refused_not_read() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "a.yaml", ORG);
+    for flag in ["--baseline", "--config", "--rules"] {
+        let run = concise(dir.path(), &[flag, "/dev/zero", "a.yaml"]);
+        assert_eq!(run.code, 2, "{flag}: {}{}", run.stdout, run.stderr);
+        assert!(
+            format!("{}{}", run.stdout, run.stderr).contains("not a regular file"),
+            "{flag}: {}{}",
+            run.stdout,
+            run.stderr
+        );
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn an_output_path_hard_linked_to_a_checked_file_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "a.yaml", ORG);
+    std::fs::hard_link(dir.path().join("a.yaml"), dir.path().join("report.txt")).unwrap();
+    let run = concise(dir.path(), &["-o", "report.txt", "a.yaml"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("a.yaml")).unwrap(),
+        ORG
+    );
+}
+
+#[test]
+fn builtin_codes_can_be_ignored_or_reweighted_by_name_but_not_by_all() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "a.yaml", format!("{ORG}  colour: blue\n"));
+    let plain = concise(dir.path(), &["a.yaml"]).stdout;
+    assert!(plain.contains("error[PL010]"), "{plain}");
+    let ignored = concise(dir.path(), &["--ignore", "PL010", "a.yaml"]).stdout;
+    assert!(!ignored.contains("PL010"), "{ignored}");
+    let all = concise(dir.path(), &["--ignore", "ALL", "a.yaml"]).stdout;
+    assert!(all.contains("error[PL010]"), "{all}");
+}
+
+#[test]
+fn a_file_name_with_a_line_break_stays_on_one_line_in_text_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let name = "a\nb.yaml";
+    if std::fs::write(dir.path().join(name), format!("{ORG}  colour: blue\n")).is_err() {
+        return; // the file system does not allow it
+    }
+    let run = privlint_in(dir.path(), &["check", "--color", "never", name]);
+    assert!(run.stdout.contains("a\\u{a}b.yaml:"), "{}", run.stdout);
+}

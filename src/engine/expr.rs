@@ -597,11 +597,23 @@ impl Template {
                             _ => None,
                         });
                     }
-                    out.push_str(&value.map_or_else(|| "?".to_string(), |v| display(&v)));
+                    let shown = value.map_or_else(|| "?".to_string(), |v| display(&v));
+                    out.push_str(&shorten(&shown));
                 }
             }
         }
         out
+    }
+}
+
+/// Longest value a placeholder prints: a list of thousands of entries in
+/// every finding's message would make the output quadratic.
+const LONGEST_SHOWN: usize = 200;
+
+fn shorten(text: &str) -> std::borrow::Cow<'_, str> {
+    match text.char_indices().nth(LONGEST_SHOWN) {
+        None => std::borrow::Cow::Borrowed(text),
+        Some((cut, _)) => std::borrow::Cow::Owned(format!("{}…", &text[..cut])),
     }
 }
 
@@ -614,7 +626,21 @@ pub fn display(value: &Value) -> String {
         Value::Float(f) => f.to_string(),
         Value::Bool(b) => b.to_string(),
         Value::Null => "none".to_string(),
-        Value::List(items) => items.iter().map(display).collect::<Vec<_>>().join(", "),
+        // Stops once past what a message shows (see `shorten`).
+        Value::List(items) => {
+            let mut out = String::new();
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                out.push_str(&display(item));
+                if out.len() > 4 * LONGEST_SHOWN {
+                    out.push('…');
+                    break;
+                }
+            }
+            out
+        }
         // Sorted: a map's own order changes from run to run.
         Value::Map(map) => {
             let mut entries: Vec<String> = map

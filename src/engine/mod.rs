@@ -103,6 +103,23 @@ pub fn selector_matches(selector: &str, code: &str, name: &str) -> bool {
 }
 
 impl Selection {
+    /// Applies `ignore` and `severity` to one of privlint's own findings
+    /// (`PL…`); `false` when it is ignored. Only selectors that name it
+    /// (`PL042`, `PL04`, `unused-suppression`) apply: `ALL` means every
+    /// rule, not the format and reference checks.
+    pub fn adjust_builtin(&self, finding: &mut Finding) -> bool {
+        let names = |sel: &str| {
+            !sel.eq_ignore_ascii_case("ALL") && selector_matches(sel, &finding.code, &finding.name)
+        };
+        if self.ignore.iter().any(|s| names(s)) {
+            return false;
+        }
+        if let Some((_, severity)) = self.severity.iter().rev().find(|(s, _)| names(s)) {
+            finding.severity = *severity;
+        }
+        true
+    }
+
     pub fn enabled(&self, rule: &Rule) -> bool {
         let selected = self.select.is_empty()
             || self
@@ -145,7 +162,7 @@ impl Engine {
             .collect();
         inputs.extend(texts.into_iter().map(|(p, t)| (p, t, false)));
         for path in extra {
-            match std::fs::read_to_string(path) {
+            match crate::source::read_side_file(path) {
                 Ok(text) => inputs.push((path.clone(), text, false)),
                 Err(error) => {
                     let id = sources.add(SourceFile::new(path.clone(), String::new()));

@@ -362,7 +362,7 @@ fn cycle_finding(processors: &[super::Processor], cycle: &[usize]) -> Finding {
             .map_or(processors[from].id.span, |r| r.span)
     };
     // A long cycle is shown by its ends: its steps would fill pages.
-    const SHOWN: usize = 8;
+    const SHOWN: usize = CYCLE_SHOWN;
     let name = |p: usize| format!("`{}`", processors[p].id.value);
     let mut names: Vec<String> = cycle.iter().take(SHOWN).map(|&p| name(p)).collect();
     if cycle.len() > SHOWN {
@@ -477,6 +477,9 @@ fn extend(
     }
     // Follow each chain of parents; memoise, and report each cycle once.
     let mut marks: Vec<Option<Marks>> = vec![None; user.len()];
+    // Where each entry sits on the chain being followed (a search along
+    // the chain would make a long one quadratic).
+    let mut on_path: Vec<Option<usize>> = vec![None; user.len()];
     for start in 0..user.len() {
         let mut path: Vec<usize> = Vec::new();
         let mut current = start;
@@ -484,10 +487,11 @@ fn extend(
             if let Some(known) = marks[current] {
                 break known;
             }
-            if let Some(pos) = path.iter().position(|&p| p == current) {
+            if let Some(pos) = on_path[current] {
                 taxonomy_cycle(&user, &parents, &path[pos..], kind, findings);
                 break Marks::default();
             }
+            on_path[current] = Some(path.len());
             path.push(current);
             match parents[current] {
                 Parent::Builtin(m) => break m,
@@ -497,6 +501,7 @@ fn extend(
         };
         for p in path {
             marks[p] = Some(base);
+            on_path[p] = None;
         }
     }
     let target = match kind {
@@ -513,6 +518,9 @@ fn extend(
     }
 }
 
+/// How many steps of a cycle a message names (then the last one).
+const CYCLE_SHOWN: usize = 8;
+
 /// Reports a cycle of `parent` links at the member declared first.
 fn taxonomy_cycle(
     user: &[&UserEntry],
@@ -527,11 +535,14 @@ fn taxonomy_cycle(
         .unwrap_or(0);
     let mut ordered = cycle.to_vec();
     ordered.rotate_left(first);
-    let mut names: Vec<String> = ordered
-        .iter()
-        .map(|&i| format!("`{}`", user[i].id.value))
-        .collect();
-    names.push(names[0].clone());
+    // A long cycle is shown by its ends, like a sub-processor cycle.
+    let name = |i: usize| format!("`{}`", user[i].id.value);
+    let mut names: Vec<String> = ordered.iter().take(CYCLE_SHOWN).map(|&i| name(i)).collect();
+    if ordered.len() > CYCLE_SHOWN {
+        names.push(format!("… {} more …", ordered.len() - CYCLE_SHOWN - 1));
+        names.push(name(ordered[ordered.len() - 1]));
+    }
+    names.push(name(ordered[0]));
     let head = user[ordered[0]];
     let Some(written) = &head.parent else { return };
     let mut finding = codes::TAXONOMY_CYCLE.at(
@@ -543,7 +554,7 @@ fn taxonomy_cycle(
         ),
         "this parent leads back here",
     );
-    for &i in &ordered[1..] {
+    for &i in ordered.iter().skip(1).take(CYCLE_SHOWN - 1) {
         if let (Parent::User(_), Some(p)) = (&parents[i], &user[i].parent) {
             finding = finding.with_secondary(Label::new(
                 p.span,

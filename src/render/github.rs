@@ -8,9 +8,23 @@ use crate::report::{Finding, Severity};
 use crate::source::SourceMap;
 use std::fmt::Write;
 
-/// Escapes a message as GitHub's toolkit does (`%` first).
+/// Escapes a message as GitHub's toolkit does (`%` first), after writing
+/// other control characters and bidirectional controls from a manifest as
+/// `\u{1b}` escapes, so that the log viewer shows them instead of acting
+/// on them.
 pub fn escape_data(text: &str) -> String {
-    text.replace('%', "%25")
+    let visible: String = text
+        .split_inclusive(['\r', '\n'])
+        .map(|part| {
+            let (body, end) = match part.strip_suffix(['\r', '\n']) {
+                Some(body) => (body, &part[body.len()..]),
+                None => (part, ""),
+            };
+            crate::source::printable(body).into_owned() + end
+        })
+        .collect();
+    visible
+        .replace('%', "%25")
         .replace('\r', "%0D")
         .replace('\n', "%0A")
 }

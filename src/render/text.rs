@@ -16,7 +16,7 @@ impl<'a> Files<'a> for SourceMap {
     type Source = &'a str;
 
     fn name(&'a self, id: FileId) -> Result<String, FilesError> {
-        Ok(self.get(id).display_path())
+        Ok(printable(&self.get(id).display_path()).into_owned())
     }
 
     fn source(&'a self, id: FileId) -> Result<&'a str, FilesError> {

@@ -203,20 +203,39 @@ pub fn apply(
     for (i, s) in suppressions.iter().enumerate() {
         used[i] = vec![false; s.rules.len()];
     }
+    // Indexed by place and by rule: a comment may name thousands of codes
+    // on a line with thousands of findings.
+    use std::collections::HashMap;
+    let mut at: HashMap<(FileId, usize), Vec<usize>> = HashMap::new();
+    let mut by_code: Vec<HashMap<String, usize>> = Vec::with_capacity(suppressions.len());
+    let mut by_name: Vec<HashMap<&str, usize>> = Vec::with_capacity(suppressions.len());
+    for (i, s) in suppressions.iter().enumerate() {
+        if s.until.is_none_or(|u| u >= as_of) {
+            at.entry((s.file, s.target_line)).or_default().push(i);
+        }
+        let (mut codes, mut names) = (HashMap::new(), HashMap::new());
+        for (r, (rule, _)) in s.rules.iter().enumerate() {
+            codes.entry(rule.to_ascii_lowercase()).or_insert(r);
+            names.entry(rule.as_str()).or_insert(r);
+        }
+        by_code.push(codes);
+        by_name.push(names);
+    }
     let mut kept = Vec::with_capacity(findings.len());
     'findings: for finding in findings {
         let file = sources.get(finding.primary.span.file);
         let line = file.line_index(finding.primary.span.start as usize);
-        for (i, s) in suppressions.iter().enumerate() {
-            if s.file != finding.primary.span.file
-                || s.target_line != line
-                || s.until.is_some_and(|u| u < as_of)
-            {
-                continue;
-            }
-            if let Some(r) = s.rules.iter().position(|(rule, _)| {
-                rule.eq_ignore_ascii_case(&finding.code) || *rule == finding.name
-            }) {
+        let code = finding.code.to_ascii_lowercase();
+        for &i in at
+            .get(&(finding.primary.span.file, line))
+            .into_iter()
+            .flatten()
+        {
+            let r = match (by_code[i].get(&code), by_name[i].get(finding.name.as_str())) {
+                (Some(&a), Some(&b)) => Some(a.min(b)),
+                (a, b) => a.or(b).copied(),
+            };
+            if let Some(r) = r {
                 used[i][r] = true;
                 continue 'findings;
             }
