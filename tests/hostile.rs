@@ -657,3 +657,47 @@ fn a_file_name_with_a_line_break_stays_on_one_line_in_text_output() {
     let run = privlint_in(dir.path(), &["check", "--color", "never", name]);
     assert!(run.stdout.contains("a\\u{a}b.yaml:"), "{}", run.stdout);
 }
+
+#[test]
+fn flows_are_capped_with_a_located_limit() {
+    let dir = tempfile::tempdir().unwrap();
+    // 100 locations x 26 parties x 200 activities = 520,000 flows.
+    let countries: Vec<String> = (b'A'..=b'Z')
+        .flat_map(|a| (b'A'..=b'Z').map(move |b| format!("{}{}", a as char, b as char)))
+        .collect();
+    let data = std::fs::read_to_string(common::root().join("rules/data/countries.yaml")).unwrap();
+    let known: Vec<&String> = countries
+        .iter()
+        .filter(|c| data.contains(&format!("code: \"{c}\"")))
+        .take(100)
+        .collect();
+    let locations = known
+        .iter()
+        .map(|c| c.as_str())
+        .collect::<Vec<_>>()
+        .join(", ");
+    let mut text = String::from(ORG);
+    text.push_str("processors:\n");
+    for i in 0..26 {
+        let sub = if i < 25 {
+            format!(", sub_processors: [p{}]", i + 1)
+        } else {
+            String::new()
+        };
+        text.push_str(&format!(
+            "  - {{id: p{i}, name: P, role: processor, country: DE, locations: [{locations}]{sub}}}\n"
+        ));
+    }
+    text.push_str("activities:\n");
+    for i in 0..200 {
+        text.push_str(&format!("  - {{id: a{i}, name: A, recipients: [p0]}}\n"));
+    }
+    write(dir.path(), "a.yaml", text);
+    let run = concise(dir.path(), &["--select", "GDPR101", "a.yaml"]);
+    assert!(
+        run.stdout
+            .contains("error[PL005] more than 500000 data flows: the flows of `a193`"),
+        "{}",
+        &run.stdout[..run.stdout.len().min(2000)]
+    );
+}

@@ -456,7 +456,7 @@ impl Evaluator<'_> {
         let m = self.manifest;
         let mut used = vec![false; m.processors.len()];
         for flow in &m.flows {
-            for &p in &flow.chain {
+            for &p in flow.chain.iter() {
                 used[p] = true;
             }
         }

@@ -17,6 +17,12 @@ use crate::report::{Finding, codes};
 /// every flow carry thousands of parties (quadratic time and memory).
 pub const MAX_CHAIN: usize = 32;
 
+/// Most flows inferred in one run: ten times the 10 MB benchmark's
+/// 51,000. Flows multiply activities by parties by locations, so a small
+/// generated file (300 activities, a 32-party chain, 240 locations each)
+/// would otherwise make millions and take gigabytes.
+pub const MAX_FLOWS: usize = 500_000;
+
 /// One flow per (activity, recipient, party, location): each party reachable
 /// from a recipient is reached through its shortest chain (breadth-first),
 /// so the number of flows grows with the parties, not with the paths.
@@ -25,6 +31,25 @@ pub fn infer(manifest: &Manifest, data: &ReferenceData, findings: &mut Vec<Findi
     let mut flows = Vec::new();
     let mut cut: BTreeSet<usize> = BTreeSet::new();
     for (a, activity) in manifest.activities.iter().enumerate() {
+        if flows.len() >= MAX_FLOWS {
+            let at = activity
+                .recipients
+                .first()
+                .map_or(activity.id.span, |r| r.span);
+            findings.push(
+                codes::LIMIT_EXCEEDED
+                    .at(
+                        at,
+                        format!(
+                            "more than {MAX_FLOWS} data flows: the flows of `{}` and of the activities after it were not inferred",
+                            activity.id.value
+                        ),
+                        "not followed",
+                    )
+                    .with_help("each activity sends data to every location of every party its recipients reach: check for lists of locations or sub-processors that were generated or pasted by mistake"),
+            );
+            break;
+        }
         for &recipient in &activity.recipient_ids {
             let mut seen: HashSet<usize> = HashSet::from([recipient]);
             let mut queue: VecDeque<Vec<usize>> = VecDeque::from([vec![recipient]]);
@@ -39,10 +64,11 @@ pub fn infer(manifest: &Manifest, data: &ReferenceData, findings: &mut Vec<Findi
                     _ => p.locations.as_slice(),
                 };
                 // An unknown country code is reported (PL023); no flow is inferred to it.
+                let shared: std::sync::Arc<[usize]> = chain.as_slice().into();
                 for location in places.iter().filter(|l| data.country(&l.value).is_some()) {
                     flows.push(Flow {
                         activity: a,
-                        chain: chain.clone(),
+                        chain: shared.clone(),
                         country: location.clone(),
                         in_eea: data.in_eea(&location.value, manifest.as_of),
                         covered_by: coverage(manifest, a, &chain, &location.value),

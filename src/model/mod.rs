@@ -120,8 +120,9 @@ pub enum DeclaredOn {
 #[derive(Clone, Debug)]
 pub struct Flow {
     pub activity: usize,
-    /// Processor indices from the recipient down to the party at `country`.
-    pub chain: Vec<usize>,
+    /// Processor indices from the recipient down to the party at `country`,
+    /// shared by the flows to each of that party's locations.
+    pub chain: std::sync::Arc<[usize]>,
     /// The location, with the span of its entry in the last party's `locations`.
     pub country: Spanned<String>,
     /// Whether the country was inside the EEA (or EU) on the evaluation date.
