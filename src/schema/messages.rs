@@ -126,12 +126,14 @@ pub fn describe(
                 format!("{field} must be {expected}, found {}", node.kind_name()),
                 format!("expected {expected}"),
             );
+            // Only short values are quoted back: a help line is one line.
+            let short = node.as_str().filter(|t| t.len() <= 80);
             if matches!(kind, TypeKind::Single(jsonschema::JsonType::Array)) {
-                if let Some(text) = node.as_str() {
+                if let Some(text) = short {
                     finding = finding.with_help(format!("write a list: `[{text}]`"));
                 }
             } else if let (Some(text), TypeKind::Single(jsonschema::JsonType::Integer)) =
-                (node.as_str(), kind)
+                (short, kind)
             {
                 finding = finding.with_help(format!("write a number without quotes, not `{text}`"));
             }
@@ -364,10 +366,15 @@ fn field_bare(path: &[Seg]) -> String {
         .unwrap_or_else(|| "value".to_string())
 }
 
+/// A value as a message quotes it, shortened past 80 characters.
 fn scalar_text(node: &Node) -> String {
-    match &node.value {
+    let text = match &node.value {
         crate::load::node::Value::Str(s) => s.to_string(),
         _ => node.to_json().to_string(),
+    };
+    match text.char_indices().nth(80) {
+        Some((cut, _)) => format!("{}…", &text[..cut]),
+        None => text,
     }
 }
 
