@@ -33,8 +33,8 @@ fn explicit_consent_needs_a_withdrawal_and_is_express_consent() {
     assert!(!out.contains("[NDSG210]"), "{out}");
 }
 
-/// Implementing Decision (EU) 2021/914: an EEA processor processing at its
-/// own location abroad exports there itself, so module 3 fits; module 1
+/// Implementing Decision (EU) 2021/914: a processor processing at its own
+/// location abroad can export there itself, so module 3 fits; module 1
 /// (controller to controller) still does not.
 #[test]
 fn module_three_fits_an_eea_processors_own_location_abroad() {
@@ -53,6 +53,23 @@ fn module_three_fits_an_eea_processors_own_location_abroad() {
         "concise",
     );
     assert!(run.stdout.contains("[GDPR137]"), "{}", run.stdout);
+    // The same for a processor established in an adequate country (CH).
+    let swiss = std::fs::read_to_string(
+        common::root().join("tests/fixtures/law/eea-processor-own-location/manifest.yaml"),
+    )
+    .unwrap()
+    .replace(
+        "country: IE\n    locations: [IE, US]",
+        "country: CH\n    locations: [CH, US]",
+    );
+    assert!(swiss.contains("locations: [CH, US]"));
+    std::fs::write(dir.path().join("manifest.yaml"), swiss).unwrap();
+    let run = check_with(
+        &["--select", "GDPR137"],
+        &[dir.path().to_str().unwrap()],
+        "concise",
+    );
+    assert!(!run.stdout.contains("[GDPR137]"), "{}", run.stdout);
 }
 
 /// The appeal C-703/25 P against the DPF was lodged on 2025-10-31: a check

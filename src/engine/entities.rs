@@ -196,7 +196,7 @@ pub fn derived_fields(t: VarType) -> &'static [&'static str] {
             "gdpr",
             "ndsg",
             "party_role",
-            "party_in_eea",
+            "party_country",
         ],
         VarType::Evidence => &["path", "field", "is_url", "exists", "owner"],
         VarType::List | VarType::Text => &[],
@@ -817,12 +817,7 @@ impl fast::Record for FlowRecord<'_> {
             ),
             "party" => V::Str(&self.party.id.value),
             "party_role" => V::Str(self.party.role.as_ref().map_or("", |r| r.value.as_str())),
-            "party_in_eea" => V::Bool(
-                self.party
-                    .country
-                    .as_ref()
-                    .is_some_and(|c| self.data.in_eea(&c.value, self.manifest.as_of)),
-            ),
+            "party_country" => V::Str(self.party.country.as_ref().map_or("", |c| c.value.as_str())),
             "onward" => V::Bool(flow.chain.len() > 1),
             "mechanism" => V::Str(decl.map_or("", |d| d.mechanism.value.as_str())),
             "declared_on" => V::Str(match self.declaration {
