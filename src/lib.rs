@@ -335,8 +335,16 @@ fn suppress(
         .collect();
     known.extend(report::codes::ALL.iter().map(|c| (c.code, c.name)));
     let mut suppressions = Vec::new();
+    // One "did you mean" budget for every suppression comment of the run.
+    let budget = suggest::Budget::new(suggest::Budget::DEFAULT);
     for &id in manifest_files {
-        suppressions.extend(report::suppress::parse(sources, id, &known, &mut findings));
+        suppressions.extend(report::suppress::parse(
+            sources,
+            id,
+            &known,
+            &budget,
+            &mut findings,
+        ));
     }
     if suppressions.is_empty() {
         return findings;

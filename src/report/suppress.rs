@@ -34,6 +34,7 @@ pub fn parse(
     sources: &SourceMap,
     file: FileId,
     known: &[(&str, &str)],
+    budget: &crate::suggest::Budget,
     findings: &mut Vec<Finding>,
 ) -> Vec<Suppression> {
     let source = sources.get(file);
@@ -123,13 +124,17 @@ pub fn parse(
             {
                 rules.push((token.to_string(), token_span));
             } else {
-                let candidates = known.iter().flat_map(|(c, n)| [*c, *n]);
+                let candidates: Vec<&str> = if budget.is_spent() {
+                    Vec::new()
+                } else {
+                    known.iter().flat_map(|(c, n)| [*c, *n]).collect()
+                };
                 let mut f = codes::INVALID_SUPPRESSION.at(
                     token_span,
                     format!("unknown rule `{token}` in suppression"),
                     "no such rule",
                 );
-                if let Some(best) = did_you_mean(token, candidates) {
+                if let Some(best) = budget.did_you_mean(token, &candidates) {
                     f.message.push_str(&format!("; did you mean `{best}`?"));
                 }
                 findings.push(f.with_help("`privlint rules` lists every code"));
