@@ -133,6 +133,15 @@ impl Expr {
                 ),
             });
         }
+        if let Err(message) = check_patterns(&program.expression().expr) {
+            return Err(ExprError {
+                message,
+                offset: None,
+                help: Some(
+                    "`matches` takes an RE2-style regular expression (the Rust `regex` crate's syntax)".into(),
+                ),
+            });
+        }
         let bound = comprehension_variables(source);
         let mut unknown: Vec<String> = program
             .references()
@@ -410,46 +419,87 @@ fn offset_of(source: &str, (line, column): (isize, isize)) -> Option<usize> {
 }
 
 /// Names bound by macros (`list.exists(p, ...)`), which are not free variables.
+/// The sub-expressions of a parsed expression.
+fn children(expr: &cel::common::ast::Expr) -> Vec<&cel::common::ast::Expr> {
+    use cel::common::ast::Expr as E;
+    match expr {
+        E::Comprehension(c) => [
+            &c.iter_range,
+            &c.accu_init,
+            &c.loop_cond,
+            &c.loop_step,
+            &c.result,
+        ]
+        .into_iter()
+        .map(|e| &e.expr)
+        .collect(),
+        E::Call(call) => call
+            .target
+            .iter()
+            .map(|t| &t.expr)
+            .chain(call.args.iter().map(|a| &a.expr))
+            .collect(),
+        E::List(list) => list.elements.iter().map(|e| &e.expr).collect(),
+        E::Select(select) => vec![&select.operand.expr],
+        E::Map(map) => entry_values(&map.entries),
+        E::Struct(st) => entry_values(&st.entries),
+        E::Unspecified | E::Ident(_) | E::Literal(_) => Vec::new(),
+    }
+}
+
+/// The keys and values of map and struct literals.
+fn entry_values(entries: &[cel::common::ast::IdedEntryExpr]) -> Vec<&cel::common::ast::Expr> {
+    use cel::common::ast::EntryExpr;
+    entries
+        .iter()
+        .flat_map(|e| match &e.expr {
+            EntryExpr::MapEntry(m) => vec![&m.key.expr, &m.value.expr],
+            EntryExpr::StructField(f) => vec![&f.value.expr],
+        })
+        .collect()
+}
+
 /// How deeply comprehensions nest in a parsed expression (recursion is
 /// bounded: the bracket and operator limits are checked before parsing).
 fn comprehension_nesting(expr: &cel::common::ast::Expr) -> usize {
-    use cel::common::ast::{EntryExpr, Expr as E};
-    let deepest = |items: &mut dyn Iterator<Item = &cel::common::ast::Expr>| {
-        items.map(comprehension_nesting).max().unwrap_or(0)
-    };
+    let deepest = children(expr)
+        .into_iter()
+        .map(comprehension_nesting)
+        .max()
+        .unwrap_or(0);
     match expr {
-        E::Comprehension(c) => {
-            1 + deepest(
-                &mut [
-                    &c.iter_range,
-                    &c.accu_init,
-                    &c.loop_cond,
-                    &c.loop_step,
-                    &c.result,
-                ]
-                .into_iter()
-                .map(|e| &e.expr),
-            )
-        }
-        E::Call(call) => deepest(
-            &mut call
-                .target
-                .iter()
-                .map(|t| &t.expr)
-                .chain(call.args.iter().map(|a| &a.expr)),
-        ),
-        E::List(list) => deepest(&mut list.elements.iter().map(|e| &e.expr)),
-        E::Select(select) => comprehension_nesting(&select.operand.expr),
-        E::Map(map) => deepest(&mut map.entries.iter().flat_map(|e| match &e.expr {
-            EntryExpr::MapEntry(m) => vec![&m.key.expr, &m.value.expr],
-            EntryExpr::StructField(f) => vec![&f.value.expr],
-        })),
-        E::Struct(st) => deepest(&mut st.entries.iter().flat_map(|e| match &e.expr {
-            EntryExpr::MapEntry(m) => vec![&m.key.expr, &m.value.expr],
-            EntryExpr::StructField(f) => vec![&f.value.expr],
-        })),
-        E::Unspecified | E::Ident(_) | E::Literal(_) => 0,
+        cel::common::ast::Expr::Comprehension(_) => 1 + deepest,
+        _ => deepest,
     }
+}
+
+/// Largest compiled `matches` pattern accepted: the interpreter compiles a
+/// pattern for every entity, and a pattern near the `regex` crate's own
+/// limit takes tens of milliseconds to compile.
+const MAX_PATTERN_SIZE: usize = 1 << 20;
+
+/// Every literal pattern given to `matches` compiles, within
+/// [`MAX_PATTERN_SIZE`].
+fn check_patterns(expr: &cel::common::ast::Expr) -> Result<(), String> {
+    use cel::common::ast::{Expr as E, LiteralValue};
+    if let E::Call(call) = expr {
+        let pattern = match (call.func_name.as_str(), &call.target, call.args.len()) {
+            ("matches", Some(_), 1) => call.args.first(),
+            ("matches", None, 2) => call.args.get(1),
+            _ => None,
+        };
+        if let Some(E::Literal(LiteralValue::String(source))) = pattern.map(|p| &p.expr) {
+            regex::RegexBuilder::new(source)
+                .size_limit(MAX_PATTERN_SIZE)
+                .build()
+                .map_err(|e| {
+                    let text = e.to_string();
+                    let last = text.lines().last().unwrap_or_default().trim();
+                    format!("invalid or too large regular expression in `matches`: {last}")
+                })?;
+        }
+    }
+    children(expr).into_iter().try_for_each(check_patterns)
 }
 
 fn comprehension_variables(source: &str) -> Vec<String> {
@@ -759,6 +809,18 @@ mod tests {
             e
         };
         assert!(Expr::compile(&nested(MAX_COMPREHENSION_NESTING), &[], &any).is_ok());
+        assert!(Expr::compile(r#""abc".matches("^a")"#, &[], &any).is_ok());
+        for bad in [
+            r#""abc".matches("(unclosed")"#,
+            r#"matches("x", "[a-z]{1000}{100}")"#,
+        ] {
+            let err = Expr::compile(bad, &[], &any).unwrap_err();
+            assert!(
+                err.message.contains("regular expression"),
+                "{}",
+                err.message
+            );
+        }
         let err = Expr::compile(&nested(MAX_COMPREHENSION_NESTING + 1), &[], &any).unwrap_err();
         assert!(
             err.message.contains("nests comprehensions"),

@@ -46,6 +46,9 @@ enum Node {
     Cmp(Box<[Node; 2]>, CmpOp),
     In(Box<[Node; 2]>),
     Size(Box<Node>),
+    /// `text.matches("literal pattern")`, the pattern compiled once (the
+    /// interpreter compiles it on every call, for every entity).
+    Matches(Box<Node>, Pattern),
     /// A part left to the interpreter; it must give a boolean. Never
     /// stored: a condition with one is compiled at run time.
     #[serde(skip)]
@@ -55,6 +58,26 @@ enum Node {
     /// (`exists_one`, `filter` and `map` need arithmetic or lists).
     Comprehension(Box<Comprehension>),
     NotStrictlyFalse(Box<Node>),
+}
+
+/// A regular expression compiled as the `cel` interpreter compiles it
+/// (`regex::Regex::new`), stored as its source.
+#[derive(Clone, Debug)]
+struct Pattern(regex::Regex);
+
+impl Serialize for Pattern {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.0.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for Pattern {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let source = String::deserialize(deserializer)?;
+        regex::Regex::new(&source)
+            .map(Pattern)
+            .map_err(serde::de::Error::custom)
+    }
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -239,6 +262,7 @@ impl Node {
             Node::Bool(_) | Node::Int(_) | Node::UInt(_) | Node::Str(_) | Node::Null => true,
             Node::Var(_) => true,
             Node::Select(n, _) | Node::Has(n, _) | Node::Not(n) | Node::Size(n) => n.is_complete(),
+            Node::Matches(n, _) => n.is_complete(),
             Node::NotStrictlyFalse(n) => n.is_complete(),
             Node::And(a, b) | Node::Or(a, b) => a.is_complete() && b.is_complete(),
             Node::List(items) => items.iter().all(Node::is_complete),
@@ -254,6 +278,13 @@ impl Node {
 }
 
 const MAX_DEPTH: usize = 64;
+
+fn literal_pattern(expr: &IdedExpr) -> Option<Pattern> {
+    match &expr.expr {
+        Expr::Literal(LiteralValue::String(source)) => regex::Regex::new(source).ok().map(Pattern),
+        _ => None,
+    }
+}
 
 fn boxed2(a: &IdedExpr, b: &IdedExpr, depth: usize) -> Option<Box<[Node; 2]>> {
     Some(Box::new([exact(a, depth)?, exact(b, depth)?]))
@@ -325,6 +356,14 @@ fn exact(expr: &IdedExpr, depth: usize) -> Option<Node> {
                 }
                 (op::IN, None, 2) => Node::In(boxed2(&args[0], &args[1], depth)?),
                 ("size", None, 1) => Node::Size(Box::new(exact(&args[0], depth)?)),
+                // An invalid pattern is left to the interpreter, which reports it.
+                ("matches", Some(target), 1) => {
+                    Node::Matches(Box::new(exact(target, depth)?), literal_pattern(&args[0])?)
+                }
+                ("matches", None, 2) => Node::Matches(
+                    Box::new(exact(&args[0], depth)?),
+                    literal_pattern(&args[1])?,
+                ),
                 ("size", Some(target), 0) => Node::Size(Box::new(exact(target, depth)?)),
                 (op::NOT_STRICTLY_FALSE, None, 1) => {
                     Node::NotStrictlyFalse(Box::new(exact(&args[0], depth)?))
@@ -475,6 +514,11 @@ fn eval<'a>(node: &'a Node, env: &Env<'a, '_, '_>) -> Option<V<'a>> {
             V::Int(i64::try_from(size).ok()?)
         }
         Node::Comprehension(c) => comprehension(c, env)?,
+        Node::Matches(text, pattern) => match eval(text, env)? {
+            V::Str(s) => V::Bool(pattern.0.is_match(s)),
+            V::Ref(Value::String(s)) => V::Bool(pattern.0.is_match(s)),
+            _ => return None,
+        },
         Node::NotStrictlyFalse(inner) => V::Bool(truth(inner, env)?),
         Node::Slow(expr) => match (env.interpret)(expr) {
             Ok(Value::Bool(b)) => V::Bool(b),
@@ -556,6 +600,8 @@ mod tests {
             r#"a.purposes.all(p, p != "ads")"#,
             r#"[1, 2, 3].exists(x, x > 2 && [4].all(y, y > x))"#,
             r#"!a.basis.startsWith("con") || a.special"#,
+            r#"a.basis.matches("^con[a-z]+$")"#,
+            r#"matches(a.basis, "sent") && !a.basis.matches("^x")"#,
         ] {
             let (fast, slow) = both(source);
             assert!(fast.is_some(), "`{source}` should take the fast path");
@@ -575,6 +621,8 @@ mod tests {
             r#"a.special && a.missing.exists(p, p == "ads")"#,
             r#"a.purposes.exists_one(p, p == "ads")"#,
             r#"size(a.purposes.filter(p, p == "ads")) == 1"#,
+            r#"a.basis.matches("(unclosed")"#,
+            r#"a.headcount.matches("3")"#,
         ] {
             let (fast, _) = both(source);
             assert_eq!(fast, None, "`{source}` should be left to the interpreter");
