@@ -361,15 +361,7 @@ fn cycle_finding(processors: &[super::Processor], cycle: &[usize]) -> Finding {
             .find(|r| &r.value == target)
             .map_or(processors[from].id.span, |r| r.span)
     };
-    // A long cycle is shown by its ends: its steps would fill pages.
-    const SHOWN: usize = CYCLE_SHOWN;
-    let name = |p: usize| format!("`{}`", processors[p].id.value);
-    let mut names: Vec<String> = cycle.iter().take(SHOWN).map(|&p| name(p)).collect();
-    if cycle.len() > SHOWN {
-        names.push(format!("… {} more …", cycle.len() - SHOWN - 1));
-        names.push(name(cycle[cycle.len() - 1]));
-    }
-    names.push(name(cycle[0]));
+    let names = cycle_steps(cycle, |p| &processors[p].id.value);
     let last = *cycle.last().unwrap_or(&cycle[0]);
     let mut finding = codes::SUB_PROCESSOR_CYCLE.at(
         reference(last, cycle[0]),
@@ -379,7 +371,7 @@ fn cycle_finding(processors: &[super::Processor], cycle: &[usize]) -> Finding {
             processors[last].id.value, processors[cycle[0]].id.value
         ),
     );
-    for pair in cycle.windows(2).take(SHOWN - 1) {
+    for pair in cycle.windows(2).take(CYCLE_SHOWN - 1) {
         finding = finding.with_secondary(Label::new(
             reference(pair[0], pair[1]),
             format!(
@@ -521,6 +513,19 @@ fn extend(
 /// How many steps of a cycle a message names (then the last one).
 const CYCLE_SHOWN: usize = 8;
 
+/// The steps of a cycle for its message, back to the first: a long cycle
+/// is named by its ends, since its steps would fill pages.
+fn cycle_steps<'a>(cycle: &[usize], id: impl Fn(usize) -> &'a str) -> Vec<String> {
+    let name = |i: usize| format!("`{}`", id(i));
+    let mut names: Vec<String> = cycle.iter().take(CYCLE_SHOWN).map(|&i| name(i)).collect();
+    if cycle.len() > CYCLE_SHOWN {
+        names.push(format!("… {} more …", cycle.len() - CYCLE_SHOWN - 1));
+        names.push(name(cycle[cycle.len() - 1]));
+    }
+    names.push(name(cycle[0]));
+    names
+}
+
 /// Reports a cycle of `parent` links at the member declared first.
 fn taxonomy_cycle(
     user: &[&UserEntry],
@@ -535,14 +540,7 @@ fn taxonomy_cycle(
         .unwrap_or(0);
     let mut ordered = cycle.to_vec();
     ordered.rotate_left(first);
-    // A long cycle is shown by its ends, like a sub-processor cycle.
-    let name = |i: usize| format!("`{}`", user[i].id.value);
-    let mut names: Vec<String> = ordered.iter().take(CYCLE_SHOWN).map(|&i| name(i)).collect();
-    if ordered.len() > CYCLE_SHOWN {
-        names.push(format!("… {} more …", ordered.len() - CYCLE_SHOWN - 1));
-        names.push(name(ordered[ordered.len() - 1]));
-    }
-    names.push(name(ordered[0]));
+    let names = cycle_steps(&ordered, |i| &user[i].id.value);
     let head = user[ordered[0]];
     let Some(written) = &head.parent else { return };
     let mut finding = codes::TAXONOMY_CYCLE.at(
