@@ -155,3 +155,23 @@ fn express_false_is_not_overridden_by_explicit_consent() {
     );
     assert!(run.stdout.contains("[NDSG210]"), "{}", run.stdout);
 }
+
+/// Implementing Decision (EU) 2021/914: a joint controller exporting to its
+/// processor uses module 2 (controller to processor), not module 3.
+#[test]
+fn a_joint_controllers_processor_takes_module_two() {
+    let dir = "tests/fixtures/law/joint-controller-processor";
+    let out = concise(&["--select", "GDPR137"], "joint-controller-processor");
+    assert!(!out.contains("[GDPR137]"), "{out}");
+    let tmp = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(common::root().join(dir).join("manifest.yaml"))
+        .unwrap()
+        .replace("scc_module: 2", "scc_module: 3");
+    std::fs::write(tmp.path().join("manifest.yaml"), text).unwrap();
+    let run = check_with(
+        &["--select", "GDPR137"],
+        &[tmp.path().to_str().unwrap()],
+        "concise",
+    );
+    assert!(run.stdout.contains("[GDPR137]"), "{}", run.stdout);
+}

@@ -197,6 +197,7 @@ pub fn derived_fields(t: VarType) -> &'static [&'static str] {
             "ndsg",
             "party_role",
             "party_country",
+            "exporter_role",
         ],
         VarType::Evidence => &["path", "field", "is_url", "exists", "owner"],
         VarType::List | VarType::Text => &[],
@@ -818,6 +819,13 @@ impl fast::Record for FlowRecord<'_> {
             "party" => V::Str(&self.party.id.value),
             "party_role" => V::Str(self.party.role.as_ref().map_or("", |r| r.value.as_str())),
             "party_country" => V::Str(self.party.country.as_ref().map_or("", |c| c.value.as_str())),
+            "exporter_role" => V::Str(match flow.chain.len() {
+                0 | 1 => "",
+                n => self.manifest.processors[flow.chain[n - 2]]
+                    .role
+                    .as_ref()
+                    .map_or("", |r| r.value.as_str()),
+            }),
             "onward" => V::Bool(flow.chain.len() > 1),
             "mechanism" => V::Str(decl.map_or("", |d| d.mechanism.value.as_str())),
             "declared_on" => V::Str(match self.declaration {
