@@ -224,9 +224,11 @@ fn finish(
     findings.extend(rule_findings);
     let findings = ignore_per_path(findings, &sources, options)?;
     let mut findings = suppress(findings, &sources, &manifest_files, &engine, options.as_of);
-    findings.retain_mut(|f| {
-        report::codes::find(&f.code).is_none() || options.selection.adjust_builtin(f)
-    });
+    let selection = &options.selection;
+    if !selection.ignore.is_empty() || !selection.severity.is_empty() {
+        findings
+            .retain_mut(|f| report::codes::find(&f.code).is_none() || selection.adjust_builtin(f));
+    }
     let mut baselined = 0;
     if let Some(path) = &options.baseline {
         let text = source::read_side_file(path).map_err(|source| Fatal::Unreadable {
@@ -275,7 +277,10 @@ fn ignore_per_path(
         .unwrap_or_else(|_| options.per_path_base.clone());
     // What each file ignores, worked out once per file from every pattern
     // at once (patterns x findings would be quadratic).
-    let mut ignored: std::collections::HashMap<source::FileId, Ignored> = Default::default();
+    // Deduplicated: every selector names a rule (checked at start), so a
+    // file's set stays as small as the rule list however many patterns match.
+    let mut ignored: std::collections::HashMap<source::FileId, std::collections::BTreeSet<&str>> =
+        Default::default();
     Ok(findings
         .into_iter()
         .filter(|f| {
@@ -283,41 +288,17 @@ fn ignore_per_path(
                 let path = &sources.get(f.primary.span.file).path;
                 let absolute = std::path::absolute(path).unwrap_or_else(|_| path.clone());
                 let relative = absolute.strip_prefix(&base).unwrap_or(&absolute);
-                let mut ignored = Ignored::default();
-                for i in globs.matches(relative) {
-                    for rule in &options.per_path_ignores[i].1 {
-                        ignored.upper.insert(rule.to_ascii_uppercase());
-                        ignored.exact.insert(rule.clone());
-                    }
-                }
-                ignored
+                globs
+                    .matches(relative)
+                    .into_iter()
+                    .flat_map(|i| options.per_path_ignores[i].1.iter().map(String::as_str))
+                    .collect()
             });
-            !ignored.covers(&f.code, &f.name)
+            !ignored
+                .iter()
+                .any(|rule| engine::selector_matches(rule, &f.code, &f.name))
         })
         .collect())
-}
-
-/// The selectors that apply to one file, for `per_path_ignores`.
-#[derive(Default)]
-struct Ignored {
-    upper: std::collections::HashSet<String>,
-    exact: std::collections::HashSet<String>,
-}
-
-impl Ignored {
-    /// [`engine::selector_matches`] for any of the selectors, looked up by
-    /// the code's prefixes instead of trying every selector.
-    fn covers(&self, code: &str, name: &str) -> bool {
-        if self.upper.is_empty() {
-            return false;
-        }
-        let code = code.to_ascii_uppercase();
-        self.upper.contains("ALL")
-            || self.exact.contains(name)
-            || (1..=code.len())
-                .filter(|&n| code.is_char_boundary(n))
-                .any(|n| self.upper.contains(&code[..n]))
-    }
 }
 
 /// Applies the inline `# privlint: allow` comments of every manifest file.

@@ -40,36 +40,21 @@ fn explicit_consent_needs_a_withdrawal_and_is_express_consent() {
 fn module_three_fits_an_eea_processors_own_location_abroad() {
     let out = concise(&["--select", "GDPR137"], "eea-processor-own-location");
     assert!(!out.contains("[GDPR137]"), "{out}");
-    let dir = tempfile::tempdir().unwrap();
-    let text = std::fs::read_to_string(
-        common::root().join("tests/fixtures/law/eea-processor-own-location/manifest.yaml"),
-    )
-    .unwrap()
-    .replace("scc_module: 3", "scc_module: 1");
-    std::fs::write(dir.path().join("manifest.yaml"), text).unwrap();
-    let run = check_with(
-        &["--select", "GDPR137"],
-        &[dir.path().to_str().unwrap()],
-        "concise",
-    );
-    assert!(run.stdout.contains("[GDPR137]"), "{}", run.stdout);
+    let fixture = "tests/fixtures/law/eea-processor-own-location";
+    let (_tmp, path) = variant(fixture, |t| t.replace("scc_module: 3", "scc_module: 1"));
+    let out = only("GDPR137", &path);
+    assert!(out.contains("[GDPR137]"), "{out}");
     // The same for a processor established in an adequate country (CH).
-    let swiss = std::fs::read_to_string(
-        common::root().join("tests/fixtures/law/eea-processor-own-location/manifest.yaml"),
-    )
-    .unwrap()
-    .replace(
-        "country: IE\n    locations: [IE, US]",
-        "country: CH\n    locations: [CH, US]",
-    );
-    assert!(swiss.contains("locations: [CH, US]"));
-    std::fs::write(dir.path().join("manifest.yaml"), swiss).unwrap();
-    let run = check_with(
-        &["--select", "GDPR137"],
-        &[dir.path().to_str().unwrap()],
-        "concise",
-    );
-    assert!(!run.stdout.contains("[GDPR137]"), "{}", run.stdout);
+    let (_tmp, path) = variant(fixture, |t| {
+        let swiss = t.replace(
+            "country: IE\n    locations: [IE, US]",
+            "country: CH\n    locations: [CH, US]",
+        );
+        assert!(swiss.contains("locations: [CH, US]"));
+        swiss
+    });
+    let out = only("GDPR137", &path);
+    assert!(!out.contains("[GDPR137]"), "{out}");
 }
 
 /// The appeal C-703/25 P against the DPF was lodged on 2025-10-31: a check
@@ -95,14 +80,11 @@ fn the_dpf_appeal_is_cited_only_once_lodged() {
     assert!(after.contains("[GDPR136]"), "{after}");
 }
 
-/// A copy of a rule's failing fixture, edited, in a temporary directory.
-fn variant(code: &str, edit: impl Fn(String) -> String) -> (tempfile::TempDir, String) {
+/// A copy of a fixture directory's manifests, edited, in a temporary
+/// directory; with its path.
+fn variant(dir: &str, edit: impl Fn(String) -> String) -> (tempfile::TempDir, String) {
     let tmp = tempfile::tempdir().unwrap();
-    let from = common::root()
-        .join("tests/fixtures/rules")
-        .join(code)
-        .join("fail");
-    for entry in std::fs::read_dir(&from).unwrap() {
+    for entry in std::fs::read_dir(common::root().join(dir)).unwrap() {
         let path = entry.unwrap().path();
         if path.extension().is_some_and(|e| e == "yaml") {
             let text = std::fs::read_to_string(&path).unwrap();
@@ -113,65 +95,55 @@ fn variant(code: &str, edit: impl Fn(String) -> String) -> (tempfile::TempDir, S
     (tmp, path)
 }
 
+/// The concise output of one rule on a directory.
+fn only(code: &str, path: &str) -> String {
+    check_with(&["--select", code], &[path], "concise").stdout
+}
+
 /// GDPR139 is about the tracker's own transfer: another party's transfer on
 /// the same activity (a hotel booked under Art. 49(1)(b)) is a specific one.
 #[test]
 fn a_derogation_to_a_party_other_than_the_tracker_is_not_tracking() {
-    let (_tmp, path) = variant("GDPR139", |t| {
+    let (_tmp, path) = variant("tests/fixtures/rules/GDPR139/fail", |t| {
         t.replace("provider: google-analytics}", "provider: matomo}")
     });
-    let run = check_with(&["--select", "GDPR139"], &[&path], "concise");
-    assert!(!run.stdout.contains("[GDPR139]"), "{}", run.stdout);
+    let out = only("GDPR139", &path);
+    assert!(!out.contains("[GDPR139]"), "{out}");
 }
 
 /// Art. 49(3) covers the exercise of public powers, not a public body's
 /// contracts.
 #[test]
 fn a_public_authority_on_a_contract_may_use_the_contract_derogation() {
-    let (_tmp, path) = variant("GDPR138", |t| {
+    let (_tmp, path) = variant("tests/fixtures/rules/GDPR138/fail", |t| {
         t.replace("legal_basis: public-task", "legal_basis: contract")
     });
-    let run = check_with(&["--select", "GDPR138"], &[&path], "concise");
-    assert!(!run.stdout.contains("[GDPR138]"), "{}", run.stdout);
+    let out = only("GDPR138", &path);
+    assert!(!out.contains("[GDPR138]"), "{out}");
 }
 
 /// `express: false` says what it says, even with an explicit Art. 9 condition.
 #[test]
 fn express_false_is_not_overridden_by_explicit_consent() {
-    let dir = tempfile::tempdir().unwrap();
-    let text = std::fs::read_to_string(
-        common::root().join("tests/fixtures/law/explicit-consent/manifest.yaml"),
-    )
-    .unwrap()
-    .replace(
-        "consent: {mechanism: signed form}",
-        "consent: {mechanism: signed form, express: false}",
-    );
-    std::fs::write(dir.path().join("m.yaml"), text).unwrap();
-    let run = check_with(
-        &["--select", "NDSG210"],
-        &[dir.path().to_str().unwrap()],
-        "concise",
-    );
-    assert!(run.stdout.contains("[NDSG210]"), "{}", run.stdout);
+    let (_tmp, path) = variant("tests/fixtures/law/explicit-consent", |t| {
+        t.replace(
+            "consent: {mechanism: signed form}",
+            "consent: {mechanism: signed form, express: false}",
+        )
+    });
+    let out = only("NDSG210", &path);
+    assert!(out.contains("[NDSG210]"), "{out}");
 }
 
 /// Implementing Decision (EU) 2021/914: a joint controller exporting to its
 /// processor uses module 2 (controller to processor), not module 3.
 #[test]
 fn a_joint_controllers_processor_takes_module_two() {
-    let dir = "tests/fixtures/law/joint-controller-processor";
     let out = concise(&["--select", "GDPR137"], "joint-controller-processor");
     assert!(!out.contains("[GDPR137]"), "{out}");
-    let tmp = tempfile::tempdir().unwrap();
-    let text = std::fs::read_to_string(common::root().join(dir).join("manifest.yaml"))
-        .unwrap()
-        .replace("scc_module: 2", "scc_module: 3");
-    std::fs::write(tmp.path().join("manifest.yaml"), text).unwrap();
-    let run = check_with(
-        &["--select", "GDPR137"],
-        &[tmp.path().to_str().unwrap()],
-        "concise",
-    );
-    assert!(run.stdout.contains("[GDPR137]"), "{}", run.stdout);
+    let (_tmp, path) = variant("tests/fixtures/law/joint-controller-processor", |t| {
+        t.replace("scc_module: 2", "scc_module: 3")
+    });
+    let out = only("GDPR137", &path);
+    assert!(out.contains("[GDPR137]"), "{out}");
 }
