@@ -3,6 +3,7 @@
 //! present (documented in `docs/rule-packs.md`). Built once per entity and
 //! shared by every rule that looks at it.
 
+use super::fast::IndexedMap;
 use super::{facts, fast};
 use crate::load::node::{Node, Value as NodeValue};
 use crate::model::{Activity, Flow, Manifest, Organization, Processor, ReferenceData, Spanned};
@@ -666,11 +667,11 @@ pub fn recipient(manifest: &Manifest, activity: usize, processor: usize) -> Valu
 /// The regime facts of every flow. They depend on the destination, the
 /// mechanism and the party's certifications, not on the activity, so they
 /// are worked out once per distinct triple and shared.
-pub struct FlowFacts<'m> {
-    facts: HashMap<FactsKey<'m>, [Value; 2]>,
-    /// Per processor, the index of its set of certifications among the
-    /// distinct sets: parties certified alike share their facts.
-    certified_alike: Vec<usize>,
+pub struct FlowFacts {
+    /// Per distinct key, the GDPR and revFADP facts, read field by field.
+    facts: Vec<[IndexedMap; 2]>,
+    /// Per flow, the index of its facts.
+    of_flow: Vec<u32>,
 }
 
 /// What a flow's regime facts depend on: country, mechanism, and the
@@ -685,8 +686,8 @@ fn facts_key<'m>(manifest: &'m Manifest, flow: &'m Flow, alike: &[usize]) -> Fac
     (flow.country.value.as_str(), mechanism, alike[party])
 }
 
-impl<'m> FlowFacts<'m> {
-    pub fn new(manifest: &'m Manifest, data: &ReferenceData) -> FlowFacts<'m> {
+impl FlowFacts {
+    pub fn new(manifest: &Manifest, data: &ReferenceData) -> FlowFacts {
         use rayon::prelude::*;
         let mut sets: HashMap<Vec<&str>, usize> = HashMap::new();
         let mut examples: Vec<usize> = Vec::new();
@@ -708,10 +709,18 @@ impl<'m> FlowFacts<'m> {
                 })
             })
             .collect();
-        let keys: std::collections::BTreeSet<FactsKey> = manifest
+        let mut distinct: HashMap<FactsKey, u32> = HashMap::new();
+        let mut keys: Vec<FactsKey> = Vec::new();
+        let of_flow = manifest
             .flows
             .iter()
-            .map(|flow| facts_key(manifest, flow, &certified_alike))
+            .map(|flow| {
+                let key = facts_key(manifest, flow, &certified_alike);
+                *distinct.entry(key).or_insert_with(|| {
+                    keys.push(key);
+                    keys.len() as u32 - 1
+                })
+            })
             .collect();
         let facts = keys
             .into_par_iter()
@@ -732,27 +741,25 @@ impl<'m> FlowFacts<'m> {
                         manifest.as_of,
                     )
                 });
-                (key, facts)
+                facts.map(IndexedMap::new)
             })
             .collect();
-        FlowFacts {
-            facts,
-            certified_alike,
-        }
+        FlowFacts { facts, of_flow }
     }
 
-    /// The flow as a rule reads it.
-    pub fn record(
+    /// The `f`-th flow as a rule reads it.
+    pub fn record<'m>(
         &'m self,
         manifest: &'m Manifest,
         data: &'m ReferenceData,
-        flow: &'m Flow,
+        f: usize,
     ) -> FlowRecord<'m> {
+        let flow = &manifest.flows[f];
         FlowRecord {
             manifest,
             data,
             flow,
-            facts: &self.facts[&facts_key(manifest, flow, &self.certified_alike)],
+            facts: &self.facts[self.of_flow[f] as usize],
             party: &manifest.processors[*flow.chain.last().unwrap_or(&0)],
             declaration: flow
                 .covered_by
@@ -767,7 +774,7 @@ pub struct FlowRecord<'m> {
     manifest: &'m Manifest,
     data: &'m ReferenceData,
     flow: &'m Flow,
-    facts: &'m [Value; 2],
+    facts: &'m [IndexedMap; 2],
     party: &'m Processor,
     declaration: Option<(crate::model::DeclaredOn, &'m crate::model::TransferDecl)>,
 }
@@ -844,8 +851,8 @@ impl fast::Record for FlowRecord<'_> {
                     .unwrap_or(false),
             ),
             "within_residency" => V::Bool(within_residency(self.manifest, flow, self.data)),
-            "gdpr" => V::Ref(&self.facts[0]),
-            "ndsg" => V::Ref(&self.facts[1]),
+            "gdpr" => self.facts[0].fast(),
+            "ndsg" => self.facts[1].fast(),
             _ => return None,
         })
     }
@@ -898,6 +905,7 @@ mod tests {
                 Some(V::Strings(list)) => {
                     *expected == strings((0..list.len()).map(|i| list.get(i)))
                 }
+                Some(V::Record(inner)) => inner.value().as_ref() == Some(expected),
                 Some(_) => false,
             };
             assert!(same, "`{name}` differs: {expected:?}");
@@ -944,8 +952,8 @@ mod tests {
             };
             let (manifest, _) = resolve(loaded.documents, &options);
             let facts = FlowFacts::new(&manifest, data);
-            for flow in &manifest.flows {
-                let record = facts.record(&manifest, data, flow);
+            for f in 0..manifest.flows.len() {
+                let record = facts.record(&manifest, data, f);
                 flows += fields_match_map(record.to_value(), |f| record.field_value(f));
                 flows += compare(
                     &record,

@@ -5,7 +5,7 @@
 
 use super::entities::{self, ActivityRecord, FlowFacts, FlowRecord, Kind, string};
 use super::fast::Interpret;
-use super::fast::V;
+use super::fast::{IndexedMap, V};
 use super::pack::{Anchor, Rule};
 use crate::load::node::Node;
 use crate::model::{Activity, Flow, Manifest, Organization, Processor, ReferenceData};
@@ -73,66 +73,22 @@ struct Hit<'r> {
 /// conversion to the interpreter's representation, made the first time the
 /// interpreter needs it (the fast path usually spares it).
 struct Cached {
-    value: Value,
+    map: IndexedMap,
     val: OnceLock<Option<Box<dyn Val>>>,
-    /// A map's fields sorted by name, so the fast path reads a field
-    /// without hashing the name (the CEL map hashes with SipHash on every
-    /// lookup, and rules read processors and `org` on every flow).
-    fields: Option<Vec<(Box<str>, Value)>>,
 }
 
 impl Cached {
     fn new(value: Value) -> Cached {
-        let fields = match &value {
-            Value::Map(map) => {
-                let mut fields: Vec<(Box<str>, Value)> = Vec::with_capacity(map.map.len());
-                for (key, field) in map.map.iter() {
-                    // A map with a key that is not a name is read by the interpreter.
-                    let cel::objects::Key::String(name) = key else {
-                        fields.clear();
-                        break;
-                    };
-                    fields.push((Box::from(name.as_str()), field.clone()));
-                }
-                fields.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-                (fields.len() == map.map.len()).then_some(fields)
-            }
-            _ => None,
-        };
         Cached {
-            value,
+            map: IndexedMap::new(value),
             val: OnceLock::new(),
-            fields,
         }
     }
 
     fn val(&self) -> Option<&dyn Val> {
         self.val
-            .get_or_init(|| Box::<dyn Val>::try_from(self.value.clone()).ok())
+            .get_or_init(|| Box::<dyn Val>::try_from(self.map.value.clone()).ok())
             .as_deref()
-    }
-
-    fn fast(&self) -> V<'_> {
-        match self.fields {
-            Some(_) => V::Record(self),
-            None => V::Ref(&self.value),
-        }
-    }
-
-    fn lookup(&self, name: &str) -> Option<&Value> {
-        let fields = self.fields.as_deref()?;
-        let at = fields.binary_search_by(|(n, _)| (**n).cmp(name)).ok()?;
-        Some(&fields[at].1)
-    }
-}
-
-impl super::fast::Record for Cached {
-    fn field(&self, name: &str) -> Option<V<'_>> {
-        self.lookup(name).map(V::Ref)
-    }
-
-    fn has(&self, name: &str) -> bool {
-        self.lookup(name).is_some()
     }
 }
 
@@ -153,7 +109,7 @@ enum Binding<'a> {
 impl Binding<'_> {
     fn fast(&self) -> V<'_> {
         match self {
-            Binding::Cached(cached) => cached.fast(),
+            Binding::Cached(cached) => cached.map.fast(),
             Binding::Shared(value) => V::Ref(value),
             Binding::Owned(value) => V::Ref(value),
             Binding::Flow(record) => V::Record(record),
@@ -168,7 +124,7 @@ impl Binding<'_> {
     /// message), so that rendering findings does not hold every map.
     fn value(&self, keep: bool) -> Value {
         match self {
-            Binding::Cached(cached) => cached.value.clone(),
+            Binding::Cached(cached) => cached.map.value.clone(),
             Binding::Shared(value) => (*value).clone(),
             Binding::Owned(value) => value.clone(),
             Binding::Flow(record) => record.to_value(),
@@ -338,7 +294,11 @@ impl Evaluator<'_> {
                 (
                     "processors",
                     Binding::Owned(entities::list(
-                        shared.processors.iter().map(|p| p.value.clone()).collect(),
+                        shared
+                            .processors
+                            .iter()
+                            .map(|p| p.map.value.clone())
+                            .collect(),
                     )),
                 ),
             ],
@@ -390,7 +350,7 @@ impl Evaluator<'_> {
                         } else {
                             "transfer"
                         },
-                        Binding::Flow(facts.record(m, self.data, flow)),
+                        Binding::Flow(facts.record(m, self.data, f)),
                     ),
                     ("activity", shared.activity(flow.activity)),
                     ("processor", Binding::Cached(&shared.processors[party])),
@@ -804,7 +764,7 @@ struct Shared<'a, 'r> {
     /// The activities' CEL maps, each built the first time it is needed.
     activity_values: Vec<OnceLock<Value>>,
     /// The regime facts of the flows, when flow rules run.
-    facts: Option<FlowFacts<'a>>,
+    facts: Option<FlowFacts>,
     evidence: Vec<Evidence>,
     /// The first processor with each id, when recipient rules run.
     processor_index: HashMap<&'a str, usize>,

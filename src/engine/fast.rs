@@ -145,6 +145,75 @@ pub trait Record: Sync {
     fn field(&self, name: &str) -> Option<V<'_>>;
     /// Whether the field is present, as `has()` asks.
     fn has(&self, name: &str) -> bool;
+    /// The whole record as a CEL value, for records that are one.
+    fn value(&self) -> Option<Value> {
+        None
+    }
+}
+
+/// A CEL map with its fields sorted by name, read as a record: the fast
+/// path finds a field by binary search instead of hashing its name (the
+/// CEL map hashes with SipHash on every lookup, and rules read the
+/// organisation, processors and regime facts on every flow).
+pub struct IndexedMap {
+    pub value: Value,
+    fields: Option<Vec<(Box<str>, Value)>>,
+}
+
+impl IndexedMap {
+    pub fn new(value: Value) -> IndexedMap {
+        let fields = match &value {
+            Value::Map(map) => {
+                let mut fields: Vec<(Box<str>, Value)> = Vec::with_capacity(map.map.len());
+                for (key, field) in map.map.iter() {
+                    // A map with a key that is not a name is read by the interpreter.
+                    let cel::objects::Key::String(name) = key else {
+                        fields.clear();
+                        break;
+                    };
+                    fields.push((Box::from(name.as_str()), field.clone()));
+                }
+                fields.sort_unstable_by(|a, b| by_length(&a.0, &b.0));
+                (fields.len() == map.map.len()).then_some(fields)
+            }
+            _ => None,
+        };
+        IndexedMap { value, fields }
+    }
+
+    /// The value for the fast path: a record when it is a map of names.
+    pub fn fast(&self) -> V<'_> {
+        match self.fields {
+            Some(_) => V::Record(self),
+            None => V::Ref(&self.value),
+        }
+    }
+
+    fn lookup(&self, name: &str) -> Option<&Value> {
+        let fields = self.fields.as_deref()?;
+        let at = fields.binary_search_by(|(n, _)| by_length(n, name)).ok()?;
+        Some(&fields[at].1)
+    }
+}
+
+/// Names ordered by length first: most comparisons in a search are then
+/// settled without comparing bytes.
+fn by_length(a: &str, b: &str) -> std::cmp::Ordering {
+    a.len().cmp(&b.len()).then_with(|| a.cmp(b))
+}
+
+impl Record for IndexedMap {
+    fn field(&self, name: &str) -> Option<V<'_>> {
+        self.lookup(name).map(V::Ref)
+    }
+
+    fn has(&self, name: &str) -> bool {
+        self.lookup(name).is_some()
+    }
+
+    fn value(&self) -> Option<Value> {
+        Some(self.value.clone())
+    }
 }
 
 /// A list of records (`activities` for an organisation's rules).
@@ -210,7 +279,8 @@ impl V<'_> {
                     .collect::<Vec<_>>()
                     .into(),
             ),
-            V::Record(_) | V::Records(_) | V::List(_) => return None,
+            V::Record(record) => return record.value(),
+            V::Records(_) | V::List(_) => return None,
         })
     }
 }

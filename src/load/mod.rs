@@ -290,7 +290,7 @@ fn decode(mut bytes: Vec<u8>) -> (String, Option<DecodeProblem>) {
     if bytes.starts_with(&[0xEF, 0xBB, 0xBF]) {
         bytes.drain(..3);
     }
-    let (bytes, problem) = match bytes.iter().position(|&b| b == 0) {
+    let (bytes, problem) = match memchr::memchr(0, &bytes) {
         Some(nul) => {
             bytes.truncate(nul);
             (bytes, Some(DecodeProblem::Binary))

@@ -44,14 +44,16 @@ enum Frame {
         flow: bool,
         anchor: usize,
         tagged: bool,
-        items: Vec<Node>,
+        /// Where this sequence's items start in the builder's `items`.
+        base: usize,
     },
     Map {
         start: usize,
         flow: bool,
         anchor: usize,
         tagged: bool,
-        entries: Vec<Entry>,
+        /// Where this mapping's entries start in the builder's `entries`.
+        base: usize,
         key: Option<KeySlot>,
         index: Option<HashMap<Box<str>, usize>>,
     },
@@ -70,6 +72,11 @@ struct Builder<'t> {
     bytes: CharToByte<'t>,
     limits: YamlLimits,
     stack: Vec<Frame>,
+    /// The children of every open collection, innermost last: a closed
+    /// collection takes its own in one allocation of the exact size,
+    /// instead of growing a vector of its own child by child.
+    items: Vec<Node>,
+    entries: Vec<Entry>,
     anchors: HashMap<usize, (Node, usize)>,
     alias_nodes: usize,
     documents: usize,
@@ -84,6 +91,8 @@ pub fn parse(file: FileId, text: &str, limits: YamlLimits) -> ParsedYaml {
         bytes: CharToByte::new(text),
         limits,
         stack: Vec::new(),
+        items: Vec::new(),
+        entries: Vec::new(),
         anchors: HashMap::new(),
         alias_nodes: 0,
         documents: 0,
@@ -248,7 +257,7 @@ impl Builder<'_> {
                 flow,
                 anchor,
                 tagged,
-                entries: Vec::new(),
+                base: self.entries.len(),
                 key: None,
                 index: None,
             }
@@ -258,7 +267,7 @@ impl Builder<'_> {
                 flow,
                 anchor,
                 tagged,
-                items: Vec::new(),
+                base: self.items.len(),
             }
         });
         Flow::Continue
@@ -274,8 +283,9 @@ impl Builder<'_> {
                 flow,
                 anchor,
                 tagged,
-                items,
+                base,
             } => {
+                let items: Vec<Node> = self.items.drain(base..).collect();
                 let last = items.last().map(|n| n.span.end as usize);
                 (start, flow, anchor, tagged, Value::Seq(items), last)
             }
@@ -284,9 +294,10 @@ impl Builder<'_> {
                 flow,
                 anchor,
                 tagged,
-                entries,
+                base,
                 ..
             } => {
+                let entries: Vec<Entry> = self.entries.drain(base..).collect();
                 let last = entries
                     .last()
                     .map(|e| e.value.span.end.max(e.key_span.end) as usize);
@@ -318,17 +329,14 @@ impl Builder<'_> {
             return Flow::Continue;
         }
         match frame {
-            Frame::Seq { items, .. } => items.push(node),
+            Frame::Seq { .. } => self.items.push(node),
             Frame::Map {
-                entries,
-                key,
-                index,
-                ..
+                base, key, index, ..
             } => match key.take() {
                 None => {
-                    let slot = match &node.value {
+                    let slot = match node.value {
                         Value::Seq(_) | Value::Map(_) => None,
-                        _ => Some((scalar_key_text(&node, self.text), node.span)),
+                        _ => Some((scalar_key_text(node.value, node.span, self.text), node.span)),
                     };
                     if slot.is_none() {
                         self.findings.push(
@@ -347,10 +355,10 @@ impl Builder<'_> {
                 Some(KeySlot(Some((name, key_span)))) => {
                     let existing = match index {
                         Some(index) => index.get(&name).copied(),
-                        None => entries.iter().position(|e| e.key == name),
+                        None => self.entries[*base..].iter().position(|e| e.key == name),
                     };
                     if let Some(first) = existing {
-                        let first_span = entries[first].key_span;
+                        let first_span = self.entries[*base + first].key_span;
                         self.findings.push(
                             codes::DUPLICATE_KEY
                                 .at(key_span, format!("duplicate key `{name}`"), "this key repeats")
@@ -360,17 +368,17 @@ impl Builder<'_> {
                         return Flow::Continue;
                     }
                     if let Some(index) = index {
-                        index.insert(name.clone(), entries.len());
-                    } else if entries.len() + 1 >= LINEAR_KEY_SCAN {
-                        let mut map: HashMap<Box<str>, usize> = entries
+                        index.insert(name.clone(), self.entries.len() - *base);
+                    } else if self.entries.len() - *base + 1 >= LINEAR_KEY_SCAN {
+                        let mut map: HashMap<Box<str>, usize> = self.entries[*base..]
                             .iter()
                             .enumerate()
                             .map(|(i, e)| (e.key.clone(), i))
                             .collect();
-                        map.insert(name.clone(), entries.len());
+                        map.insert(name.clone(), self.entries.len() - *base);
                         *index = Some(map);
                     }
-                    entries.push(Entry {
+                    self.entries.push(Entry {
                         key: name,
                         key_span,
                         value: node,
@@ -503,15 +511,11 @@ fn next_char_end(text: &str, at: usize) -> usize {
 
 /// The text of a scalar used as a key. Keys are compared as written, so
 /// `1:` and `"1":` are the same key, as in JSON.
-fn scalar_key_text(node: &Node, text: &str) -> Box<str> {
-    match &node.value {
-        Value::Str(s) => s.clone(),
+fn scalar_key_text(value: Value, span: Span, text: &str) -> Box<str> {
+    match value {
+        Value::Str(s) => s,
         Value::Null => "".into(),
-        _ => text
-            .get(node.span.range())
-            .unwrap_or_default()
-            .trim()
-            .into(),
+        _ => text.get(span.range()).unwrap_or_default().trim().into(),
     }
 }
 

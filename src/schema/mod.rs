@@ -2,6 +2,7 @@
 //! single definition of the format, and turns the validator's errors into
 //! findings that point at the YAML and read like a person wrote them.
 
+mod instance;
 mod messages;
 
 use crate::load::Document;
@@ -21,8 +22,12 @@ pub const MAX_FORMAT_FINDINGS: usize = 1_000;
 
 /// A compiled JSON Schema with its document (for "did you mean" lists).
 pub struct CompiledSchema {
-    validator: jsonschema::Validator,
+    validator: jsonschema::Validator<instance::Yaml>,
     schema: serde_json::Value,
+    /// The same schema over `serde_json` values, the reference the tree
+    /// representation is checked against in debug builds (tests, fuzzing).
+    #[cfg(debug_assertions)]
+    reference: jsonschema::Validator,
     /// What the document's top level is called in messages.
     root_noun: &'static str,
 }
@@ -34,12 +39,17 @@ impl CompiledSchema {
     pub fn compile(text: &str, root_noun: &'static str) -> CompiledSchema {
         let schema: serde_json::Value =
             serde_json::from_str(text).expect("embedded schema is JSON (tested)");
-        let validator = jsonschema::options()
+        let validator = jsonschema::options_for::<instance::Yaml>()
             .with_draft(jsonschema::Draft::Draft202012)
             .build(&schema)
             .expect("embedded schema compiles (tested)");
         CompiledSchema {
             validator,
+            #[cfg(debug_assertions)]
+            reference: jsonschema::options()
+                .with_draft(jsonschema::Draft::Draft202012)
+                .build(&schema)
+                .expect("embedded schema compiles (tested)"),
             schema,
             root_noun,
         }
@@ -58,6 +68,19 @@ impl CompiledSchema {
         SCHEMA.get_or_init(|| CompiledSchema::compile(RULE_PACK_SCHEMA, "a rule pack"))
     }
 
+    /// Debug builds: the tree, read in place, gets the same errors as its
+    /// JSON conversion.
+    #[cfg(debug_assertions)]
+    fn check_against_reference(&self, root: &crate::load::node::Node) {
+        let key = |e: jsonschema::ValidationError<'_>| {
+            format!("{} {} {}", e.instance_path(), e.schema_path(), e)
+        };
+        let json = root.to_json();
+        let expected: Vec<String> = self.reference.iter_errors(&json).map(key).collect();
+        let actual: Vec<String> = self.validator.iter_errors(root).map(key).collect();
+        assert_eq!(actual, expected, "tree and JSON validation disagree");
+    }
+
     /// The schema document itself.
     pub fn json(&self) -> &serde_json::Value {
         &self.schema
@@ -65,9 +88,10 @@ impl CompiledSchema {
 
     /// Validates a YAML tree, turning errors into located findings.
     pub fn validate_node(&self, root: &crate::load::node::Node) -> Vec<Finding> {
-        let instance = root.to_json();
+        #[cfg(debug_assertions)]
+        self.check_against_reference(root);
         let mut findings: Vec<Finding> = Vec::new();
-        let mut errors = self.validator.iter_errors(&instance);
+        let mut errors = self.validator.iter_errors(root);
         for error in errors.by_ref() {
             messages::describe(&error, root, &self.schema, self.root_noun, &mut findings);
             if findings.len() >= MAX_FORMAT_FINDINGS {
