@@ -687,6 +687,23 @@ fn facts_key<'m>(manifest: &'m Manifest, flow: &'m Flow, alike: &[usize]) -> Fac
 }
 
 impl FlowFacts {
+    /// Whether a transfer rule that reads `transfer.field` sees the same
+    /// value on every flow with the same facts: true of the fields the key
+    /// is made of (country, mechanism) and of the facts themselves.
+    pub fn determines(field: &str) -> bool {
+        matches!(field, "country" | "mechanism" | "gdpr" | "ndsg")
+    }
+
+    /// How many distinct sets of facts there are.
+    pub fn distinct(&self) -> usize {
+        self.facts.len()
+    }
+
+    /// Which of them the `f`-th flow has.
+    pub fn of_flow(&self, f: usize) -> usize {
+        self.of_flow[f] as usize
+    }
+
     pub fn new(manifest: &Manifest, data: &ReferenceData) -> FlowFacts {
         use rayon::prelude::*;
         let mut sets: HashMap<Vec<&str>, usize> = HashMap::new();

@@ -212,6 +212,16 @@ impl Evaluator<'_> {
             .map(|k| (k, rules.iter().copied().filter(|r| r.kind == k).collect()))
             .collect();
         let active = |kind: Kind| !rules[&kind].is_empty();
+        let facts = crate::timings::time("    flow facts", || {
+            (active(Kind::Transfer) || active(Kind::Flow)).then(|| FlowFacts::new(m, self.data))
+        });
+        let transfer_verdicts = rules[&Kind::Transfer]
+            .iter()
+            .map(|rule| {
+                let distinct = facts.as_ref().map_or(0, FlowFacts::distinct);
+                facts_decide(rule).then(|| (0..distinct).map(|_| OnceLock::new()).collect())
+            })
+            .collect();
         Shared {
             env: OnceLock::new(),
             org: Cached::new(entities::organization(m, self.data)),
@@ -229,9 +239,8 @@ impl Evaluator<'_> {
                     .collect()
             }),
             activity_values: (0..m.activities.len()).map(|_| OnceLock::new()).collect(),
-            facts: crate::timings::time("    flow facts", || {
-                (active(Kind::Transfer) || active(Kind::Flow)).then(|| FlowFacts::new(m, self.data))
-            }),
+            facts,
+            transfer_verdicts,
             evidence: crate::timings::time("    evidence", || {
                 if active(Kind::Evidence) {
                     self.evidence()
@@ -406,9 +415,33 @@ impl Evaluator<'_> {
             context.set_variable_resolver(&lent);
             Value::resolve(expr, &context)
         };
+        let verdicts = match (subject, &shared.facts) {
+            (Subject::Flow(f, Kind::Transfer), Some(facts)) => {
+                Some((&shared.transfer_verdicts, facts.of_flow(f)))
+            }
+            _ => None,
+        };
         rules
             .iter()
-            .filter_map(|rule| self.test(rule, &vars, &interpret, scope, subject))
+            .enumerate()
+            .filter_map(|(i, rule)| {
+                let shared_verdict = verdicts.and_then(|(v, k)| v[i].as_ref().map(|v| &v[k]));
+                let verdict = match shared_verdict {
+                    Some(cell) => {
+                        let verdict = cell.get_or_init(|| Self::verdict(rule, &vars, &interpret));
+                        #[cfg(debug_assertions)]
+                        assert_eq!(
+                            *verdict,
+                            Self::verdict(rule, &vars, &interpret),
+                            "a shared verdict of {} differs from the flow's own",
+                            rule.code
+                        );
+                        verdict.clone()
+                    }
+                    None => Self::verdict(rule, &vars, &interpret),
+                }?;
+                self.hit(rule, verdict, scope, subject)
+            })
             .collect()
     }
 
@@ -425,46 +458,47 @@ impl Evaluator<'_> {
 
     /// Whether a rule fires on one subject: `when` holds and `require`
     /// does not, or one of them cannot be evaluated.
-    fn test<'r>(
-        &self,
-        rule: &'r Rule,
-        vars: &[(&str, V)],
-        interpret: &Interpret<'_>,
-        scope: Scope,
-        subject: Subject,
-    ) -> Option<Hit<'r>> {
-        let hit = |unverified: bool, error: Option<String>| {
-            let primary = self
-                .resolve(&rule.at, scope)
-                .or_else(|| self.default_span(scope))?;
-            Some(Hit {
-                rule,
-                subject,
-                primary,
-                unverified,
-                error,
-            })
-        };
+    fn verdict(rule: &Rule, vars: &[(&str, V)], interpret: &Interpret<'_>) -> Verdict {
         if let Some(when) = &rule.when {
             match when.eval_bool(vars, interpret) {
                 Ok(false) => return None,
                 Ok(true) => {}
-                Err(e) => return hit(false, Some(e)),
+                Err(e) => return Some((false, Some(e))),
             }
         }
         match rule.require.eval_bool(vars, interpret) {
             Ok(true) => return None,
             Ok(false) => {}
-            Err(e) => return hit(false, Some(e)),
+            Err(e) => return Some((false, Some(e))),
         }
         let unverified = match &rule.verified {
             None => false,
             Some(verified) => match verified.eval_bool(vars, interpret) {
                 Ok(b) => !b,
-                Err(e) => return hit(false, Some(e)),
+                Err(e) => return Some((false, Some(e))),
             },
         };
-        hit(unverified, None)
+        Some((unverified, None))
+    }
+
+    /// The hit a firing rule makes on a subject, where its anchor points.
+    fn hit<'r>(
+        &self,
+        rule: &'r Rule,
+        (unverified, error): (bool, Option<String>),
+        scope: Scope,
+        subject: Subject,
+    ) -> Option<Hit<'r>> {
+        let primary = self
+            .resolve(&rule.at, scope)
+            .or_else(|| self.default_span(scope))?;
+        Some(Hit {
+            rule,
+            subject,
+            primary,
+            unverified,
+            error,
+        })
     }
 
     /// The finding a hit stands for, with the number of repeats it hides.
@@ -752,6 +786,29 @@ struct Evidence {
     value: Value,
 }
 
+/// Whether a rule fires, and if so whether unverified and with what
+/// evaluation error: `None` when it does not fire.
+type Verdict = Option<(bool, Option<String>)>;
+
+/// Whether a transfer rule's verdict is the same on every flow with the
+/// same regime facts: it reads `today`, `org`, and only the fields of
+/// `transfer` that the facts decide.
+fn facts_decide(rule: &Rule) -> bool {
+    let allowed = |var: &str, field: Option<&str>| match var {
+        "today" | "org" => true,
+        "transfer" => field.is_some_and(FlowFacts::determines),
+        _ => false,
+    };
+    [
+        rule.when.as_ref(),
+        Some(&rule.require),
+        rule.verified.as_ref(),
+    ]
+    .into_iter()
+    .flatten()
+    .all(|expr| expr.reads_only(&allowed))
+}
+
 /// What every evaluation shares: the CEL environment (made only if the
 /// interpreter is needed), the entity values built once, and the rules by
 /// kind.
@@ -765,6 +822,11 @@ struct Shared<'a, 'r> {
     activity_values: Vec<OnceLock<Value>>,
     /// The regime facts of the flows, when flow rules run.
     facts: Option<FlowFacts>,
+    /// Per transfer rule that reads nothing a flow's facts do not decide
+    /// (see [`facts_decide`]), its verdict per set of facts: worked out on
+    /// the first flow with those facts, shared by the others (tens of
+    /// thousands of flows have a few hundred sets of facts).
+    transfer_verdicts: Vec<Option<Vec<OnceLock<Verdict>>>>,
     evidence: Vec<Evidence>,
     /// The first processor with each id, when recipient rules run.
     processor_index: HashMap<&'a str, usize>,

@@ -203,6 +203,12 @@ impl Expr {
         })
     }
 
+    /// Whether it reads nothing but what `allowed` accepts (see
+    /// [`Fast::reads_only`]); `false` when the interpreter would decide.
+    pub fn reads_only(&self, allowed: &dyn Fn(&str, Option<&str>) -> bool) -> bool {
+        self.fast.as_ref().is_some_and(|f| f.reads_only(allowed))
+    }
+
     /// The fast path's compiled form, when it can be stored.
     pub fn stored_form(&self) -> Option<&Fast> {
         self.fast.as_ref().filter(|f| f.is_complete())

@@ -309,6 +309,14 @@ impl Fast {
         self.0.is_complete()
     }
 
+    /// Whether every variable it reads passes `allowed(name, field)`, where
+    /// `field` is the field selected on the variable itself (`name.field`,
+    /// or `has(name.field)`), `None` when the variable is used whole.
+    /// Anything left to the interpreter is assumed to read everything.
+    pub fn reads_only(&self, allowed: &dyn Fn(&str, Option<&str>) -> bool) -> bool {
+        self.0.reads_only(allowed, &mut Vec::new())
+    }
+
     /// Evaluates to a boolean, or `None` for the interpreter to decide.
     pub fn eval(&self, vars: &[(&str, V<'_>)], interpret: &Interpret<'_>) -> Option<bool> {
         let env = Env {
@@ -326,6 +334,46 @@ impl Fast {
 }
 
 impl Node {
+    /// See [`Fast::reads_only`]; `locals` are the comprehension variables in scope.
+    fn reads_only<'n>(
+        &'n self,
+        allowed: &dyn Fn(&str, Option<&str>) -> bool,
+        locals: &mut Vec<&'n str>,
+    ) -> bool {
+        match self {
+            Node::Slow(_) => false,
+            Node::Bool(_) | Node::Int(_) | Node::UInt(_) | Node::Str(_) | Node::Null => true,
+            Node::Var(name) => locals.contains(&name.as_str()) || allowed(name, None),
+            Node::Select(operand, field) | Node::Has(operand, field) => match &**operand {
+                Node::Var(name) if !locals.contains(&name.as_str()) => allowed(name, Some(field)),
+                operand => operand.reads_only(allowed, locals),
+            },
+            Node::Not(n) | Node::Size(n) | Node::Matches(n, _) | Node::NotStrictlyFalse(n) => {
+                n.reads_only(allowed, locals)
+            }
+            Node::And(a, b) | Node::Or(a, b) => {
+                a.reads_only(allowed, locals) && b.reads_only(allowed, locals)
+            }
+            Node::List(items) => items.iter().all(|n| n.reads_only(allowed, locals)),
+            Node::Cond(parts) => parts.iter().all(|n| n.reads_only(allowed, locals)),
+            Node::Eq(sides, _) | Node::Cmp(sides, _) | Node::In(sides) => {
+                sides.iter().all(|n| n.reads_only(allowed, locals))
+            }
+            Node::Comprehension(c) => {
+                if !(c.range.reads_only(allowed, locals) && c.init.reads_only(allowed, locals)) {
+                    return false;
+                }
+                let depth = locals.len();
+                locals.extend([c.iter_var.as_str(), c.accu_var.as_str()]);
+                let inner = [&c.cond, &c.step, &c.result]
+                    .iter()
+                    .all(|n| n.reads_only(allowed, locals));
+                locals.truncate(depth);
+                inner
+            }
+        }
+    }
+
     fn is_complete(&self) -> bool {
         match self {
             Node::Slow(_) => false,
@@ -650,6 +698,38 @@ mod tests {
             _ => None,
         };
         (fast, slow)
+    }
+
+    /// What `reads_only` sees: the variable and the field selected on it,
+    /// comprehension variables excepted, nothing through the interpreter.
+    #[test]
+    fn reads_only_names_each_variable_and_its_field() {
+        let allowed = |var: &str, field: Option<&str>| {
+            var == "today" || (var == "t" && matches!(field, Some("facts" | "country")))
+        };
+        let reads_only = |source: &str| {
+            let program = Program::compile(source).unwrap();
+            Fast::compile(program.expression()).is_some_and(|f| f.reads_only(&allowed))
+        };
+        for yes in [
+            r#"t.facts.adequate && today >= "2023-09-01""#,
+            r#"has(t.country) && t.country in ["US", "CH"]"#,
+            r#"t.facts.list.exists(x, x == t.country)"#,
+            r#"t.facts.list.all(t, t.anything)"#,
+        ] {
+            assert!(reads_only(yes), "{yes}");
+        }
+        for no in [
+            r#"t.tia != """#,
+            r#"t == t"#,
+            r#"a.basis == "consent" || t.facts.adequate"#,
+            r#"[1, 2].exists(x, t.tia == "")"#,
+            r#"t.facts.list.exists(x, x == t.tia)"#,
+            // Arithmetic is left to the interpreter.
+            r#"t.facts.count + 1 > 2"#,
+        ] {
+            assert!(!reads_only(no), "{no}");
+        }
     }
 
     #[test]
