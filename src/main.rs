@@ -407,7 +407,9 @@ fn check(args: CheckArgs, config_args: &ConfigArgs) -> Result<ExitCode, Fatal> {
             help: Some("give the baseline and the report different files".into()),
         });
     }
-    let report = privlint::check(&options)?;
+    // Never freed: the process ends right after, and freeing the model
+    // entity by entity costs about 4% of a large check.
+    let report = std::mem::ManuallyDrop::new(privlint::check(&options)?);
     for path in [&args.output, &args.write_baseline].into_iter().flatten() {
         refuse_to_overwrite_input(path, &report.sources)?;
     }
