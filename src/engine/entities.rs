@@ -687,11 +687,16 @@ fn facts_key<'m>(manifest: &'m Manifest, flow: &'m Flow, alike: &[usize]) -> Fac
 }
 
 impl FlowFacts {
-    /// Whether a transfer rule that reads `transfer.field` sees the same
-    /// value on every flow with the same facts: true of the fields the key
-    /// is made of (country, mechanism) and of the facts themselves.
+    /// Whether a rule that reads `transfer.field` (or `flow.field`) sees
+    /// the same value on every flow with the same facts: true of the fields
+    /// the key is made of (country, mechanism), of those worked out from
+    /// the country alone (within the EEA, within the promised residency)
+    /// and of the facts themselves.
     pub fn determines(field: &str) -> bool {
-        matches!(field, "country" | "mechanism" | "gdpr" | "ndsg")
+        matches!(
+            field,
+            "country" | "mechanism" | "gdpr" | "ndsg" | "in_eea" | "within_residency"
+        )
     }
 
     /// How many distinct sets of facts there are.

@@ -215,11 +215,18 @@ impl Evaluator<'_> {
         let facts = crate::timings::time("    flow facts", || {
             (active(Kind::Transfer) || active(Kind::Flow)).then(|| FlowFacts::new(m, self.data))
         });
-        let transfer_verdicts = rules[&Kind::Transfer]
-            .iter()
-            .map(|rule| {
-                let distinct = facts.as_ref().map_or(0, FlowFacts::distinct);
-                facts_decide(rule).then(|| (0..distinct).map(|_| OnceLock::new()).collect())
+        let distinct = facts.as_ref().map_or(0, FlowFacts::distinct);
+        let flow_verdicts = [Kind::Transfer, Kind::Flow]
+            .into_iter()
+            .map(|kind| {
+                let per_rule = rules[&kind]
+                    .iter()
+                    .map(|rule| {
+                        facts_decide(rule, kind)
+                            .then(|| (0..distinct).map(|_| OnceLock::new()).collect())
+                    })
+                    .collect();
+                (kind, per_rule)
             })
             .collect();
         Shared {
@@ -240,7 +247,7 @@ impl Evaluator<'_> {
             }),
             activity_values: (0..m.activities.len()).map(|_| OnceLock::new()).collect(),
             facts,
-            transfer_verdicts,
+            flow_verdicts,
             evidence: crate::timings::time("    evidence", || {
                 if active(Kind::Evidence) {
                     self.evidence()
@@ -381,6 +388,22 @@ impl Evaluator<'_> {
         if rules.is_empty() {
             return Vec::new();
         }
+        let verdicts = match (subject, &shared.facts) {
+            (Subject::Flow(f, kind), Some(facts)) => {
+                Some((&shared.flow_verdicts[&kind], facts.of_flow(f)))
+            }
+            _ => None,
+        };
+        // Release builds skip a flow whose every rule has a shared verdict
+        // that it does not fire (debug builds bind it, to check them all).
+        if !cfg!(debug_assertions)
+            && let Some((per_rule, k)) = verdicts
+            && per_rule
+                .iter()
+                .all(|cells| cells.as_ref().is_some_and(|c| c[k].get() == Some(&None)))
+        {
+            return Vec::new();
+        }
         let (bindings, scope) = self.bind(shared, subject);
         let vars: Vec<(&str, V)> = bindings.iter().map(|(n, b)| (*n, b.fast())).collect();
         // The interpreter is asked only where the fast path declines; its
@@ -414,12 +437,6 @@ impl Evaluator<'_> {
             let mut context = Context::with_env(env.clone());
             context.set_variable_resolver(&lent);
             Value::resolve(expr, &context)
-        };
-        let verdicts = match (subject, &shared.facts) {
-            (Subject::Flow(f, Kind::Transfer), Some(facts)) => {
-                Some((&shared.transfer_verdicts, facts.of_flow(f)))
-            }
-            _ => None,
         };
         rules
             .iter()
@@ -790,13 +807,18 @@ struct Evidence {
 /// evaluation error: `None` when it does not fire.
 type Verdict = Option<(bool, Option<String>)>;
 
-/// Whether a transfer rule's verdict is the same on every flow with the
-/// same regime facts: it reads `today`, `org`, and only the fields of
-/// `transfer` that the facts decide.
-fn facts_decide(rule: &Rule) -> bool {
+/// Whether a flow or transfer rule's verdict is the same on every flow
+/// with the same regime facts: it reads `today`, `org`, and only the
+/// fields of the flow that the facts decide.
+fn facts_decide(rule: &Rule, kind: Kind) -> bool {
+    let flow = if kind == Kind::Flow {
+        "flow"
+    } else {
+        "transfer"
+    };
     let allowed = |var: &str, field: Option<&str>| match var {
         "today" | "org" => true,
-        "transfer" => field.is_some_and(FlowFacts::determines),
+        _ if var == flow => field.is_some_and(FlowFacts::determines),
         _ => false,
     };
     [
@@ -822,11 +844,11 @@ struct Shared<'a, 'r> {
     activity_values: Vec<OnceLock<Value>>,
     /// The regime facts of the flows, when flow rules run.
     facts: Option<FlowFacts>,
-    /// Per transfer rule that reads nothing a flow's facts do not decide
-    /// (see [`facts_decide`]), its verdict per set of facts: worked out on
-    /// the first flow with those facts, shared by the others (tens of
-    /// thousands of flows have a few hundred sets of facts).
-    transfer_verdicts: Vec<Option<Vec<OnceLock<Verdict>>>>,
+    /// For flow and transfer rules that read nothing a flow's facts do not
+    /// decide (see [`facts_decide`]), their verdict per set of facts: worked
+    /// out on the first flow with those facts, shared by the others (tens
+    /// of thousands of flows have a few hundred sets of facts).
+    flow_verdicts: HashMap<Kind, Vec<Option<Vec<OnceLock<Verdict>>>>>,
     evidence: Vec<Evidence>,
     /// The first processor with each id, when recipient rules run.
     processor_index: HashMap<&'a str, usize>,
