@@ -180,7 +180,7 @@ pub struct ResolveOptions {
 pub fn resolve(documents: Vec<Document>, options: &ResolveOptions) -> (Manifest, Vec<Finding>) {
     let data = ReferenceData::get();
     let mut findings = Vec::new();
-    let parts = build::build(documents, &mut findings);
+    let parts = crate::timings::time("  build", || build::build(documents, &mut findings));
     let manifest = resolve::resolve(parts, options, data, &mut findings);
     (manifest, findings)
 }

@@ -116,7 +116,7 @@ pub fn resolve(
         flows: Vec::new(),
         as_of: options.as_of,
     };
-    manifest.flows = flows::infer(&manifest, data, findings);
+    manifest.flows = crate::timings::time("  flows", || flows::infer(&manifest, data, findings));
     manifest
 }
 
