@@ -171,9 +171,9 @@ struct CheckArgs {
     /// Most YAML files read from the paths [default: 10000]
     #[arg(long, value_name = "N")]
     max_files: Option<usize>,
-    /// Deepest nesting of lists and mappings [default: 64]
-    #[arg(long, value_name = "N")]
-    max_depth: Option<usize>,
+    /// Deepest nesting of lists and mappings, at most 1000 [default: 64]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=privlint::load::MAX_DEPTH_LIMIT as i64))]
+    max_depth: Option<u16>,
     /// Most nodes that YAML aliases may expand to in one file [default: 10000]
     #[arg(long, value_name = "N")]
     max_alias_nodes: Option<usize>,
@@ -366,6 +366,7 @@ fn check(args: CheckArgs, config_args: &ConfigArgs) -> Result<ExitCode, Fatal> {
         .unwrap_or(defaults.max_files);
     options.limits.yaml.max_depth = args
         .max_depth
+        .map(usize::from)
         .or(config.max_depth)
         .unwrap_or(defaults.yaml.max_depth);
     options.limits.yaml.max_alias_nodes = args

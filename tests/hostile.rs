@@ -582,6 +582,44 @@ fn a_million_format_errors_are_capped_per_file() {
 }
 
 #[test]
+fn duplicate_keys_and_tags_are_capped_per_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = String::from(ORG);
+    text.push_str("x:\n");
+    for _ in 0..3000 {
+        text.push_str("  k: 1\n");
+    }
+    write(dir.path(), "dups.yaml", text);
+    let mut text = String::from(ORG);
+    text.push_str("y:\n");
+    for _ in 0..1500 {
+        text.push_str("  - !t 1\n");
+    }
+    write(dir.path(), "tags.yaml", text);
+    for (file, code, unshown) in [("dups.yaml", "PL004", 1999), ("tags.yaml", "PL003", 500)] {
+        let run = concise(dir.path(), &[file]);
+        assert_eq!(
+            run.stdout.matches(&format!("error[{code}]")).count(),
+            1000,
+            "{}",
+            &run.stdout[..300]
+        );
+        let json = json(dir.path(), &[file]);
+        let yaml: Vec<&serde_json::Value> = json["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|d| d["code"] == code)
+            .collect();
+        let notes = yaml[999]["notes"].to_string();
+        assert!(
+            notes.contains(&format!("{unshown} more problems like these")),
+            "{notes}"
+        );
+    }
+}
+
+#[test]
 fn a_whole_number_written_as_a_float_is_read_and_a_huge_one_rejected() {
     let dir = tempfile::tempdir().unwrap();
     let org = |employees: &str| {
@@ -699,5 +737,37 @@ fn flows_are_capped_with_a_located_limit() {
             .contains("error[PL005] more than 500000 data flows: the flows of `a193`"),
         "{}",
         &run.stdout[..run.stdout.len().min(2000)]
+    );
+}
+
+/// The depth limit can be raised only as far as every later walk of the
+/// tree stays within a thread's stack: at the ceiling, a tree that deep,
+/// copied by an alias, reported as an unknown field and walked on worker
+/// threads, is checked without crashing.
+#[test]
+fn the_depth_limit_has_a_ceiling_that_is_safe() {
+    let dir = tempfile::tempdir().unwrap();
+    let refused = concise(dir.path(), &["--max-depth", "1001", "."]);
+    assert_eq!(refused.code, 2);
+    assert!(
+        refused.stderr.contains("not in 1..=1000"),
+        "{}",
+        refused.stderr
+    );
+
+    let deep = format!("{}v", "- ".repeat(999));
+    for name in ["a.yaml", "b.yaml", "c.yaml"] {
+        write(
+            dir.path(),
+            name,
+            format!("{ORG}unknown: &deep\n  {deep}\nalso: *deep\n"),
+        );
+    }
+    let run = concise(dir.path(), &["--max-depth", "1000", "."]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stdout.contains("`unknown` is not a field"),
+        "{}",
+        run.stdout
     );
 }

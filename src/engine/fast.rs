@@ -149,6 +149,10 @@ pub trait Record: Sync {
     fn value(&self) -> Option<Value> {
         None
     }
+    /// How many fields `size()` counts, where the record knows.
+    fn size(&self) -> Option<usize> {
+        None
+    }
 }
 
 /// A CEL map with its fields sorted by name, read as a record: the fast
@@ -213,6 +217,10 @@ impl Record for IndexedMap {
 
     fn value(&self) -> Option<Value> {
         Some(self.value.clone())
+    }
+
+    fn size(&self) -> Option<usize> {
+        self.fields.as_ref().map(Vec::len)
     }
 }
 
@@ -625,6 +633,7 @@ fn eval<'a>(node: &'a Node, env: &Env<'a, '_, '_>) -> Option<V<'a>> {
                 V::Ref(Value::String(s)) => s.chars().count(),
                 V::Ref(Value::List(items)) => items.len(),
                 V::Ref(Value::Map(map)) => map.map.len(),
+                V::Record(record) => record.size()?,
                 V::Records(records) => records.len(),
                 V::Strings(strings) => strings.len(),
                 _ => return None,
@@ -729,6 +738,26 @@ mod tests {
             r#"t.facts.count + 1 > 2"#,
         ] {
             assert!(!reads_only(no), "{no}");
+        }
+    }
+
+    /// A map read as a record answers like the map itself, `size()` too.
+    #[test]
+    fn an_indexed_map_reads_like_its_map() {
+        let value = entity();
+        let record = IndexedMap::new(value.clone());
+        for source in [
+            "size(a) == 5",
+            r#"a.basis == "consent" && has(a.special) && !has(a.missing)"#,
+            r#""ads" in a.purposes"#,
+        ] {
+            let program = Program::compile(source).unwrap();
+            let mut context = Context::default();
+            context.add_variable_from_value("a", value.clone());
+            let interpret = |e: &IdedExpr| Value::resolve(e, &context);
+            let fast = Fast::compile(program.expression())
+                .and_then(|f| f.eval(&[("a", record.fast())], &interpret));
+            assert_eq!(fast, Some(true), "{source}");
         }
     }
 

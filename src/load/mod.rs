@@ -15,6 +15,11 @@ use std::io::Read;
 use std::path::PathBuf;
 pub use yaml::YamlLimits;
 
+/// The highest `--max-depth` accepted: trees are walked recursively after
+/// loading (dropping, copying an alias, validating, converting), and a tree
+/// some tens of thousands of levels deep exhausts a thread's stack.
+pub const MAX_DEPTH_LIMIT: u16 = 1000;
+
 /// Limits on what input may make privlint do; each is a flag.
 #[derive(Clone, Copy, Debug)]
 pub struct Limits {

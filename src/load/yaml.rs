@@ -8,7 +8,7 @@
 
 use super::node::{Entry, Node, Value};
 use crate::report::codes;
-use crate::report::{Finding, Label};
+use crate::report::{Finding, Label, MAX_FORMAT_FINDINGS};
 use crate::source::{CharToByte, FileId, Span};
 use saphyr_parser::{Event, Parser, ScalarStyle, ScanError};
 use std::collections::HashMap;
@@ -82,6 +82,8 @@ struct Builder<'t> {
     documents: usize,
     root: Option<Node>,
     findings: Vec<Finding>,
+    /// Findings past [`MAX_FORMAT_FINDINGS`], counted, not kept.
+    unshown: usize,
 }
 
 pub fn parse(file: FileId, text: &str, limits: YamlLimits) -> ParsedYaml {
@@ -98,6 +100,7 @@ pub fn parse(file: FileId, text: &str, limits: YamlLimits) -> ParsedYaml {
         documents: 0,
         root: None,
         findings: Vec::new(),
+        unshown: 0,
     };
     let mut parser = Parser::new_from_str(text).keep_tags(true);
     loop {
@@ -118,9 +121,10 @@ pub fn parse(file: FileId, text: &str, limits: YamlLimits) -> ParsedYaml {
             }
         }
     }
+    let root = builder.root.take();
     ParsedYaml {
-        root: builder.root,
-        findings: builder.findings,
+        root,
+        findings: builder.findings(),
     }
 }
 
@@ -138,8 +142,26 @@ impl Builder<'_> {
     fn fail(self) -> ParsedYaml {
         ParsedYaml {
             root: None,
-            findings: self.findings,
+            findings: self.findings(),
         }
+    }
+
+    /// Reports a problem that may repeat throughout a file (a duplicate
+    /// key, a tag): past the cap it is only counted.
+    fn report(&mut self, finding: Finding) {
+        capped(&mut self.findings, &mut self.unshown, finding);
+    }
+
+    fn findings(mut self) -> Vec<Finding> {
+        if self.unshown > 0
+            && let Some(last) = self.findings.last_mut()
+        {
+            last.notes.push(format!(
+                "{} more problems like these in this file are not shown; fix these first",
+                self.unshown
+            ));
+        }
+        self.findings
     }
 
     fn event(&mut self, event: Event<'_>, start: usize, end: usize) -> Flow {
@@ -285,7 +307,7 @@ impl Builder<'_> {
                 tagged,
                 base,
             } => {
-                let items: Vec<Node> = self.items.drain(base..).collect();
+                let items = take_from(&mut self.items, base);
                 let last = items.last().map(|n| n.span.end as usize);
                 (start, flow, anchor, tagged, Value::Seq(items), last)
             }
@@ -297,7 +319,7 @@ impl Builder<'_> {
                 base,
                 ..
             } => {
-                let entries: Vec<Entry> = self.entries.drain(base..).collect();
+                let entries = take_from(&mut self.entries, base);
                 let last = entries
                     .last()
                     .map(|e| e.value.span.end.max(e.key_span.end) as usize);
@@ -339,7 +361,9 @@ impl Builder<'_> {
                         _ => Some((scalar_key_text(node.value, node.span, self.text), node.span)),
                     };
                     if slot.is_none() {
-                        self.findings.push(
+                        capped(
+                            &mut self.findings,
+                            &mut self.unshown,
                             codes::UNSUPPORTED_YAML
                                 .at(
                                     node.span,
@@ -359,7 +383,9 @@ impl Builder<'_> {
                     };
                     if let Some(first) = existing {
                         let first_span = self.entries[*base + first].key_span;
-                        self.findings.push(
+                        capped(
+                            &mut self.findings,
+                            &mut self.unshown,
                             codes::DUPLICATE_KEY
                                 .at(key_span, format!("duplicate key `{name}`"), "this key repeats")
                                 .with_secondary(Label::new(first_span, "first defined here"))
@@ -390,7 +416,7 @@ impl Builder<'_> {
     }
 
     fn tag_found(&mut self, tag: &str, span: Span) {
-        self.findings.push(
+        self.report(
             codes::UNSUPPORTED_YAML
                 .at(
                     span,
@@ -452,6 +478,29 @@ impl Builder<'_> {
                 .with_help(format!("close the {bracket}, or check for a missing `,`"));
         }
         self.findings.push(finding);
+    }
+}
+
+/// Keeps a finding unless the file already has [`MAX_FORMAT_FINDINGS`];
+/// a free function, for where a frame of the builder is borrowed.
+fn capped(findings: &mut Vec<Finding>, unshown: &mut usize, finding: Finding) {
+    if findings.len() < MAX_FORMAT_FINDINGS {
+        findings.push(finding);
+    } else {
+        *unshown += 1;
+    }
+}
+
+/// The children of a closing collection, from `base` to the end of the
+/// scratch stack. The outermost collection takes the stack's buffer
+/// itself: a list of millions of items is then never held twice.
+fn take_from<T>(stack: &mut Vec<T>, base: usize) -> Vec<T> {
+    if base == 0 {
+        let mut all = std::mem::take(stack);
+        all.shrink_to_fit();
+        all
+    } else {
+        stack.drain(base..).collect()
     }
 }
 

@@ -16,9 +16,7 @@ pub const MANIFEST_SCHEMA: &str = include_str!("../../schemas/manifest.schema.js
 /// The rule-pack schema, as shipped.
 pub const RULE_PACK_SCHEMA: &str = include_str!("../../schemas/rule-pack.schema.json");
 
-/// Format findings reported per file: a generated file with a million
-/// wrong entries would otherwise hold a million findings in memory.
-pub const MAX_FORMAT_FINDINGS: usize = 1_000;
+pub use crate::report::MAX_FORMAT_FINDINGS;
 
 /// A compiled JSON Schema with its document (for "did you mean" lists).
 pub struct CompiledSchema {
