@@ -558,64 +558,57 @@ fn a_very_long_sub_processor_chain_is_cut_with_a_located_limit() {
     assert!(cycle.contains("… 191 more … → `p199` → `p0`"), "{cycle}");
 }
 
+/// A file of thousands of the same mistake reports the first 1,000 and
+/// counts the rest in a note on the last: wrong list entries (format
+/// errors), duplicate keys and tags (YAML problems).
 #[test]
-fn a_million_format_errors_are_capped_per_file() {
+fn repeated_problems_are_capped_per_file() {
     let dir = tempfile::tempdir().unwrap();
-    let mut text = String::from(ORG);
-    text.push_str("processors:\n");
-    for _ in 0..3000 {
-        text.push_str("  - X0\n");
-    }
-    write(dir.path(), "a.yaml", text);
-    let run = concise(dir.path(), &["a.yaml"]);
-    assert_eq!(
-        run.stdout.matches("error[PL011]").count(),
-        1000,
-        "{}",
-        &run.stdout[..300]
-    );
-    let json = json(dir.path(), &["a.yaml"]);
-    let notes = json["diagnostics"][999]["notes"][0]
-        .as_str()
-        .unwrap_or_default();
-    assert!(notes.starts_with("2000 more format errors"), "{notes}");
-}
-
-#[test]
-fn duplicate_keys_and_tags_are_capped_per_file() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut text = String::from(ORG);
-    text.push_str("x:\n");
-    for _ in 0..3000 {
-        text.push_str("  k: 1\n");
-    }
-    write(dir.path(), "dups.yaml", text);
-    let mut text = String::from(ORG);
-    text.push_str("y:\n");
-    for _ in 0..1500 {
-        text.push_str("  - !t 1\n");
-    }
-    write(dir.path(), "tags.yaml", text);
-    for (file, code, unshown) in [("dups.yaml", "PL004", 1999), ("tags.yaml", "PL003", 500)] {
-        let run = concise(dir.path(), &[file]);
-        assert_eq!(
-            run.stdout.matches(&format!("error[{code}]")).count(),
-            1000,
-            "{}",
-            &run.stdout[..300]
+    let cases = [
+        (
+            "entries.yaml",
+            "processors:\n",
+            "  - X0\n",
+            3000,
+            "PL011",
+            "2000 more format errors",
+        ),
+        (
+            "dups.yaml",
+            "x:\n",
+            "  k: 1\n",
+            3000,
+            "PL004",
+            "1999 more problems like these",
+        ),
+        (
+            "tags.yaml",
+            "y:\n",
+            "  - !t 1\n",
+            1500,
+            "PL003",
+            "500 more problems like these",
+        ),
+    ];
+    for (file, key, line, times, code, note) in cases {
+        write(
+            dir.path(),
+            file,
+            format!("{ORG}{key}{}", line.repeat(times)),
         );
+        let run = concise(dir.path(), &[file]);
+        let shown = run.stdout.matches(&format!("error[{code}]")).count();
+        assert_eq!(shown, 1000, "{file}: {}", &run.stdout[..300]);
         let json = json(dir.path(), &[file]);
-        let yaml: Vec<&serde_json::Value> = json["diagnostics"]
+        let last = json["diagnostics"]
             .as_array()
             .unwrap()
             .iter()
             .filter(|d| d["code"] == code)
-            .collect();
-        let notes = yaml[999]["notes"].to_string();
-        assert!(
-            notes.contains(&format!("{unshown} more problems like these")),
-            "{notes}"
-        );
+            .nth(999)
+            .unwrap();
+        let notes = last["notes"].to_string();
+        assert!(notes.contains(note), "{file}: {notes}");
     }
 }
 

@@ -117,7 +117,8 @@ impl Node {
         }
     }
 
-    /// The value as JSON, for schema validation.
+    /// The value as JSON: for validation errors' values, reference data and
+    /// messages (files are validated in place, see `schema::instance`).
     pub fn to_json(&self) -> serde_json::Value {
         use serde_json::Value as J;
         match &self.value {
