@@ -216,14 +216,20 @@ impl Evaluator<'_> {
             (active(Kind::Transfer) || active(Kind::Flow)).then(|| FlowFacts::new(m, self.data))
         });
         let distinct = facts.as_ref().map_or(0, FlowFacts::distinct);
+        // Rules share verdicts in their order until the cells would pass
+        // the budget (a user pack of thousands of rules on a set with
+        // thousands of distinct facts); the rest are evaluated per flow.
+        let mut cells = 0usize;
         let flow_verdicts = [Kind::Transfer, Kind::Flow]
             .into_iter()
             .map(|kind| {
                 let per_rule = rules[&kind]
                     .iter()
                     .map(|rule| {
-                        facts_decide(rule, kind)
-                            .then(|| (0..distinct).map(|_| OnceLock::new()).collect())
+                        let shared = facts_decide(rule, kind)
+                            && cells.saturating_add(distinct) <= MAX_SHARED_VERDICTS;
+                        cells += if shared { distinct } else { 0 };
+                        shared.then(|| (0..distinct).map(|_| OnceLock::new()).collect())
                     })
                     .collect();
                 (kind, per_rule)
@@ -802,6 +808,9 @@ struct Evidence {
     span: Span,
     value: Value,
 }
+
+/// Shared verdicts kept in one run, at most (about 40 MB).
+const MAX_SHARED_VERDICTS: usize = 1 << 20;
 
 /// Whether a rule fires, and if so whether unverified and with what
 /// evaluation error: `None` when it does not fire.
