@@ -88,6 +88,16 @@ impl Report {
     pub fn fails(&self, level: Severity) -> bool {
         self.findings.iter().any(|f| f.severity >= level)
     }
+
+    /// Whether the manifest set is not valid input: an error-level
+    /// finding of one of [`report::codes::INVALID_INPUT`] remains (not
+    /// downgraded, suppressed or baselined). The check could not be done
+    /// as asked, so this is exit code 2, whatever the fail level.
+    pub fn invalid_input(&self) -> bool {
+        self.findings
+            .iter()
+            .any(|f| f.severity == Severity::Error && report::codes::is_invalid_input(&f.code))
+    }
 }
 
 /// Loads the rule packs, then loads, validates, resolves and evaluates a

@@ -434,7 +434,9 @@ fn check(args: CheckArgs, config_args: &ConfigArgs) -> Result<ExitCode, Fatal> {
         .map(FailOn::severity)
         .or(config.fail_on)
         .unwrap_or(Severity::Error);
-    let exit = if report.fails(fail_on) && !args.exit_zero {
+    let exit = if report.invalid_input() {
+        ExitCode::from(2)
+    } else if report.fails(fail_on) && !args.exit_zero {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS

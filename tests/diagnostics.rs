@@ -61,7 +61,9 @@ fn render_all(dir: &std::path::Path) -> (i32, String) {
     if !text.stderr.is_empty() {
         doc.push_str(&format!("--- stderr ---\n{}\n", text.stderr));
     }
-    if text.code != 2 {
+    // Exit 2 with findings printed is invalid input, reported like any
+    // finding; without, the run stopped (a rule pack, a config).
+    if text.code != 2 || !text.stdout.is_empty() {
         doc.push_str(&format!(
             "--- text ---\n{}\n--- concise ---\n{}\n--- json ---\n{}",
             text.stdout,
@@ -89,9 +91,11 @@ fn every_builtin_diagnostic_has_a_fixture_that_reports_it() {
             "fixture {prefix} does not report {}:\n{}{}",
             code.code, out.stdout, out.stderr
         );
-        // A rule pack that does not load stops the run; manifest errors are findings.
+        // A rule pack or config that does not load stops the run; a
+        // manifest that is not valid input is reported, and exits 2 too.
         let expected = match code.code {
             "PL030" | "PL031" => 2,
+            c if codes::is_invalid_input(c) => 2,
             _ if code.severity == privlint::report::Severity::Error => 1,
             _ => 0,
         };

@@ -25,7 +25,8 @@ fn the_clean_saas_example_has_no_errors_or_warnings() {
 #[test]
 fn the_broken_example_reports_the_manifest_errors_it_was_written_with() {
     let run = check(&["examples/broken"], "concise");
-    assert_eq!(run.code, 1);
+    // Not valid input: every error reported, and exit 2, not 1.
+    assert_eq!(run.code, 2);
     for expected in [
         "[PL010]", "[PL011]", "[PL020]", "[PL021]", "[PL022]", "[PL023]",
     ] {
@@ -37,13 +38,16 @@ fn the_broken_example_reports_the_manifest_errors_it_was_written_with() {
     }
 }
 
+/// The README's first command: legal findings only, so exit 1.
 #[test]
-fn the_newsletter_example_has_a_misspelt_recipient() {
+fn the_newsletter_example_has_legal_findings_and_exits_1() {
     let run = check(&["examples/newsletter-platform"], "concise");
-    assert_eq!(run.code, 1);
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    assert!(!run.stdout.contains("[PL0"), "{}", run.stdout);
     assert!(
-        run.stdout
-            .contains("unknown recipient `mailgunn`; did you mean `mailgun`?"),
+        run.stdout.contains(
+            "error[GDPR131] `account-emails` sends data to `mailgun` in US under `privacy-shield`"
+        ),
         "{}",
         run.stdout
     );

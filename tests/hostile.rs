@@ -1,4 +1,4 @@
-//! Bad input gets a located diagnostic and a non-zero exit, never a panic:
+//! Bad input gets a located diagnostic and exit code 2, never a panic:
 //! each case runs the built binary on a file made for it.
 
 mod common;
@@ -42,7 +42,7 @@ fn malformed_yaml_is_located_with_the_unclosed_bracket() {
         format!("{ORG}  markets: [DE, AT\nprocessors: []\n"),
     );
     let run = concise(dir.path(), &["m.yaml"]);
-    assert_eq!(run.code, 1);
+    assert_eq!(run.code, 2);
     assert!(
         run.stdout.starts_with("m.yaml:6:11: error[PL002]"),
         "{}",
@@ -59,7 +59,7 @@ fn a_tab_used_for_indentation_is_pointed_at() {
         format!("{ORG}processors:\n  - id: a\n\tname: A\n"),
     );
     let run = concise(dir.path(), &["t.yaml"]);
-    assert_eq!(run.code, 1);
+    assert_eq!(run.code, 2);
     assert!(
         run.stdout.starts_with("t.yaml:7:1: error[PL002]"),
         "{}",
@@ -76,7 +76,7 @@ fn wrong_types_unknown_keys_and_duplicate_keys_are_located() {
         "version: 1\norganization:\n  name: A\n  country: DE\n  employees: forty\n  countyr: DE\n  name: B\n",
     );
     let run = concise(dir.path(), &["m.yaml"]);
-    assert_eq!(run.code, 1);
+    assert_eq!(run.code, 2);
     assert!(
         run.stdout.contains("m.yaml:5:14: error[PL011]"),
         "{}",
@@ -141,7 +141,7 @@ fn an_alias_bomb_stops_at_the_expansion_budget() {
     }
     write(dir.path(), "bomb.yaml", bomb);
     let run = concise(dir.path(), &["bomb.yaml"]);
-    assert_eq!(run.code, 1);
+    assert_eq!(run.code, 2);
     assert!(
         run.stdout
             .contains("error[PL005] aliases in this file expand to more than 10000 nodes"),
@@ -160,7 +160,7 @@ fn deep_flow_nesting_is_a_limit_not_a_crash() {
         format!("{ORG}x: {}{}\n", "[".repeat(depth), "]".repeat(depth)),
     );
     let run = concise(dir.path(), &["deep.yaml"]);
-    assert_eq!(run.code, 1);
+    assert_eq!(run.code, 2);
     assert!(
         run.stdout.contains("deep.yaml:5:") && run.stdout.contains("[PL005]"),
         "{}",
@@ -177,7 +177,7 @@ fn deep_block_nesting_is_a_limit_not_a_crash() {
         format!("{ORG}x:\n  {}a\n", "- ".repeat(20_000)),
     );
     let run = concise(dir.path(), &["deep.yaml"]);
-    assert_eq!(run.code, 1);
+    assert_eq!(run.code, 2);
     assert!(
         run.stdout.contains("deep.yaml:6:")
             && run
@@ -213,7 +213,7 @@ fn invalid_utf8_is_located_at_the_bad_byte() {
         b"version: 1\norganization:\n  name: M\xfcller AG\n",
     );
     let run = concise(dir.path(), &["latin1.yaml"]);
-    assert_eq!(run.code, 1);
+    assert_eq!(run.code, 2);
     assert!(
         run.stdout
             .starts_with("latin1.yaml:3:10: error[PL001] file is not valid UTF-8"),
@@ -232,7 +232,7 @@ fn a_binary_file_named_yaml_is_reported_when_walking() {
         b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR",
     );
     let run = concise(dir.path(), &["."]);
-    assert_eq!(run.code, 1);
+    assert_eq!(run.code, 2);
     assert!(
         run.stdout
             .starts_with("logo.yaml:1:1: error[PL001] file is binary"),
@@ -290,7 +290,7 @@ fn custom_tags_are_reported_and_never_interpreted() {
         format!("{ORG}processors: !!python/object/apply:os.system [\"rm -rf /\"]\n"),
     );
     let run = concise(dir.path(), &["m.yaml"]);
-    assert_eq!(run.code, 1);
+    assert_eq!(run.code, 2);
     assert_eq!(
         run.stdout,
         "m.yaml:5:13: error[PL003] YAML tag `!!python/object/apply:os.system` is not interpreted\n"
@@ -302,7 +302,7 @@ fn an_empty_file_named_explicitly_is_not_a_manifest() {
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "empty.yaml", "");
     let run = concise(dir.path(), &["empty.yaml"]);
-    assert_eq!(run.code, 1);
+    assert_eq!(run.code, 2);
     assert_eq!(
         run.stdout,
         "empty.yaml:1:1: error[PL006] this file is not a manifest: it is empty\n"
@@ -381,7 +381,7 @@ fn a_file_of_tens_of_megabytes_is_refused_without_reading_it() {
     big.push_str("\"\n");
     write(dir.path(), "big.yaml", big);
     let run = concise(dir.path(), &["big.yaml"]);
-    assert_eq!(run.code, 1);
+    assert_eq!(run.code, 2);
     assert_eq!(
         run.stdout,
         "big.yaml:1:1: error[PL005] file is 30.0 MiB, over the limit of 8.0 MiB\n"
@@ -413,7 +413,7 @@ fn more_files_than_the_limit_is_located_at_the_first_unread_one() {
         );
     }
     let run = concise(dir.path(), &["--max-files", "3", "."]);
-    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_eq!(run.code, 2, "{}", run.stderr);
     // Walked in name order: a/org, b/1, b/2 are read; c/3 is the first left.
     let lines: Vec<&str> = run.stdout.lines().collect();
     assert!(
@@ -757,7 +757,7 @@ fn the_depth_limit_has_a_ceiling_that_is_safe() {
         );
     }
     let run = concise(dir.path(), &["--max-depth", "1000", "."]);
-    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_eq!(run.code, 2, "{}", run.stderr);
     assert!(
         run.stdout.contains("`unknown` is not a field"),
         "{}",

@@ -416,3 +416,58 @@ fn output_exit_zero_and_statistics() {
         "    1  GDPR101  error    missing-legal-basis\n"
     );
 }
+
+/// A manifest that is not valid input exits 2 (privlint could not check it
+/// as written), in every format and whatever the fail level; the findings
+/// are still written. Downgrading the code in the configuration is a
+/// decision to accept it, and then it is a finding like any other.
+#[test]
+fn invalid_input_exits_2_unless_its_code_is_downgraded() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "m.yaml",
+        &format!(
+            "{ORG}processors:\n  - id: p\n    name: P\n    role: processor\n    country: DE\n    locatons: [DE]\n"
+        ),
+    );
+    for args in [
+        &["m.yaml"][..],
+        &["--exit-zero", "m.yaml"],
+        &["--fail-on", "info", "m.yaml"],
+        &["--format", "json", "m.yaml"],
+        &["--format", "github", "m.yaml"],
+        &["--statistics", "m.yaml"],
+    ] {
+        let out = run(dir.path(), args);
+        assert_eq!(out.code, 2, "{args:?}: {}{}", out.stdout, out.stderr);
+        assert!(
+            out.stdout.contains("PL010") || out.stdout.contains("unknown-field"),
+            "{args:?}: {}",
+            out.stdout
+        );
+    }
+    let sarif = run(
+        dir.path(),
+        &[
+            "--format",
+            "sarif",
+            "--output",
+            "r.sarif",
+            "--exit-zero",
+            "m.yaml",
+        ],
+    );
+    assert_eq!(sarif.code, 2);
+    let written = std::fs::read_to_string(dir.path().join("r.sarif")).unwrap();
+    assert!(written.contains("PL010"), "{written}");
+
+    write(dir.path(), "privlint.yaml", "severity:\n  PL010: warning\n");
+    let accepted = run(dir.path(), &["--format", "concise", "m.yaml"]);
+    assert_eq!(accepted.code, 0, "{}", accepted.stdout);
+    assert!(
+        accepted.stdout.contains("warning[PL010]"),
+        "{}",
+        accepted.stdout
+    );
+}

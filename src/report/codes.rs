@@ -96,6 +96,38 @@ codes! {
         "## What it does\nReports a rule named in a `# privlint: allow` comment that suppressed no finding on its line (the comment's own line, or the next line for a comment on a line of its own).\n\n## Why is this bad?\nStale suppressions rot: they hide the next real finding on that line and mislead readers about accepted risks.\n\n## Fix\nRemove the suppression, or move it to the line of the finding.";
 }
 
+/// The codes that mean the manifest set is not valid input (bytes, YAML,
+/// format, references): privlint could not check it as written, so an
+/// error of one of these exits 2, like an unreadable path, and not 1 like
+/// a legal finding. Suppression comments and rule packs are not here: a
+/// malformed comment leaves the manifest checkable, and a bad pack stops
+/// the run before any manifest is read.
+pub const INVALID_INPUT: &[&BuiltinCode] = &[
+    INVALID_ENCODING,
+    YAML_SYNTAX,
+    UNSUPPORTED_YAML,
+    DUPLICATE_KEY,
+    LIMIT_EXCEEDED,
+    NOT_A_MANIFEST,
+    UNSUPPORTED_VERSION,
+    UNKNOWN_FIELD,
+    INVALID_TYPE,
+    INVALID_VALUE,
+    MISSING_FIELD,
+    DUPLICATE_ID,
+    UNKNOWN_REFERENCE,
+    SUB_PROCESSOR_CYCLE,
+    UNKNOWN_COUNTRY,
+    MISSING_ORGANIZATION,
+    DUPLICATE_ORGANIZATION,
+    TAXONOMY_CYCLE,
+];
+
+/// Whether `code` is one of [`INVALID_INPUT`].
+pub fn is_invalid_input(code: &str) -> bool {
+    INVALID_INPUT.iter().any(|c| c.code == code)
+}
+
 /// The built-in code with this code or name (case-insensitive).
 pub fn find(code_or_name: &str) -> Option<&'static BuiltinCode> {
     ALL.iter()
@@ -124,8 +156,13 @@ impl BuiltinCode {
 /// The long explanation `privlint explain` prints, also kept as
 /// `docs/rules/<CODE>.md` (the page diagnostics link to).
 pub fn explain(code: &BuiltinCode) -> String {
+    let exit = if is_invalid_input(code.code) {
+        "\n\nThe manifest set is not valid input while an error of this code remains: privlint still reports every finding, and exits with code 2 (could not check), not 1.\n"
+    } else {
+        "\n"
+    };
     format!(
-        "# {} {}\n\n{} (default severity: {}; built-in)\n\n{}\n",
+        "# {} {}\n\n{} (default severity: {}; built-in)\n\n{}{exit}",
         code.code,
         code.name,
         code.summary,
