@@ -267,20 +267,16 @@ fn parse_date(text: &str) -> Result<jiff::civil::Date, String> {
         .map_err(|_| format!("`{text}` is not a date in the form YYYY-MM-DD"))
 }
 
-/// glibc grows a thread's heap 128 KiB at a time, each step an `mprotect`
-/// call and a round of page faults; a large manifest set needs hundreds of
-/// steps (about a tenth of a check's time). Asking for 64 MiB of headroom
-/// per step costs no resident memory: pages are touched only when used.
-fn grow_heap_in_large_steps() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: `mallopt` only sets an allocator parameter, before any thread starts.
-    unsafe {
-        libc::mallopt(libc::M_TOP_PAD, 64 << 20);
-    }
-}
+/// jemalloc, where it builds (see Cargo.toml for why).
+#[cfg(all(
+    unix,
+    not(target_os = "openbsd"),
+    any(target_arch = "x86_64", target_arch = "aarch64")
+))]
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
 fn main() -> ExitCode {
-    grow_heap_in_large_steps();
     let cli = Cli::parse();
     match run(cli) {
         Ok(code) => code,
