@@ -30,6 +30,22 @@ pub fn infer(manifest: &Manifest, data: &ReferenceData, findings: &mut Vec<Findi
     use std::collections::{BTreeSet, HashSet, VecDeque};
     let mut flows = Vec::new();
     let mut cut: BTreeSet<usize> = BTreeSet::new();
+    // Whether each party's places are known countries, and in the EEA on
+    // the evaluation date: worked out once per party, not once per flow
+    // (tens of thousands of flows reach a few thousand places).
+    let in_eea: Vec<Vec<Option<bool>>> = manifest
+        .processors
+        .iter()
+        .map(|p| {
+            places(p)
+                .iter()
+                .map(|l| {
+                    data.country(&l.value)
+                        .map(|_| data.in_eea(&l.value, manifest.as_of))
+                })
+                .collect()
+        })
+        .collect();
     for (a, activity) in manifest.activities.iter().enumerate() {
         if flows.len() >= MAX_FLOWS {
             let at = activity
@@ -56,21 +72,15 @@ pub fn infer(manifest: &Manifest, data: &ReferenceData, findings: &mut Vec<Findi
             while let Some(chain) = queue.pop_front() {
                 let party = *chain.last().unwrap_or(&recipient);
                 let p = &manifest.processors[party];
-                // An independent controller receives the data where it is
-                // established; where it processes them then is its own
-                // transfer, like its sub-processors.
-                let places = match (p.is_independent_controller(), &p.country) {
-                    (true, Some(country)) => std::slice::from_ref(country),
-                    _ => p.locations.as_slice(),
-                };
-                // An unknown country code is reported (PL023); no flow is inferred to it.
                 let shared: std::sync::Arc<[usize]> = chain.as_slice().into();
-                for location in places.iter().filter(|l| data.country(&l.value).is_some()) {
+                // An unknown country code is reported (PL023); no flow is inferred to it.
+                for (location, &in_eea) in places(p).iter().zip(&in_eea[party]) {
+                    let Some(in_eea) = in_eea else { continue };
                     flows.push(Flow {
                         activity: a,
                         chain: shared.clone(),
                         country: location.clone(),
-                        in_eea: data.in_eea(&location.value, manifest.as_of),
+                        in_eea,
                         covered_by: coverage(manifest, a, &chain, &location.value),
                     });
                 }
@@ -112,6 +122,16 @@ pub fn infer(manifest: &Manifest, data: &ReferenceData, findings: &mut Vec<Findi
         );
     }
     flows
+}
+
+/// Where a party receives data: an independent controller where it is
+/// established (where it processes them then is its own transfer, like its
+/// sub-processors), any other party at each of its locations.
+fn places(p: &super::Processor) -> &[super::Spanned<String>] {
+    match (p.is_independent_controller(), &p.country) {
+        (true, Some(country)) => std::slice::from_ref(country),
+        _ => p.locations.as_slice(),
+    }
 }
 
 fn coverage(
