@@ -493,12 +493,16 @@ fn check(args: CheckArgs, config_args: &ConfigArgs) -> Result<ExitCode, Fatal> {
             &args.output,
             &render::concise::render(&report.findings, &report.sources),
         )?,
-        Format::Json => emit(
-            &args.output,
-            &privlint::timings::time("render", || {
-                render::json::render(&report.findings, &report.sources, report.files_checked)
-            }),
-        )?,
+        Format::Json => privlint::timings::time("render", || {
+            emit_streamed(&args.output, |out| {
+                render::json::render_to(
+                    out,
+                    &report.findings,
+                    &report.sources,
+                    report.files_checked,
+                )
+            })
+        })?,
         Format::Github => {
             emit(
                 &args.output,
@@ -517,10 +521,9 @@ fn check(args: CheckArgs, config_args: &ConfigArgs) -> Result<ExitCode, Fatal> {
         Format::Sarif => {
             let rules = rule_infos(&report.engine);
             let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
-            emit(
-                &args.output,
-                &render::sarif::render(&report.findings, &report.sources, &rules, &cwd),
-            )?;
+            emit_streamed(&args.output, |out| {
+                render::sarif::render_to(out, &report.findings, &report.sources, &rules, &cwd)
+            })?;
         }
     }
     Ok(exit)
@@ -630,6 +633,34 @@ fn emit(output: &Option<PathBuf>, text: &str) -> Result<(), Fatal> {
             source,
         }),
         None => print_stdout(text),
+    }
+}
+
+/// Writes a large output as it is rendered, to the file or standard
+/// output, through one buffer (standard output alone flushes every line).
+fn emit_streamed(
+    output: &Option<PathBuf>,
+    render: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> Result<(), Fatal> {
+    const BUFFER: usize = 1 << 16;
+    match output {
+        Some(path) => {
+            let write_error = |source| Fatal::Write {
+                path: path.clone(),
+                source,
+            };
+            let file = std::fs::File::create(path).map_err(write_error)?;
+            let mut out = std::io::BufWriter::with_capacity(BUFFER, file);
+            render(&mut out)
+                .and_then(|_| out.flush())
+                .map_err(write_error)
+        }
+        None => {
+            let mut out = std::io::BufWriter::with_capacity(BUFFER, std::io::stdout().lock());
+            render(&mut out)
+                .and_then(|_| out.flush())
+                .map_err(stdout_error)
+        }
     }
 }
 

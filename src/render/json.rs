@@ -159,20 +159,31 @@ pub fn lsp_severity(severity: Severity) -> u8 {
 }
 
 pub fn render(findings: &[Finding], sources: &SourceMap, files_checked: usize) -> String {
+    super::to_string(|out| render_to(out, findings, sources, files_checked))
+}
+
+/// [`render`], written as it is made: a large report is never held whole.
+pub fn render_to(
+    out: &mut dyn std::io::Write,
+    findings: &[Finding],
+    sources: &SourceMap,
+    files_checked: usize,
+) -> std::io::Result<()> {
     // Each file's path and URI once, not once per finding.
     let files: Vec<(String, String)> = sources
         .files()
         .map(|(_, f)| (f.display_path(), file_uri(&f.path)))
         .collect();
-    write(findings, sources, &files, files_checked)
+    write(out, findings, sources, &files, files_checked)
 }
 
 fn write<'a>(
+    out: &mut dyn std::io::Write,
     findings: &'a [Finding],
     sources: &'a SourceMap,
     files: &'a [(String, String)],
     files_checked: usize,
-) -> String {
+) -> std::io::Result<()> {
     let counts = Counts::of(findings);
     let diagnostic = |f: &'a Finding| -> Diagnostic<'a> {
         let uri_of = |span: Span| files[span.file.0 as usize].1.as_str();
@@ -220,7 +231,6 @@ fn write<'a>(
         },
         diagnostics: super::Lazy::new(findings, &diagnostic),
     };
-    let mut text = serde_json::to_string_pretty(&output).unwrap_or_else(|_| "{}".to_string());
-    text.push('\n');
-    text
+    serde_json::to_writer_pretty(&mut *out, &output)?;
+    out.write_all(b"\n")
 }

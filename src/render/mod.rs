@@ -102,3 +102,13 @@ impl<T, V: serde::Serialize> serde::Serialize for Lazy<'_, '_, T, V> {
         serializer.collect_seq(self.items.iter().map(self.map))
     }
 }
+
+/// A streaming renderer's output, in memory (for tests and library users;
+/// the binary writes large formats straight to their destination).
+pub fn to_string(render: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>) -> String {
+    let mut out = Vec::new();
+    // Writing to a Vec fails only if serialising fails, which the types
+    // rule out; keep what was written rather than panic.
+    let _ = render(&mut out);
+    String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+}

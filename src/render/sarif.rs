@@ -109,6 +109,17 @@ fn full_description(rule: &RuleInfo) -> String {
 }
 
 pub fn render(findings: &[Finding], sources: &SourceMap, rules: &[RuleInfo], cwd: &Path) -> String {
+    super::to_string(|out| render_to(out, findings, sources, rules, cwd))
+}
+
+/// [`render`], written as it is made: a large log is never held whole.
+pub fn render_to(
+    out: &mut dyn std::io::Write,
+    findings: &[Finding],
+    sources: &SourceMap,
+    rules: &[RuleInfo],
+    cwd: &Path,
+) -> std::io::Result<()> {
     let root = crate::source::repository_root(cwd);
     let mut used: Vec<&RuleInfo> = rules.iter().collect();
     used.sort_by(|a, b| a.code.cmp(&b.code));
@@ -203,7 +214,6 @@ pub fn render(findings: &[Finding], sources: &SourceMap, rules: &[RuleInfo], cwd
                 .map(|root| json!({ "%SRCROOT%": { "uri": super::json::file_uri(root) + "/" } })),
         }],
     };
-    let mut text = serde_json::to_string_pretty(&log).unwrap_or_default();
-    text.push('\n');
-    text
+    serde_json::to_writer_pretty(&mut *out, &log)?;
+    out.write_all(b"\n")
 }
