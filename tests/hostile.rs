@@ -320,6 +320,58 @@ fn files_that_are_not_manifests_are_skipped_when_walking() {
     assert_eq!(run.code, 0, "{}", run.stdout);
 }
 
+/// Real repositories hold other tools' YAML with a top-level `version`
+/// (Compose files, Helm charts) and templates that are not YAML until
+/// rendered. Walking skips them; a manifest with a wrong version or a
+/// syntax error is still reported.
+#[test]
+fn other_tools_versioned_yaml_and_templates_are_skipped_when_walking() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "privacy/m.yaml", ORG);
+    write(
+        dir.path(),
+        "docker-compose.yml",
+        "version: \"3.8\"\nservices:\n  web:\n    image: nginx\n",
+    );
+    write(
+        dir.path(),
+        "charts/app/Chart.yaml",
+        "apiVersion: v2\nname: app\nversion: 0.1.0\n",
+    );
+    write(
+        dir.path(),
+        "charts/app/templates/svc.yaml",
+        "apiVersion: v1\nkind: Service\nmetadata:\n  name: {{ .Release.Name }}\n  labels:\n{{ include \"app.labels\" . | indent 4 }}\n",
+    );
+    let run = concise(dir.path(), &["."]);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    assert_eq!(
+        run.stdout.lines().filter(|l| l.contains("error[")).count(),
+        0
+    );
+
+    write(
+        dir.path(),
+        "privacy/v2.yaml",
+        "version: 2\nprocessors: []\n",
+    );
+    write(
+        dir.path(),
+        "privacy/broken.yaml",
+        "# privacy manifest\nversion: 1 # format\nprocessors:\n  - id: [oops\n",
+    );
+    let run = concise(dir.path(), &["."]);
+    assert_eq!(run.code, 2, "{}", run.stdout);
+    let errors: Vec<&str> = run
+        .stdout
+        .lines()
+        .filter(|l| l.contains("error["))
+        .collect();
+    assert_eq!(errors.len(), 2, "{}", run.stdout);
+    assert!(errors[0].starts_with("privacy/broken.yaml:") && errors[0].contains("[PL002]"));
+    assert!(errors[1].starts_with("privacy/v2.yaml:1:10: error[PL007]"));
+}
+
 #[test]
 fn gitignored_files_are_not_checked() {
     let dir = tempfile::tempdir().unwrap();

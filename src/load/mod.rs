@@ -169,8 +169,15 @@ fn load_bytes(
         .as_ref()
         .is_some_and(|r| r.get("version").is_some());
     let failed = parsed.root.is_none() && !parsed.findings.is_empty();
-    if !has_version && !failed && !explicit {
-        // Another tool's YAML (CI config, ...) found by walking: not ours to check.
+    let ours = match &parsed.root {
+        Some(root) => is_manifest(root),
+        // A file that does not parse is reported when it shows a sign of
+        // being a manifest: its `version: 1` line may be past the error.
+        None => failed && looks_like_manifest(&source.text),
+    };
+    if !ours && !explicit {
+        // Another tool's YAML found by walking (a CI config, a Compose
+        // file's `version: "3.8"`, a Helm chart or template): not ours.
         return LoadedFile {
             source,
             findings: Vec::new(),
@@ -178,8 +185,6 @@ fn load_bytes(
             skipped: true,
         };
     }
-    // A file that does not parse is reported even when found by walking: it
-    // may be a manifest whose `version` line is past the syntax error.
     let mut findings = parsed.findings;
     let mut document = None;
     match parsed.root {
@@ -194,6 +199,43 @@ fn load_bytes(
         document,
         skipped: false,
     }
+}
+
+/// Whether a parsed file is a manifest: a top-level `version` that is 1,
+/// or any version beside a key of the manifest format (so that
+/// `version: 2` with `processors:` is reported as an unknown version).
+fn is_manifest(root: &Node) -> bool {
+    let Some(version) = root.get("version") else {
+        return false;
+    };
+    version.as_i64() == Some(1)
+        || version.as_str() == Some("1")
+        || root.entries().iter().any(|e| {
+            &*e.key != "version"
+                && crate::schema::manifest_top_level_keys()
+                    .iter()
+                    .any(|k| *k == *e.key)
+        })
+}
+
+/// Whether the text of a file that does not parse shows a manifest's top
+/// level: a `version: 1` line, or a line starting with one of the format's
+/// own top-level keys.
+fn looks_like_manifest(text: &str) -> bool {
+    text.lines().any(|line| {
+        let Some((key, rest)) = line.split_once(':') else {
+            return false;
+        };
+        let key = key.trim_end().trim_matches(['"', '\'']);
+        if key == "version" {
+            let value = rest.split(" #").next().unwrap_or_default().trim();
+            return value.trim_matches(['"', '\'']) == "1";
+        }
+        !line.starts_with(char::is_whitespace)
+            && crate::schema::manifest_top_level_keys()
+                .iter()
+                .any(|k| k == key)
+    })
 }
 
 fn not_a_manifest(span: Span, why: &str) -> Finding {

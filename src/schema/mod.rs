@@ -113,12 +113,23 @@ impl CompiledSchema {
 /// rule packs' field checks). Read from the schema document alone: loading
 /// the packs does not wait for the validator to be compiled.
 pub fn manifest_properties_of(def: &str) -> Vec<String> {
+    properties(&format!("/$defs/{def}/properties"))
+}
+
+/// The keys of a manifest file's top level (`version`, `processors`, ...),
+/// to tell a manifest from another tool's YAML found by walking.
+pub fn manifest_top_level_keys() -> &'static [String] {
+    static KEYS: OnceLock<Vec<String>> = OnceLock::new();
+    KEYS.get_or_init(|| properties("/properties"))
+}
+
+fn properties(pointer: &str) -> Vec<String> {
     static DOCUMENT: OnceLock<serde_json::Value> = OnceLock::new();
     DOCUMENT
         .get_or_init(|| {
             serde_json::from_str(MANIFEST_SCHEMA).expect("embedded schema is JSON (tested)")
         })
-        .pointer(&format!("/$defs/{def}/properties"))
+        .pointer(pointer)
         .and_then(|p| p.as_object())
         .map(|p| p.keys().cloned().collect())
         .unwrap_or_default()
