@@ -101,8 +101,10 @@ fn describe_roots(roots: &[PathBuf]) -> String {
 fn no_manifest_help(yaml_files: usize) -> String {
     let seen = match yaml_files {
         0 => "no `.yaml` or `.yml` file was found".to_string(),
-        1 => "1 YAML file was found, but it has no top-level `version` key".to_string(),
-        n => format!("{n} YAML files were found, but none has a top-level `version` key"),
+        1 => "1 YAML file was found, but it is not a manifest".to_string(),
+        n => format!("{n} YAML files were found, but none is a manifest"),
     };
-    format!("{seen}; a manifest file starts with `version: 1`")
+    format!(
+        "{seen}; a manifest file starts with `version: 1`, followed by `organization`, `processors` or `activities` (other tools' YAML is skipped; name a file to check it anyway)"
+    )
 }

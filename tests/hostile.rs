@@ -343,12 +343,40 @@ fn other_tools_versioned_yaml_and_templates_are_skipped_when_walking() {
         "charts/app/templates/svc.yaml",
         "apiVersion: v1\nkind: Service\nmetadata:\n  name: {{ .Release.Name }}\n  labels:\n{{ include \"app.labels\" . | indent 4 }}\n",
     );
+    // `version: 1` is not privlint's alone: a rule pack, AWS Amplify, sqlc.
+    write(
+        dir.path(),
+        "policies/data-policy.yaml",
+        "version: 1\npack: co\nname: Co policy\nrules: []\n",
+    );
+    write(
+        dir.path(),
+        "amplify.yml",
+        "version: 1\nfrontend:\n  phases: {}\n",
+    );
+    write(dir.path(), "sqlc.yaml", "version: \"1\"\npackages: []\n");
     let run = concise(dir.path(), &["."]);
     assert_eq!(run.code, 0, "{}", run.stdout);
     assert_eq!(
         run.stdout.lines().filter(|l| l.contains("error[")).count(),
         0
     );
+    // A manifest whose only section is misspelt is reported, not skipped.
+    write(
+        dir.path(),
+        "privacy/typo.yaml",
+        "version: 1\nprocessers: []\n",
+    );
+    let run = concise(dir.path(), &["."]);
+    assert_eq!(run.code, 2, "{}", run.stdout);
+    assert!(
+        run.stdout.contains(
+            "privacy/typo.yaml:2:1: error[PL010] `processers` is not a field of a manifest file's top level; did you mean `processors`?"
+        ),
+        "{}",
+        run.stdout
+    );
+    std::fs::remove_file(dir.path().join("privacy/typo.yaml")).unwrap();
 
     write(
         dir.path(),

@@ -201,21 +201,34 @@ fn load_bytes(
     }
 }
 
-/// Whether a parsed file is a manifest: a top-level `version` that is 1,
-/// or any version beside a key of the manifest format (so that
+/// Whether a parsed file found by walking is a manifest. It needs a
+/// top-level `version`, and beside it a key of the manifest format (so
 /// `version: 2` with `processors:` is reported as an unknown version).
+/// Without one, `version: 1` alone is still a manifest when its other keys
+/// are near misses of the format's (`processers:`), so a typo is reported
+/// rather than the file skipped; other tools' files that happen to have
+/// `version: 1` (a rule pack, AWS Amplify, sqlc) are not.
 fn is_manifest(root: &Node) -> bool {
     let Some(version) = root.get("version") else {
         return false;
     };
-    version.as_i64() == Some(1)
-        || version.as_str() == Some("1")
-        || root.entries().iter().any(|e| {
-            &*e.key != "version"
-                && crate::schema::manifest_top_level_keys()
-                    .iter()
-                    .any(|k| *k == *e.key)
-        })
+    let keys = crate::schema::manifest_top_level_keys();
+    let others: Vec<&str> = root
+        .entries()
+        .iter()
+        .map(|e| &*e.key)
+        .filter(|k| *k != "version")
+        .collect();
+    if others.iter().any(|k| keys.iter().any(|m| m == k)) {
+        return true;
+    }
+    let is_one = version.as_i64() == Some(1) || version.as_str() == Some("1");
+    is_one
+        && (others.is_empty()
+            // A few keys tell; a hostile file may have millions.
+            || others.iter().take(64).any(|k| {
+                crate::suggest::did_you_mean(k, keys.iter().map(String::as_str)).is_some()
+            }))
 }
 
 /// Whether the text of a file that does not parse shows a manifest's top
