@@ -769,6 +769,50 @@ fn a_file_name_with_a_line_break_stays_on_one_line_in_text_output() {
     assert!(run.stdout.contains("a\\u{a}b.yaml:"), "{}", run.stdout);
 }
 
+/// Unknown references and duplicate ids are capped per file like format
+/// errors: a generated list of 200,000 unknown ids is 1,000 findings and a
+/// count, not 200,000 findings in memory.
+#[test]
+fn unknown_references_and_duplicate_ids_are_capped_per_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let unknown = vec!["zz"; 200_000].join(",");
+    let mut text = format!(
+        "{ORG}activities:\n  - id: a\n    name: A\n    legal_basis: contract\n    retention: P1Y\n    data_categories: [{unknown}]\n"
+    );
+    for _ in 0..1_500 {
+        text.push_str("  - {id: d, name: D, legal_basis: contract, retention: P1Y}\n");
+    }
+    write(dir.path(), "a.yaml", text);
+    let run = concise(dir.path(), &["a.yaml"]);
+    assert_eq!(run.code, 2);
+    let count = |code: &str| run.stdout.lines().filter(|l| l.contains(code)).count();
+    assert_eq!(count("[PL021]"), 1_000);
+    assert_eq!(count("[PL020]"), 1_000);
+    let text = privlint_in(
+        dir.path(),
+        &[
+            "check",
+            "--as-of",
+            "2026-11-21",
+            "--color",
+            "never",
+            "a.yaml",
+        ],
+    );
+    assert!(
+        text.stdout
+            .contains("note: 199000 more problems like this in this file are not shown"),
+        "{}",
+        &text.stdout[text.stdout.len().saturating_sub(3000)..]
+    );
+    assert!(
+        text.stdout
+            .contains("note: 499 more problems like this in this file are not shown"),
+        "{}",
+        &text.stdout[text.stdout.len().saturating_sub(3000)..]
+    );
+}
+
 #[test]
 fn flows_are_capped_with_a_located_limit() {
     let dir = tempfile::tempdir().unwrap();

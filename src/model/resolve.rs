@@ -8,6 +8,7 @@ use super::taxonomy::{Marks, Taxonomy, TaxonomyNode};
 use super::{Manifest, ResolveOptions, Spanned, flows};
 use crate::load::node::Node;
 use crate::report::codes;
+use crate::report::sink::Sink;
 use crate::report::{Finding, Label};
 use crate::source::Span;
 use crate::suggest::Budget;
@@ -43,8 +44,11 @@ pub fn resolve(
     mut parts: Parts,
     options: &ResolveOptions,
     data: &ReferenceData,
-    findings: &mut Vec<Finding>,
+    out: &mut Vec<Finding>,
 ) -> Manifest {
+    // Per file and code, at most MAX_FORMAT_FINDINGS findings are kept.
+    let mut sink = Sink::default();
+    let findings = &mut sink;
     let organization = organization(&mut parts, findings);
     let ids = unique_ids(&parts, findings);
 
@@ -116,11 +120,18 @@ pub fn resolve(
         flows: Vec::new(),
         as_of: options.as_of,
     };
-    manifest.flows = crate::timings::time("  flows", || flows::infer(&manifest, data, findings));
+    let mut flow_findings = Vec::new();
+    manifest.flows = crate::timings::time("  flows", || {
+        flows::infer(&manifest, data, &mut flow_findings)
+    });
+    for finding in flow_findings {
+        sink.push(finding);
+    }
+    sink.finish(out);
     manifest
 }
 
-fn organization(parts: &mut Parts, findings: &mut Vec<Finding>) -> Option<super::Organization> {
+fn organization(parts: &mut Parts, findings: &mut Sink) -> Option<super::Organization> {
     let mut organizations = std::mem::take(&mut parts.organizations).into_iter();
     let first = organizations.next();
     match &first {
@@ -154,7 +165,7 @@ fn organization(parts: &mut Parts, findings: &mut Vec<Finding>) -> Option<super:
 }
 
 /// All ids with their kind, first declaration wins; duplicates reported.
-fn unique_ids(parts: &Parts, findings: &mut Vec<Finding>) -> HashMap<String, (Kind, Span)> {
+fn unique_ids(parts: &Parts, findings: &mut Sink) -> HashMap<String, (Kind, Span)> {
     let mut all: Vec<(&Spanned<String>, Kind)> = Vec::new();
     all.extend(parts.processors.iter().map(|p| (&p.id, Kind::Processor)));
     all.extend(parts.activities.iter().map(|a| (&a.id, Kind::Activity)));
@@ -170,6 +181,7 @@ fn unique_ids(parts: &Parts, findings: &mut Vec<Finding>) -> HashMap<String, (Ki
     let mut ids: HashMap<String, (Kind, Span)> = HashMap::with_capacity(all.len());
     for (id, kind) in all {
         match ids.get(&id.value) {
+            Some(_) if !findings.wants(id.span.file, codes::DUPLICATE_ID.code) => {}
             Some(&(first_kind, first_span)) => {
                 let what = if first_kind == kind {
                     format!("duplicate {} id `{}`", kind.noun(), id.value)
@@ -219,12 +231,15 @@ impl Lookup<'_> {
         &self,
         refs: &[Spanned<String>],
         role: &str,
-        findings: &mut Vec<Finding>,
+        findings: &mut Sink,
     ) -> Vec<usize> {
         let mut resolved = Vec::with_capacity(refs.len());
         for r in refs {
             if let Some(&i) = self.processors.get(&r.value) {
                 resolved.push(i);
+                continue;
+            }
+            if !findings.wants(r.span.file, codes::UNKNOWN_REFERENCE.code) {
                 continue;
             }
             let candidates = self.processors.keys().map(String::as_str);
@@ -306,7 +321,7 @@ fn tracking_providers(node: &Node) -> Vec<Spanned<String>> {
 
 /// Reports each cycle of `sub_processors` once, at the reference that
 /// closes it, with a label on every step.
-fn sub_processor_cycles(parts: &Parts, findings: &mut Vec<Finding>) {
+fn sub_processor_cycles(parts: &Parts, findings: &mut Sink) {
     let processors = &parts.processors;
     let n = processors.len();
     let mut state = vec![0u8; n]; // 0 new, 1 on the stack, 2 done
@@ -399,7 +414,7 @@ fn extend(
     entries: &[UserEntry],
     ids: &HashMap<String, (Kind, Span)>,
     budget: &Budget,
-    findings: &mut Vec<Finding>,
+    findings: &mut Sink,
 ) {
     let table = match kind {
         Kind::Subject => &taxonomy.subjects,
@@ -532,7 +547,7 @@ fn taxonomy_cycle(
     parents: &[Parent],
     cycle: &[usize],
     kind: Kind,
-    findings: &mut Vec<Finding>,
+    findings: &mut Sink,
 ) {
     let first = cycle
         .iter()
@@ -568,7 +583,7 @@ fn marks_of(
     kind: Kind,
     refs: &[Spanned<String>],
     budget: &Budget,
-    findings: &mut Vec<Finding>,
+    findings: &mut Sink,
 ) -> Marks {
     let table = match kind {
         Kind::Subject => &taxonomy.subjects,
@@ -578,6 +593,7 @@ fn marks_of(
     for r in refs {
         match table.get(&r.value) {
             Some(node) => marks = marks.union(node.marks),
+            None if !findings.wants(r.span.file, codes::UNKNOWN_REFERENCE.code) => {}
             None => {
                 let names = table.keys().map(String::as_str);
                 let mut finding = unknown_reference(r, kind.noun(), kind, None, names, budget);
@@ -603,7 +619,7 @@ fn check_countries(
     organization: Option<&super::Organization>,
     parts: &Parts,
     data: &ReferenceData,
-    findings: &mut Vec<Finding>,
+    findings: &mut Sink,
 ) {
     let mut check = |code: &Spanned<String>, regions_allowed: bool| {
         if data.country(&code.value).is_some()
@@ -656,7 +672,7 @@ fn check_countries(
 }
 
 /// Dates that match `YYYY-MM-DD` but name no calendar day (`2024-02-30`).
-fn check_dates(parts: &Parts, findings: &mut Vec<Finding>) {
+fn check_dates(parts: &Parts, findings: &mut Sink) {
     for p in &parts.processors {
         let Some(agreement) = p.node.get("agreement") else {
             continue;

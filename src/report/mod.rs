@@ -6,6 +6,7 @@ pub mod cascade;
 pub mod codes;
 pub mod finding;
 pub mod fingerprint;
+pub mod sink;
 pub mod suppress;
 
 pub use finding::{Citation, Finding, Label, Severity, sort_findings};
