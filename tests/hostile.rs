@@ -888,3 +888,37 @@ fn the_depth_limit_has_a_ceiling_that_is_safe() {
         run.stdout
     );
 }
+
+/// A country written the wrong way gets the right code: `uk` is `GB` (not
+/// `UK`, itself not an ISO code), and a country's name its code.
+#[test]
+fn misspelt_countries_suggest_the_iso_code() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "m.yaml",
+        "version: 1\norganization: {name: X, country: uk, markets: [germany]}\n",
+    );
+    let run = privlint_in(
+        dir.path(),
+        &[
+            "check",
+            "--as-of",
+            "2026-11-21",
+            "--color",
+            "never",
+            "m.yaml",
+        ],
+    );
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stdout.contains("help: did you mean `GB`?"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("help: did you mean `DE`?"),
+        "{}",
+        run.stdout
+    );
+}

@@ -432,8 +432,20 @@ fn pattern_finding(schema_path: &str, node: &Node, path: &[Seg]) -> Finding {
     let (message, help) = match def {
         "countryCode" | "countryOrRegion" => {
             let upper = text.trim().to_ascii_uppercase();
-            let help = if upper.len() == 2 && upper.chars().all(|c| c.is_ascii_uppercase()) {
-                format!("did you mean `{upper}`? country codes are upper case")
+            let data = crate::model::ReferenceData::get();
+            // `uk` is `GB`, not `UK`; `Germany` is `DE`.
+            let known = data
+                .country(&upper)
+                .map(|c| c.code.as_str())
+                .or_else(|| data.alias(&upper).map(|a| a.code.as_str()))
+                .or_else(|| {
+                    data.countries
+                        .iter()
+                        .find(|c| c.name.eq_ignore_ascii_case(text.trim()))
+                        .map(|c| c.code.as_str())
+                });
+            let help = if let Some(code) = known {
+                format!("did you mean `{code}`? country codes are ISO 3166-1 alpha-2, in upper case")
             } else if def == "countryOrRegion" {
                 "use a two-letter ISO 3166-1 code such as `DE`, or `EEA` / `EU`".to_string()
             } else {
