@@ -922,3 +922,21 @@ fn misspelt_countries_suggest_the_iso_code() {
         run.stdout
     );
 }
+
+/// A tab that indents a key is pointed at, not the key after it.
+#[test]
+fn an_indenting_tab_is_located_at_the_tab() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "m.yaml",
+        "version: 1\norganization:\n\tname: x\n",
+    );
+    let run = concise(dir.path(), &["m.yaml"]);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stdout.starts_with("m.yaml:3:1: error[PL002]"),
+        "{}",
+        run.stdout
+    );
+}

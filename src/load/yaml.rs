@@ -438,16 +438,25 @@ impl Builder<'_> {
                 codes::LIMIT_EXCEEDED
                     .at(
                         self.span(at, end),
-                        "nesting of `[` and `{` is too deep to read",
+                        "nesting of `[` and `{` is deeper than 255 levels, more than the YAML parser reads",
                         "too deep here",
                     )
+                    .with_note("this bound is the parser's own, whatever `--max-depth` allows")
                     .with_help("manifests need a handful of levels; flatten the nesting"),
             );
             return;
         }
         let tab = info.contains("tab");
-        let (at, end) = match self.text[at..].find('\t').filter(|_| tab) {
-            Some(offset) => (at + offset, at + offset + 1),
+        // The parser may stop just after the tab (indentation) or before
+        // it: point at the first tab of the line, else the next one.
+        let line_start = self.text[..at].rfind(['\n', '\r']).map_or(0, |i| i + 1);
+        let tab_at = self.text[line_start..at]
+            .find('\t')
+            .map(|offset| line_start + offset)
+            .or_else(|| self.text[at..].find('\t').map(|offset| at + offset))
+            .filter(|_| tab);
+        let (at, end) = match tab_at {
+            Some(tab_at) => (tab_at, tab_at + 1),
             None => (at, end),
         };
         let mut finding = codes::YAML_SYNTAX.at(
