@@ -341,7 +341,36 @@ fn load_config(args: &ConfigArgs) -> Result<Option<Config>, Fatal> {
     Ok(Some(config::load(&path)?))
 }
 
+/// Runs a check. When it cannot be done and the format is for machines
+/// (JSON, SARIF), a document saying why is written where the report would
+/// have gone, so an editor or a code-scanning upload still gets valid
+/// input; the error goes to standard error as well, and the exit code is 2.
 fn check(args: CheckArgs, config_args: &ConfigArgs) -> Result<ExitCode, Fatal> {
+    let format = args.format;
+    let output = args.output.clone();
+    let writes_baseline = args.write_baseline.is_some();
+    let result = check_set(args, config_args);
+    if let Err(fatal) = &result
+        && matches!(format, Format::Json | Format::Sarif)
+        && !writes_baseline
+        // A usage or write error may be about the output path itself.
+        && (output.is_none() || !matches!(fatal, Fatal::Usage { .. } | Fatal::Write { .. }))
+    {
+        use miette::Diagnostic;
+        let code = fatal
+            .code()
+            .map_or_else(|| "privlint::error".to_string(), |c| c.to_string());
+        let message = fatal.to_string();
+        let help = fatal.help().map(|h| h.to_string());
+        let _ = emit_streamed(&output, |out| match format {
+            Format::Sarif => render::sarif::render_error_to(out, &code, &message, help.as_deref()),
+            _ => render::json::render_error_to(out, &code, &message, help.as_deref()),
+        });
+    }
+    result
+}
+
+fn check_set(args: CheckArgs, config_args: &ConfigArgs) -> Result<ExitCode, Fatal> {
     let config = load_config(config_args)?.unwrap_or_default();
     let paths = if !args.paths.is_empty() {
         args.paths

@@ -471,3 +471,49 @@ fn invalid_input_exits_2_unless_its_code_is_downgraded() {
         accepted.stdout
     );
 }
+
+/// When privlint cannot check at all (here: no manifest), JSON and SARIF
+/// still get a valid document saying why, where the report would have
+/// gone, so editors and code-scanning uploads do not fail on a missing or
+/// empty file. The exit code stays 2 and the error is on standard error.
+#[test]
+fn a_run_that_cannot_check_still_writes_a_valid_json_or_sarif_document() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "ci.yml", "on: push\n");
+    let json = run(dir.path(), &["--format", "json", "."]);
+    assert_eq!(json.code, 2);
+    assert!(json.stderr.contains("no manifest found"), "{}", json.stderr);
+    let document: serde_json::Value = serde_json::from_str(&json.stdout).expect("JSON");
+    assert_eq!(document["error"]["code"], "privlint::no_manifest");
+    assert_eq!(document["diagnostics"], serde_json::json!([]));
+    let schema: serde_json::Value =
+        serde_json::from_str(include_str!("../schemas/diagnostics.schema.json")).unwrap();
+    let validator = jsonschema::validator_for(&schema).expect("the schema compiles");
+    let errors: Vec<String> = validator
+        .iter_errors(&document)
+        .map(|e| e.to_string())
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+
+    let sarif = run(
+        dir.path(),
+        &["--format", "sarif", "--output", "r.sarif", "."],
+    );
+    assert_eq!(sarif.code, 2);
+    let log: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("r.sarif")).unwrap())
+            .unwrap();
+    let invocation = &log["runs"][0]["invocations"][0];
+    assert_eq!(invocation["executionSuccessful"], false);
+    assert_eq!(
+        invocation["toolExecutionNotifications"][0]["descriptor"]["id"],
+        "privlint::no_manifest"
+    );
+    let schema = sarif_schema();
+    let validator = jsonschema::validator_for(&schema).expect("the SARIF schema compiles");
+    let errors: Vec<String> = validator
+        .iter_errors(&log)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+}

@@ -234,3 +234,22 @@ fn write<'a>(
     serde_json::to_writer_pretty(&mut *out, &output)?;
     out.write_all(b"\n")
 }
+
+/// The JSON document for a run that could not check: no diagnostics, and
+/// an `error` saying why (the same text as on standard error).
+pub fn render_error_to(
+    out: &mut dyn std::io::Write,
+    code: &str,
+    message: &str,
+    help: Option<&str>,
+) -> std::io::Result<()> {
+    let document = serde_json::json!({
+        "version": FORMAT_VERSION,
+        "tool": { "name": "privlint", "version": env!("CARGO_PKG_VERSION") },
+        "summary": { "files": 0, "errors": 0, "warnings": 0, "infos": 0 },
+        "diagnostics": [],
+        "error": { "code": code, "message": message, "help": help },
+    });
+    serde_json::to_writer_pretty(&mut *out, &document)?;
+    out.write_all(b"\n")
+}

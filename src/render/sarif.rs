@@ -217,3 +217,41 @@ pub fn render_to(
     serde_json::to_writer_pretty(&mut *out, &log)?;
     out.write_all(b"\n")
 }
+
+/// A SARIF log for a run that could not check (no manifest, an unreadable
+/// path, a broken config or rule pack): no results, and an unsuccessful
+/// invocation saying why, so a code-scanning upload still gets a valid log.
+pub fn render_error_to(
+    out: &mut dyn std::io::Write,
+    code: &str,
+    message: &str,
+    help: Option<&str>,
+) -> std::io::Result<()> {
+    let text = match help {
+        Some(help) => format!("{message} ({help})"),
+        None => message.to_string(),
+    };
+    let log = json!({
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": { "driver": {
+                "name": "privlint",
+                "version": env!("CARGO_PKG_VERSION"),
+                "semanticVersion": env!("CARGO_PKG_VERSION"),
+                "informationUri": "https://github.com/privlint/privlint",
+            }},
+            "results": [],
+            "invocations": [{
+                "executionSuccessful": false,
+                "toolExecutionNotifications": [{
+                    "level": "error",
+                    "descriptor": { "id": code },
+                    "message": { "text": text },
+                }],
+            }],
+        }],
+    });
+    serde_json::to_writer_pretty(&mut *out, &log)?;
+    out.write_all(b"\n")
+}
