@@ -49,6 +49,16 @@ fn sarif_schema() -> serde_json::Value {
     serde_json::from_str(&text).expect("the SARIF schema is JSON")
 }
 
+fn assert_valid_sarif(log: &serde_json::Value) {
+    let schema = sarif_schema();
+    let validator = jsonschema::validator_for(&schema).expect("the SARIF schema compiles");
+    let errors: Vec<String> = validator
+        .iter_errors(log)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+}
+
 #[test]
 fn sarif_output_is_valid_against_the_oasis_schema() {
     let run = common::check(
@@ -56,13 +66,7 @@ fn sarif_output_is_valid_against_the_oasis_schema() {
         "sarif",
     );
     let log: serde_json::Value = serde_json::from_str(&run.stdout).expect("SARIF is JSON");
-    let schema = sarif_schema();
-    let validator = jsonschema::validator_for(&schema).expect("the SARIF schema compiles");
-    let errors: Vec<String> = validator
-        .iter_errors(&log)
-        .map(|e| format!("{e} at {}", e.instance_path()))
-        .collect();
-    assert!(errors.is_empty(), "{errors:#?}");
+    assert_valid_sarif(&log);
     assert!(!log["runs"][0]["results"].as_array().unwrap().is_empty());
 }
 
@@ -509,11 +513,5 @@ fn a_run_that_cannot_check_still_writes_a_valid_json_or_sarif_document() {
         invocation["toolExecutionNotifications"][0]["descriptor"]["id"],
         "privlint::no_manifest"
     );
-    let schema = sarif_schema();
-    let validator = jsonschema::validator_for(&schema).expect("the SARIF schema compiles");
-    let errors: Vec<String> = validator
-        .iter_errors(&log)
-        .map(|e| format!("{e} at {}", e.instance_path()))
-        .collect();
-    assert!(errors.is_empty(), "{errors:#?}");
+    assert_valid_sarif(&log);
 }

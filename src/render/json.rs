@@ -231,8 +231,7 @@ fn write<'a>(
         },
         diagnostics: super::Lazy::new(findings, &diagnostic),
     };
-    serde_json::to_writer_pretty(&mut *out, &output)?;
-    out.write_all(b"\n")
+    super::write_pretty(out, &output)
 }
 
 /// The JSON document for a run that could not check: no diagnostics, and
@@ -250,6 +249,5 @@ pub fn render_error_to(
         "diagnostics": [],
         "error": { "code": code, "message": message, "help": help },
     });
-    serde_json::to_writer_pretty(&mut *out, &document)?;
-    out.write_all(b"\n")
+    super::write_pretty(out, &document)
 }

@@ -112,3 +112,12 @@ pub fn to_string(render: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result
     let _ = render(&mut out);
     String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
 }
+
+/// Writes a JSON document, pretty-printed, with a final newline.
+pub fn write_pretty(
+    out: &mut dyn std::io::Write,
+    document: &impl serde::Serialize,
+) -> std::io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, document)?;
+    out.write_all(b"\n")
+}

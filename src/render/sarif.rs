@@ -214,8 +214,7 @@ pub fn render_to(
                 .map(|root| json!({ "%SRCROOT%": { "uri": super::json::file_uri(root) + "/" } })),
         }],
     };
-    serde_json::to_writer_pretty(&mut *out, &log)?;
-    out.write_all(b"\n")
+    super::write_pretty(out, &log)
 }
 
 /// A SARIF log for a run that could not check (no manifest, an unreadable
@@ -252,6 +251,5 @@ pub fn render_error_to(
             }],
         }],
     });
-    serde_json::to_writer_pretty(&mut *out, &log)?;
-    out.write_all(b"\n")
+    super::write_pretty(out, &log)
 }
