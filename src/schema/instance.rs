@@ -119,7 +119,7 @@ impl<'a> JsonNode<'a, Yaml> for &'a Node {
 
     fn as_array(&self) -> Option<&'a [Node]> {
         match &self.value {
-            Value::Seq(items) => Some(items),
+            Value::Seq(items) => Some(super::window::visible(self, items)),
             _ => None,
         }
     }

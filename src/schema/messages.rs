@@ -1,30 +1,77 @@
 //! Turns JSON Schema validation errors into privlint findings: the right
 //! span, a message in the domain's words, and a "did you mean".
 
+use super::window::Window;
 use crate::load::node::{Node, PathSegment};
 use crate::report::codes;
-use crate::report::{Finding, Label};
+use crate::report::{Finding, Label, MAX_FORMAT_FINDINGS};
 use crate::suggest::did_you_mean;
 use jsonschema::ValidationError;
 use jsonschema::error::{TypeKind, ValidationErrorKind};
 use jsonschema::paths::LocationSegment;
 use serde_json::Value as Json;
+use std::collections::{HashMap, HashSet};
 
-pub fn describe(
-    error: &ValidationError<'_>,
-    root: &Node,
-    schema: &Json,
-    root_noun: &str,
-    out: &mut Vec<Finding>,
-) {
-    let path: Vec<Seg> = error
+/// A file's format findings, at most [`MAX_FORMAT_FINDINGS`] of them; the
+/// rest are counted.
+pub struct Out {
+    pub findings: Vec<Finding>,
+    pub unshown: usize,
+    /// Whether every error of the file was counted in `unshown`.
+    pub counted_all: bool,
+}
+
+impl Default for Out {
+    fn default() -> Self {
+        Out {
+            findings: Vec::new(),
+            unshown: 0,
+            counted_all: true,
+        }
+    }
+}
+
+impl Out {
+    pub fn full(&self) -> bool {
+        self.findings.len() >= MAX_FORMAT_FINDINGS
+    }
+
+    fn push(&mut self, finding: Finding) {
+        if self.full() {
+            self.unshown += 1;
+        } else {
+            self.findings.push(finding);
+        }
+    }
+}
+
+/// Where an error is in the instance, as jsonschema saw it.
+pub fn error_path(error: &ValidationError<'_>) -> Vec<Seg> {
+    error
         .instance_path()
         .iter()
         .map(|s| match s {
             LocationSegment::Property(p) => Seg::Key(p.to_string()),
             LocationSegment::Index(i) => Seg::Index(i),
         })
-        .collect();
+        .collect()
+}
+
+/// Describes one error. `window` is the window the file was validated
+/// through, if it was: list indexes are then the window's, and are shifted
+/// back to the file's.
+pub fn describe(
+    error: &ValidationError<'_>,
+    root: &Node,
+    window: Option<&Window>,
+    schema: &Json,
+    root_noun: &str,
+    out: &mut Out,
+) {
+    let mut path = error_path(error);
+    if let Some(window) = window {
+        window.locate(root, &mut path);
+    }
     let Some(node) = root.at_path(path.iter().map(Seg::as_path)) else {
         return;
     };
@@ -47,7 +94,7 @@ pub fn describe(
             match fitting.first() {
                 Some(branch) => {
                     for inner in branch.iter() {
-                        describe(inner, root, schema, root_noun, out);
+                        describe(inner, root, window, schema, root_noun, out);
                     }
                 }
                 None => {
@@ -89,11 +136,19 @@ pub fn describe(
                 .map(|p| p.keys().cloned().collect())
                 .unwrap_or_default();
             let owner = object_noun(object_path, &path, root_noun);
-            for key in unexpected {
-                let Some(entry) = node.entry(key) else {
-                    continue;
-                };
-                out.push(unknown_field(key, entry.key_span, &owner, &known));
+            // In the file's order, by one pass: a mapping may have a great
+            // many unknown keys, and each is reported until the cap.
+            let unexpected: HashSet<&str> = unexpected.iter().map(String::as_str).collect();
+            let mut left = unexpected.len();
+            for entry in node.entries() {
+                if left == 0 || out.full() {
+                    out.unshown += left;
+                    break;
+                }
+                if unexpected.contains(&*entry.key) {
+                    left -= 1;
+                    out.push(unknown_field(&entry.key, entry.key_span, &owner, &known));
+                }
             }
         }
         ValidationErrorKind::Required { property } => {
@@ -207,9 +262,10 @@ pub fn describe(
             ));
         }
         ValidationErrorKind::UniqueItems => {
-            let items = node.as_seq();
-            for (i, item) in items.iter().enumerate() {
-                if let Some(first) = items[..i].iter().find(|f| f.value == item.value) {
+            // The first repeat, in one pass: a list may be long.
+            let mut seen: HashMap<String, &Node> = HashMap::new();
+            for item in node.as_seq() {
+                if let Some(first) = seen.insert(item.to_json().to_string(), item) {
                     out.push(
                         codes::INVALID_VALUE
                             .at(
@@ -242,7 +298,7 @@ pub fn describe(
 }
 
 #[derive(Debug)]
-enum Seg {
+pub enum Seg {
     Key(String),
     Index(usize),
 }

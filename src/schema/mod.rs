@@ -4,6 +4,7 @@
 
 mod instance;
 mod messages;
+mod window;
 
 use crate::load::Document;
 use crate::report::Finding;
@@ -88,24 +89,75 @@ impl CompiledSchema {
     pub fn validate_node(&self, root: &crate::load::node::Node) -> Vec<Finding> {
         #[cfg(debug_assertions)]
         self.check_against_reference(root);
-        let mut findings: Vec<Finding> = Vec::new();
-        let mut errors = self.validator.iter_errors(root);
-        for error in errors.by_ref() {
-            messages::describe(&error, root, &self.schema, self.root_noun, &mut findings);
-            if findings.len() >= MAX_FORMAT_FINDINGS {
-                break;
+        self.validate_in_windows(root, window::WINDOW_ITEMS)
+    }
+
+    /// Validates a tree, in windows of `size` list items when it is not
+    /// valid and has more.
+    fn validate_in_windows(&self, root: &crate::load::node::Node, size: u32) -> Vec<Finding> {
+        if self.validator.is_valid(root) {
+            return Vec::new();
+        }
+        let mut out = messages::Out::default();
+        let plan = window::Plan::new(root);
+        if plan.items <= size {
+            for error in self.validator.iter_errors(root) {
+                self.describe(&error, root, None, &mut out);
+            }
+        } else {
+            // Too many errors may wait in a large file to hold them at once.
+            // Past the cap, the rest of the file is not searched: the errors
+            // are counted only as far as the last window searched.
+            let mut plan = plan;
+            for range in plan.windows(size) {
+                if out.full() {
+                    out.counted_all = false;
+                    break;
+                }
+                plan = window::with_window(plan, range, |window| {
+                    for error in self.validator.iter_errors(root) {
+                        let mut path = messages::error_path(&error);
+                        if window.locate(root, &mut path) {
+                            self.describe(&error, root, Some(window), &mut out);
+                        }
+                    }
+                })
+                .0;
             }
         }
+        let mut findings = out.findings;
         findings.dedup_by(|a, b| a.primary == b.primary && a.message == b.message);
-        let more = errors.count();
-        if more > 0
+        if out.unshown > 0
             && let Some(last) = findings.last_mut()
         {
-            last.notes.push(format!(
-                "{more} more format errors in this file are not shown; fix these first"
-            ));
+            last.notes.push(if out.counted_all {
+                format!(
+                    "{} more format errors in this file are not shown; fix these first",
+                    out.unshown
+                )
+            } else {
+                format!(
+                    "more format errors in this file are not shown (at least {}); fix these first",
+                    out.unshown
+                )
+            });
         }
         findings
+    }
+
+    /// One error into findings; past the cap, it is only counted.
+    fn describe(
+        &self,
+        error: &jsonschema::ValidationError<'_>,
+        root: &crate::load::node::Node,
+        window: Option<&window::Window>,
+        out: &mut messages::Out,
+    ) {
+        if out.full() {
+            out.unshown += 1;
+        } else {
+            messages::describe(error, root, window, &self.schema, self.root_noun, out);
+        }
     }
 }
 
@@ -154,4 +206,125 @@ pub fn validate(document: &Document) -> Vec<Finding> {
         ];
     }
     schema.validate_node(root)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::CompiledSchema;
+    use crate::load::yaml::{YamlLimits, parse};
+    use crate::report::Finding;
+    use crate::source::FileId;
+
+    fn root(text: &str) -> crate::load::node::Node {
+        parse(FileId(0), text, YamlLimits::default())
+            .root
+            .expect("parses")
+    }
+
+    fn key(f: &Finding) -> (u32, String, Vec<String>) {
+        (f.primary.span.start, f.message.clone(), f.notes.clone())
+    }
+
+    /// Processors with errors at every depth: in the entity, in its lists,
+    /// in the mappings inside its lists.
+    fn manifest(processors: usize) -> String {
+        let mut text = String::from("version: 1\nunknown_top: 1\nprocessors:\n");
+        for i in 0..processors {
+            text.push_str(&match i % 5 {
+                0 => format!("  - {{id: p{i}, name: P, role: processor, country: DE}}\n"),
+                1 => format!("  - {{id: p{i}, name: P, role: processr, country: DE, locations: [DE, 7, FR, {{}}]}}\n"),
+                2 => format!(
+                    "  - id: p{i}\n    name: P\n    role: processor\n    country: US\n    transfers:\n      - {{country: US, mechanism: dpf}}\n      - {{country: US, mechanisms: scc}}\n      - {{country: 5}}\n"
+                ),
+                3 => format!("  - {{id: p{i}, nme: P, role: processor, country: DE}}\n"),
+                _ => "  - plain text\n".to_string(),
+            });
+        }
+        text
+    }
+
+    #[test]
+    fn windows_find_what_one_pass_finds() {
+        let schema = CompiledSchema::get();
+        for processors in [1, 7, 40] {
+            let root = root(&manifest(processors));
+            let mut whole: Vec<_> = schema
+                .validate_in_windows(&root, u32::MAX)
+                .iter()
+                .map(key)
+                .collect();
+            assert!(!whole.is_empty());
+            whole.sort();
+            for size in [1, 2, 3, 5, 64] {
+                let mut windowed: Vec<_> = schema
+                    .validate_in_windows(&root, size)
+                    .iter()
+                    .map(key)
+                    .collect();
+                windowed.sort();
+                assert_eq!(
+                    windowed, whole,
+                    "{processors} processors, windows of {size}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_long_invalid_list_stops_at_the_cap() {
+        let schema = CompiledSchema::get();
+        let text = format!("version: 1\nprocessors: [{}]\n", "{},".repeat(3_000));
+        let root = root(&text);
+        // Each `{}` misses four fields: 12,000 errors, 1,000 shown.
+        let whole = schema.validate_in_windows(&root, u32::MAX);
+        assert_eq!(whole.len(), 1_000);
+        assert!(
+            whole[999].notes[0].starts_with("11000 more format errors"),
+            "{:?}",
+            whole[999].notes
+        );
+        let windowed = schema.validate_in_windows(&root, 100);
+        assert_eq!(windowed.len(), 1_000);
+        assert!(
+            windowed[999].notes[0]
+                .starts_with("more format errors in this file are not shown (at least"),
+            "{:?}",
+            windowed[999].notes
+        );
+    }
+
+    #[test]
+    fn many_unknown_keys_are_capped() {
+        let schema = CompiledSchema::get();
+        let mut text = String::from("version: 1\n");
+        for i in 0..1_500 {
+            text.push_str(&format!("k{i}: 1\n"));
+        }
+        let found = schema.validate_node(&root(&text));
+        assert_eq!(found.len(), 1_000);
+        assert_eq!(
+            found[0].message,
+            "`k0` is not a field of a manifest file's top level"
+        );
+        assert!(
+            found[999].notes[0].starts_with("500 more format errors"),
+            "{:?}",
+            found[999].notes
+        );
+    }
+
+    #[test]
+    fn a_repeat_late_in_a_long_list_is_found() {
+        let schema = CompiledSchema::get();
+        let ids: Vec<String> = (0..3_000).map(|i| format!("s{i}")).collect();
+        let text = format!(
+            "version: 1\nprocessors: [{{id: p, name: P, role: processor, country: DE, sub_processors: [{}, s17]}}]\n",
+            ids.join(", ")
+        );
+        let found = schema.validate_node(&root(&text));
+        assert!(
+            found.iter().any(|f| f.message.contains("twice")),
+            "{found:?}"
+        );
+    }
 }
