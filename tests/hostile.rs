@@ -132,6 +132,34 @@ fn unknown_ids_and_duplicate_ids_across_files_point_at_both_places() {
 }
 
 #[test]
+fn a_repeated_entity_is_reported_once_and_checked_once() {
+    let dir = tempfile::tempdir().unwrap();
+    // An activity without retention, pasted 3,000 times: one GDPR150 for
+    // the first declaration, and the copies are duplicate ids.
+    let activity = "  - {id: signup, name: Sign-up, purpose: Accounts, data_subjects: [customers], data_categories: [contact], legal_basis: contract}\n";
+    write(
+        dir.path(),
+        "m.yaml",
+        format!("{ORG}activities:\n{}", activity.repeat(3_000)),
+    );
+    let out = json(dir.path(), &["."]);
+    let diags = out["diagnostics"].as_array().unwrap();
+    let count = |code: &str| diags.iter().filter(|d| d["code"] == code).count();
+    assert_eq!(count("GDPR150"), 1, "{diags:#?}");
+    assert_eq!(
+        diags.iter().find(|d| d["code"] == "GDPR150").unwrap()["location"]["line"],
+        6
+    );
+    // 2,999 copies: 1,000 shown, the last says how many more.
+    assert_eq!(count("PL020"), 1_000);
+    let last = diags.iter().rfind(|d| d["code"] == "PL020").unwrap();
+    assert_eq!(
+        last["notes"][1],
+        "1999 more problems like this in this file are not shown; fix these first"
+    );
+}
+
+#[test]
 fn an_alias_bomb_stops_at_the_expansion_budget() {
     let dir = tempfile::tempdir().unwrap();
     let mut bomb = format!("{ORG}a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]\n");

@@ -20,22 +20,59 @@ const FORMAT_ERRORS: &[&codes::BuiltinCode] = &[
 /// Drops the `rule_findings` whose primary label overlaps a format error's
 /// among `findings` (or contains it).
 pub fn drop_cascades(rule_findings: Vec<Finding>, findings: &[Finding]) -> Vec<Finding> {
-    let errors: Vec<Span> = findings
-        .iter()
-        .filter(|f| FORMAT_ERRORS.iter().any(|c| c.code == f.code))
-        .map(|f| f.primary.span)
-        .collect();
-    if errors.is_empty() {
+    let errors = Errors::new(findings);
+    if errors.spans.is_empty() {
         return rule_findings;
     }
     rule_findings
         .into_iter()
-        .filter(|f| !errors.iter().any(|e| overlaps(f.primary.span, *e)))
+        .filter(|f| !errors.overlap(f.primary.span))
         .collect()
 }
 
-/// Whether two spans share a byte (an empty span counts as the byte it
+/// The format errors' spans in file and start order, each with the
+/// furthest end among it and the ones before it in its file: a rule finding
+/// is then checked with one binary search, not against every error.
+struct Errors {
+    spans: Vec<Span>,
+    furthest: Vec<u32>,
+}
+
+impl Errors {
+    fn new(findings: &[Finding]) -> Errors {
+        let mut spans: Vec<Span> = findings
+            .iter()
+            .filter(|f| FORMAT_ERRORS.iter().any(|c| c.code == f.code))
+            .map(|f| f.primary.span)
+            .collect();
+        spans.sort_by_key(|s| (s.file, s.start));
+        let mut furthest: Vec<u32> = Vec::with_capacity(spans.len());
+        for (i, span) in spans.iter().enumerate() {
+            let end = span.end.max(span.start + 1);
+            furthest.push(match i.checked_sub(1) {
+                Some(p) if spans[p].file == span.file => furthest[p].max(end),
+                _ => end,
+            });
+        }
+        Errors { spans, furthest }
+    }
+
+    /// Whether `span` overlaps one of the errors.
+    fn overlap(&self, span: Span) -> bool {
+        let end = span.end.max(span.start + 1);
+        // The errors of the file that start before `span` ends.
+        let before = self
+            .spans
+            .partition_point(|e| (e.file, e.start) < (span.file, end));
+        before
+            .checked_sub(1)
+            .is_some_and(|i| self.spans[i].file == span.file && self.furthest[i] > span.start)
+    }
+}
+
+/// Whether two spans share a byte (the reference for [`Errors::overlap`]) (an empty span counts as the byte it
 /// sits on).
+#[cfg(test)]
 fn overlaps(a: Span, b: Span) -> bool {
     let (a_end, b_end) = (a.end.max(a.start + 1), b.end.max(b.start + 1));
     a.file == b.file && a.start < b_end && b.start < a_end
@@ -43,7 +80,7 @@ fn overlaps(a: Span, b: Span) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::overlaps;
+    use super::{Errors, overlaps};
     use crate::source::{FileId, Span};
 
     #[test]
@@ -55,5 +92,39 @@ mod tests {
         assert!(overlaps(s(10, 30), s(15, 15)));
         assert!(!overlaps(s(10, 20), s(25, 25)));
         assert!(!overlaps(s(10, 20), Span::new(FileId(1), 12..14)));
+    }
+
+    /// The indexed search answers as the pairwise test does.
+    #[test]
+    fn the_index_agrees_with_the_pairwise_test() {
+        let spans: Vec<Span> = (0..200u32)
+            .map(|i| {
+                let start = (i * 37) % 101;
+                Span::new(
+                    FileId(i % 3),
+                    start as usize..(start + (i * 13) % 17) as usize,
+                )
+            })
+            .collect();
+        let errors = Errors {
+            furthest: Vec::new(),
+            spans: Vec::new(),
+        };
+        assert!(!errors.overlap(spans[0]));
+        for n in [1, 5, 40] {
+            let findings: Vec<_> = spans[..n]
+                .iter()
+                .map(|s| crate::report::codes::INVALID_VALUE.at(*s, "m", "l"))
+                .collect();
+            let errors = Errors::new(&findings);
+            for probe in &spans {
+                let pairwise = spans[..n].iter().any(|e| overlaps(*probe, *e));
+                assert_eq!(
+                    errors.overlap(*probe),
+                    pairwise,
+                    "{probe:?} against {n} errors"
+                );
+            }
+        }
     }
 }
