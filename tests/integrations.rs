@@ -247,6 +247,67 @@ fn a_baseline_hides_accepted_findings_across_line_shifts_but_not_new_ones() {
     assert!(new.stdout.contains("`referrals`"), "{}", new.stdout);
 }
 
+#[test]
+fn a_baseline_keeps_a_finding_when_the_processor_is_renamed() {
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = |name: &str| {
+        format!(
+            "{ORG}processors:\n  - id: crm\n    name: {name}\n    role: processor\n    country: DE\nactivities:\n  - id: a\n    name: A\n    purpose: Support\n    data_subjects: [customers]\n    data_categories: [contact]\n    legal_basis: contract\n    retention: P1Y\n    recipients: [crm]\n"
+        )
+    };
+    write(dir.path(), "m.yaml", &manifest("CRM Ltd"));
+    let args = ["--select", "GDPR120", "--format", "concise", "m.yaml"];
+    let before = run(dir.path(), &args);
+    assert!(before.stdout.contains("(CRM Ltd)"), "{}", before.stdout);
+    let wrote = run(
+        dir.path(),
+        &[
+            "--select",
+            "GDPR120",
+            "--write-baseline",
+            "baseline.json",
+            "m.yaml",
+        ],
+    );
+    assert_eq!(wrote.code, 0, "{}", wrote.stderr);
+    // The display name changes; the processor and the finding do not.
+    write(dir.path(), "m.yaml", &manifest("CRM Limited"));
+    let renamed = run(
+        dir.path(),
+        &[
+            "--baseline",
+            "baseline.json",
+            "--select",
+            "GDPR120",
+            "--format",
+            "concise",
+            "m.yaml",
+        ],
+    );
+    assert_eq!(renamed.code, 0, "{}", renamed.stdout);
+    // Another processor's finding is new.
+    write(
+        dir.path(),
+        "m.yaml",
+        &manifest("CRM Ltd")
+            .replace("id: crm", "id: crm2")
+            .replace("[crm]", "[crm2]"),
+    );
+    let other = run(
+        dir.path(),
+        &[
+            "--baseline",
+            "baseline.json",
+            "--select",
+            "GDPR120",
+            "--format",
+            "concise",
+            "m.yaml",
+        ],
+    );
+    assert_eq!(other.code, 1, "{}", other.stdout);
+}
+
 // --- Suppressions ---------------------------------------------------------------
 
 #[test]

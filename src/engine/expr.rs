@@ -542,6 +542,13 @@ enum Part {
     Field { var: String, path: Vec<String> },
 }
 
+impl Part {
+    /// A display name: `{org.name}`, `{processor.name}`.
+    fn is_name(&self) -> bool {
+        matches!(self, Part::Field { path, .. } if path.last().is_some_and(|f| f == "name"))
+    }
+}
+
 /// A template error with the byte offset of the placeholder.
 #[derive(Debug)]
 pub struct TemplateError {
@@ -639,10 +646,32 @@ impl Template {
     /// Renders with `lookup(var, field)`: the variable's value, or with a
     /// field, that field of it (so a record need not be built whole).
     pub fn render(&self, lookup: &dyn Fn(&str, Option<&str>) -> Option<Value>) -> String {
+        self.render_parts(lookup, false)
+    }
+
+    /// What the rendered text is about: the text with display names
+    /// (placeholders ending in `.name`) left as their placeholder, since a
+    /// name may change while the thing named stays. `None` when the
+    /// template shows no name (the rendered text is then its own identity).
+    pub fn identity(&self, lookup: &dyn Fn(&str, Option<&str>) -> Option<Value>) -> Option<String> {
+        self.parts
+            .iter()
+            .any(Part::is_name)
+            .then(|| self.render_parts(lookup, true))
+    }
+
+    fn render_parts(
+        &self,
+        lookup: &dyn Fn(&str, Option<&str>) -> Option<Value>,
+        mask_names: bool,
+    ) -> String {
         let mut out = String::new();
         for part in &self.parts {
             match part {
                 Part::Text(t) => out.push_str(t),
+                Part::Field { var, path } if mask_names && part.is_name() => {
+                    out.push_str(&format!("{{{var}.{}}}", path.join(".")));
+                }
                 Part::Field { var, path } => {
                     let mut value = lookup(var, path.first().map(String::as_str));
                     for key in path.iter().skip(1) {

@@ -74,6 +74,11 @@ pub struct Finding {
     /// How to fix it (`= help:`).
     pub help: Option<String>,
     pub citation: Option<Citation>,
+    /// What the finding is about, for its fingerprint, when the message
+    /// also shows what may change without changing that: a rule's message
+    /// with display names left out (`processor `crm` ({name})`), so that
+    /// renaming a processor keeps it in the baseline. `None`: the message.
+    pub identity: Option<String>,
 }
 
 impl Finding {
@@ -94,6 +99,7 @@ impl Finding {
             notes: Vec::new(),
             help: None,
             citation: None,
+            identity: None,
         }
     }
 

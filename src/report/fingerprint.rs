@@ -1,7 +1,9 @@
 //! Stable fingerprints of findings, for the baseline and SARIF's
 //! `partialFingerprints`. A fingerprint depends on what the finding is —
 //! rule, file, message, and the text it points at — not on its line, so it
-//! survives unrelated edits that shift lines.
+//! survives unrelated edits that shift lines. Display names in a rule's
+//! message are left out ([`Finding::identity`]): renaming a processor does
+//! not make its findings new.
 
 use super::Finding;
 use crate::source::SourceMap;
@@ -14,7 +16,7 @@ pub fn fingerprint(finding: &Finding, sources: &SourceMap) -> String {
     for part in [
         finding.code.as_str(),
         &file.display_path(),
-        finding.message.as_str(),
+        finding.identity.as_deref().unwrap_or(&finding.message),
         sources.snippet(finding.primary.span).trim(),
     ] {
         hasher.update(part.as_bytes());
