@@ -181,12 +181,17 @@ struct Prepared {
     files_checked: usize,
     /// Manifest files, whose suppression comments apply.
     manifest_files: Vec<source::FileId>,
+    /// Whether every file of the set was read; when not, only each file's
+    /// own format is checked (a missing file would make its ids unknown and
+    /// its organization absent).
+    complete: bool,
 }
 
 /// Validates and resolves what was loaded: everything before the rules.
 fn prepare(loaded: load::Loaded, options: &CheckOptions) -> Prepared {
     let mut findings = loaded.findings;
     let files_checked = loaded.sources.len() - loaded.skipped;
+    let complete = !loaded.incomplete;
     {
         use rayon::prelude::*;
         let per_file: Vec<Vec<Finding>> = timings::time("schema", || {
@@ -203,13 +208,16 @@ fn prepare(loaded: load::Loaded, options: &CheckOptions) -> Prepared {
     let (manifest, resolution) = timings::time("resolve", || {
         model::resolve(loaded.documents, &resolve_options)
     });
-    findings.extend(resolution);
+    if complete {
+        findings.extend(resolution);
+    }
     Prepared {
         sources: loaded.sources,
         findings,
         manifest,
         files_checked,
         manifest_files,
+        complete,
     }
 }
 
@@ -226,10 +234,15 @@ fn finish(
         manifest,
         files_checked,
         manifest_files,
+        complete,
     } = prepared;
-    let rule_findings = timings::time("evaluate", || {
-        engine.evaluate(&manifest, &sources, &options.paths, &options.selection)
-    });
+    let rule_findings = if complete {
+        timings::time("evaluate", || {
+            engine.evaluate(&manifest, &sources, &options.paths, &options.selection)
+        })
+    } else {
+        Vec::new()
+    };
     let rule_findings = report::cascade::drop_cascades(rule_findings, &findings);
     findings.extend(rule_findings);
     let findings = ignore_per_path(findings, &sources, options)?;

@@ -53,6 +53,9 @@ pub struct Loaded {
     pub findings: Vec<Finding>,
     /// YAML files that were found by walking and are not manifests.
     pub skipped: usize,
+    /// Files were left unread (the file limit): what is declared across
+    /// files is not known, so nothing is checked across them.
+    pub incomplete: bool,
 }
 
 /// Reads every manifest under `roots`. Files are read and parsed in
@@ -86,8 +89,10 @@ pub fn load(roots: &[PathBuf], limits: Limits) -> Result<Loaded, Fatal> {
                 ),
                 "not read",
             )
+            .with_note("ids, references and the rules were not checked: they need every file of the set")
             .with_help("raise the limit with `--max-files` (or `limits.max_files` in privlint.yaml), or check fewer paths");
         loaded.sources.add(SourceFile::new(path, String::new()));
+        loaded.incomplete = true;
         loaded.findings.push(finding);
     }
     if loaded.documents.is_empty() && loaded.findings.is_empty() {
