@@ -179,6 +179,36 @@ fn an_alias_bomb_stops_at_the_expansion_budget() {
 }
 
 #[test]
+fn aliases_of_a_long_text_count_its_length() {
+    let dir = tempfile::tempdir().unwrap();
+    // An alias of 1 MB of text: one node, but 1 MB copied.
+    let text = "x".repeat(1 << 20);
+    let file = format!(
+        "{ORG}processors:\n  - id: p\n    name: &n {text}\n    description: *n\n    role: *n\n"
+    );
+    write(dir.path(), "long.yaml", file);
+    let run = concise(dir.path(), &["long.yaml"]);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stdout.contains(
+            "long.yaml:8:18: error[PL005] aliases in this file expand to more than 10000 nodes"
+        ),
+        "{}",
+        run.stdout
+    );
+    // A short text repeated a few times is fine.
+    let file = format!(
+        "{ORG}processors:\n  - id: p\n    name: &n Stripe\n    description: *n\n    role: processor\n    country: IE\n"
+    );
+    write(dir.path(), "short.yaml", file);
+    assert!(
+        !concise(dir.path(), &["short.yaml"])
+            .stdout
+            .contains("PL005")
+    );
+}
+
+#[test]
 fn deep_flow_nesting_is_a_limit_not_a_crash() {
     let dir = tempfile::tempdir().unwrap();
     let depth = 100_000;

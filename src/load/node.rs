@@ -29,6 +29,11 @@ pub struct Entry {
     pub value: Node,
 }
 
+/// Bytes of text that weigh as much as a node in [`Node::size`]: an alias
+/// of a long text copies the text, so a budget of nodes alone would let
+/// ten thousand aliases of a megabyte through.
+pub const TEXT_PER_NODE: usize = 64;
+
 impl Node {
     pub fn as_str(&self) -> Option<&str> {
         match &self.value {
@@ -108,11 +113,16 @@ impl Node {
         }
     }
 
-    /// Counts the nodes in this subtree (for the alias expansion budget).
+    /// Counts the nodes in this subtree, text weighing a node per
+    /// [`TEXT_PER_NODE`] bytes (for the alias expansion budget).
     pub fn size(&self) -> usize {
         1 + match &self.value {
+            Value::Str(text) => text.len() / TEXT_PER_NODE,
             Value::Seq(items) => items.iter().map(Node::size).sum(),
-            Value::Map(entries) => entries.iter().map(|e| 1 + e.value.size()).sum(),
+            Value::Map(entries) => entries
+                .iter()
+                .map(|e| 1 + e.key.len() / TEXT_PER_NODE + e.value.size())
+                .sum(),
             _ => 0,
         }
     }

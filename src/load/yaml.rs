@@ -220,7 +220,7 @@ impl Builder<'_> {
                                 ),
                                 "expansion budget exceeded here",
                             )
-                            .with_note("a few lines of nested aliases can expand to billions of nodes (an alias bomb)")
+                            .with_note("a few lines of nested aliases can expand to billions of nodes (an alias bomb); every 64 bytes of text an alias repeats count as a node")
                             .with_help("write the values out, or raise the budget with `--max-alias-nodes`"),
                     );
                     return Flow::Abort;
