@@ -160,7 +160,17 @@ impl<'a> JsonNode<'a, Yaml> for &'a Node {
     }
 
     fn to_value(&self) -> Cow<'a, serde_json::Value> {
-        Cow::Owned(self.to_json())
+        // A list validated in a window reads as the part shown, in errors
+        // too: its whole copy per window would make the windows quadratic.
+        Cow::Owned(match &self.value {
+            Value::Seq(items) => serde_json::Value::Array(
+                super::window::visible(self, items)
+                    .iter()
+                    .map(Node::to_json)
+                    .collect(),
+            ),
+            _ => self.to_json(),
+        })
     }
 
     fn identity(&self) -> Option<NodeIdentity> {

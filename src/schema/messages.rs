@@ -261,25 +261,7 @@ pub fn describe(
                 "too large",
             ));
         }
-        ValidationErrorKind::UniqueItems => {
-            // The first repeat, in one pass: a list may be long.
-            let mut seen: HashMap<String, &Node> = HashMap::new();
-            for item in node.as_seq() {
-                if let Some(first) = seen.insert(item.to_json().to_string(), item) {
-                    out.push(
-                        codes::INVALID_VALUE
-                            .at(
-                                item.span,
-                                format!("{field} lists `{}` twice", scalar_text(item)),
-                                "repeated here",
-                            )
-                            .with_secondary(Label::new(first.span, "first listed here"))
-                            .with_help("remove the repeated entry"),
-                    );
-                    break;
-                }
-            }
-        }
+        ValidationErrorKind::UniqueItems => repeated_entry(node, &path, out),
         ValidationErrorKind::Constant { expected_value } => {
             out.push(codes::INVALID_VALUE.at(
                 node.span,
@@ -293,6 +275,28 @@ pub fn describe(
                 format!("{field}: {error}"),
                 "invalid value",
             ));
+        }
+    }
+}
+
+/// Reports the first entry of the list at `path` that repeats an earlier
+/// one, found in one pass (a list may be long).
+pub fn repeated_entry(list: &Node, path: &[Seg], out: &mut Out) {
+    let field = field_name(path);
+    let mut seen: HashMap<String, &Node> = HashMap::new();
+    for item in list.as_seq() {
+        if let Some(first) = seen.insert(item.to_json().to_string(), item) {
+            out.push(
+                codes::INVALID_VALUE
+                    .at(
+                        item.span,
+                        format!("{field} lists `{}` twice", scalar_text(item)),
+                        "repeated here",
+                    )
+                    .with_secondary(Label::new(first.span, "first listed here"))
+                    .with_help("remove the repeated entry"),
+            );
+            return;
         }
     }
 }

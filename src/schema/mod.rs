@@ -9,6 +9,7 @@ mod window;
 use crate::load::Document;
 use crate::report::Finding;
 use crate::report::codes;
+use jsonschema::error::ValidationErrorKind;
 use std::sync::OnceLock;
 
 /// The manifest schema, as shipped (`privlint schema` prints it).
@@ -29,6 +30,11 @@ pub struct CompiledSchema {
     reference: jsonschema::Validator,
     /// What the document's top level is called in messages.
     root_noun: &'static str,
+    /// The lists that must not repeat an entry, where they sit: (top-level
+    /// key, whether it holds a list of entities, the list's key in each).
+    /// Checked by the tree when a file is validated in windows, since a
+    /// window sees part of a list.
+    unique_lists: Vec<(String, bool, String)>,
 }
 
 /// The manifest schema (kept under its historical name).
@@ -49,6 +55,7 @@ impl CompiledSchema {
                 .with_draft(jsonschema::Draft::Draft202012)
                 .build(&schema)
                 .expect("embedded schema compiles (tested)"),
+            unique_lists: unique_lists(&schema),
             schema,
             root_noun,
         }
@@ -116,6 +123,9 @@ impl CompiledSchema {
                 }
                 plan = window::with_window(plan, range, |window| {
                     for error in self.validator.iter_errors(root) {
+                        if matches!(error.kind(), ValidationErrorKind::UniqueItems) {
+                            continue;
+                        }
                         let mut path = messages::error_path(&error);
                         if window.locate(root, &mut path) {
                             self.describe(&error, root, Some(window), &mut out);
@@ -124,6 +134,7 @@ impl CompiledSchema {
                 })
                 .0;
             }
+            self.repeated_entries(root, &mut out);
         }
         let mut findings = out.findings;
         findings.dedup_by(|a, b| a.primary == b.primary && a.message == b.message);
@@ -145,6 +156,31 @@ impl CompiledSchema {
         findings
     }
 
+    /// The repeats in lists that must not have any, found on the tree.
+    fn repeated_entries(&self, root: &crate::load::node::Node, out: &mut messages::Out) {
+        use messages::Seg;
+        for (top, is_list, key) in &self.unique_lists {
+            let Some(node) = root.get(top) else { continue };
+            let entities: Vec<(Option<usize>, &crate::load::node::Node)> = if *is_list {
+                node.as_seq()
+                    .iter()
+                    .enumerate()
+                    .map(|(i, e)| (Some(i), e))
+                    .collect()
+            } else {
+                vec![(None, node)]
+            };
+            for (index, entity) in entities {
+                if let Some(list) = entity.get(key).filter(|l| !l.as_seq().is_empty()) {
+                    let mut path = vec![Seg::Key(top.clone())];
+                    path.extend(index.map(Seg::Index));
+                    path.push(Seg::Key(key.clone()));
+                    messages::repeated_entry(list, &path, out);
+                }
+            }
+        }
+    }
+
     /// One error into findings; past the cap, it is only counted.
     fn describe(
         &self,
@@ -159,6 +195,39 @@ impl CompiledSchema {
             messages::describe(error, root, window, &self.schema, self.root_noun, out);
         }
     }
+}
+
+/// Where the schema's `uniqueItems` lists are: in the entities its top
+/// level holds (`processors[*].locations`, `organization.markets`).
+fn unique_lists(schema: &serde_json::Value) -> Vec<(String, bool, String)> {
+    let mut found = Vec::new();
+    let Some(top) = schema.get("properties").and_then(|p| p.as_object()) else {
+        return found;
+    };
+    for (key, property) in top {
+        let (is_list, reference) = match property.pointer("/items/$ref") {
+            Some(r) => (true, r),
+            None => (
+                false,
+                property.get("$ref").unwrap_or(&serde_json::Value::Null),
+            ),
+        };
+        let Some(def) = reference
+            .as_str()
+            .and_then(|r| r.strip_prefix('#'))
+            .and_then(|r| schema.pointer(r))
+            .and_then(|d| d.get("properties"))
+            .and_then(|p| p.as_object())
+        else {
+            continue;
+        };
+        for (name, field) in def {
+            if field.get("uniqueItems") == Some(&serde_json::Value::Bool(true)) {
+                found.push((key.clone(), is_list, name.clone()));
+            }
+        }
+    }
+    found
 }
 
 /// The property names of a `$defs` entry of the manifest schema (for the
@@ -232,7 +301,7 @@ mod tests {
         for i in 0..processors {
             text.push_str(&match i % 5 {
                 0 => format!("  - {{id: p{i}, name: P, role: processor, country: DE}}\n"),
-                1 => format!("  - {{id: p{i}, name: P, role: processr, country: DE, locations: [DE, 7, FR, {{}}]}}\n"),
+                1 => format!("  - {{id: p{i}, name: P, role: processr, country: DE, locations: [DE, 7, FR, {{}}, FR]}}\n"),
                 2 => format!(
                     "  - id: p{i}\n    name: P\n    role: processor\n    country: US\n    transfers:\n      - {{country: US, mechanism: dpf}}\n      - {{country: US, mechanisms: scc}}\n      - {{country: 5}}\n"
                 ),
@@ -267,6 +336,32 @@ mod tests {
                     "{processors} processors, windows of {size}"
                 );
             }
+        }
+    }
+
+    #[test]
+    fn a_repeat_split_across_windows_is_found() {
+        let schema = CompiledSchema::get();
+        let names: Vec<String> = (0..40).map(|i| format!("c{i}")).collect();
+        let text = format!(
+            "version: 1\nprocessors: [{{id: p, name: P, role: processor, country: DE, certifications: [dup, {}, dup]}}]\n",
+            names.join(", ")
+        );
+        let root = root(&text);
+        let whole: Vec<_> = schema
+            .validate_in_windows(&root, u32::MAX)
+            .iter()
+            .map(key)
+            .collect();
+        assert_eq!(whole.len(), 1);
+        assert!(whole[0].1.contains("lists `dup` twice"), "{whole:?}");
+        for size in [1, 3, 16] {
+            let windowed: Vec<_> = schema
+                .validate_in_windows(&root, size)
+                .iter()
+                .map(key)
+                .collect();
+            assert_eq!(windowed, whole, "windows of {size}");
         }
     }
 
