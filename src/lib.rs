@@ -254,9 +254,11 @@ fn finish(
     }
     let mut baselined = 0;
     if let Some(path) = &options.baseline {
-        let text = source::read_side_file(path).map_err(|source| Fatal::Unreadable {
-            path: path.clone(),
-            source,
+        let text = source::read_side_file_within(path, source::MAX_BASELINE).map_err(|source| {
+            Fatal::Unreadable {
+                path: path.clone(),
+                source,
+            }
         })?;
         let baseline = report::baseline::parse(&text).map_err(|message| Fatal::Usage {
             message: format!("`{}` is not a privlint baseline: {message}", path.display()),

@@ -286,27 +286,41 @@ fn floor_char_boundary(text: &str, mut index: usize) -> usize {
     index
 }
 
-/// Largest configuration file, rule pack or baseline read.
+/// Largest configuration file or rule pack read.
 pub const MAX_SIDE_FILE: u64 = 16 * 1024 * 1024;
+
+/// Largest baseline read: it grows with the findings it accepts (about
+/// 200 bytes each), and `--write-baseline` must not write one that
+/// `--baseline` then refuses.
+pub const MAX_BASELINE: u64 = 256 * 1024 * 1024;
 
 /// Reads a file privlint is pointed at besides the manifests (a
 /// configuration, a rule pack, a baseline): a regular file of at most
 /// [`MAX_SIDE_FILE`] bytes, read within that bound, so that `/dev/zero` or
 /// a FIFO named by mistake is an error, not a hang or gigabytes.
 pub fn read_side_file(path: &Path) -> std::io::Result<String> {
+    read_side_file_within(path, MAX_SIDE_FILE)
+}
+
+/// [`read_side_file`] with another bound.
+pub fn read_side_file_within(path: &Path, limit: u64) -> std::io::Result<String> {
     use std::io::{Error, Read};
+    // Asked before opening: opening a FIFO blocks until a writer comes.
+    if !std::fs::metadata(path)?.is_file() {
+        return Err(Error::other("not a regular file"));
+    }
     let file = std::fs::File::open(path)?;
     let meta = file.metadata()?;
     if !meta.is_file() {
         return Err(Error::other("not a regular file"));
     }
-    let too_large = || Error::other(format!("larger than {} MiB", MAX_SIDE_FILE / (1024 * 1024)));
-    if meta.len() > MAX_SIDE_FILE {
+    let too_large = || Error::other(format!("larger than {} MiB", limit / (1024 * 1024)));
+    if meta.len() > limit {
         return Err(too_large());
     }
     let mut bytes = Vec::with_capacity(meta.len() as usize);
-    file.take(MAX_SIDE_FILE + 1).read_to_end(&mut bytes)?;
-    if bytes.len() as u64 > MAX_SIDE_FILE {
+    file.take(limit + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > limit {
         return Err(too_large());
     }
     if bytes.starts_with(&[0xEF, 0xBB, 0xBF]) {

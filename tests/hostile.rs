@@ -635,6 +635,14 @@ fn a_fifo_named_on_the_command_line_does_not_hang() {
     let run = concise(dir.path(), &["p.yaml"]);
     assert_eq!(run.code, 2, "{}", run.stderr);
     assert!(run.stderr.contains("not a regular file"), "{}", run.stderr);
+    // Nor one named as the configuration, a rule pack or the baseline.
+    write(dir.path(), "m.yaml", ORG);
+    for option in ["--config", "--rules", "--baseline"] {
+        let run = concise(dir.path(), &[option, "p.yaml", "m.yaml"]);
+        assert_eq!(run.code, 2, "{option}: {}", run.stderr);
+        let said = format!("{}{}", run.stdout, run.stderr);
+        assert!(said.contains("not a regular file"), "{option}: {said}");
+    }
 }
 
 #[test]
