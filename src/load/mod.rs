@@ -274,11 +274,15 @@ fn too_large(id: FileId, path: PathBuf, size: u64, limit: u64) -> LoadedFile {
     let finding = codes::LIMIT_EXCEEDED
         .at(
             Span::new(id, 0..0),
-            format!(
-                "file is {}, over the limit of {}",
-                human_size(size),
-                human_size(limit)
-            ),
+            {
+                let (shown, bound) = (human_size(size), human_size(limit));
+                // Just over the limit, the rounded sizes read the same.
+                if shown == bound {
+                    format!("file is {size} bytes, over the limit of {limit} bytes ({bound})")
+                } else {
+                    format!("file is {shown}, over the limit of {bound}")
+                }
+            },
             "not read",
         )
         .with_help(
