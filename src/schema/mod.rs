@@ -339,15 +339,21 @@ mod tests {
         }
     }
 
+    /// A manifest of one processor whose list `field` holds `entries`.
+    fn one_processor(field: &str, entries: &str) -> String {
+        format!(
+            "version: 1\nprocessors: [{{id: p, name: P, role: processor, country: DE, {field}: [{entries}]}}]\n"
+        )
+    }
+
     #[test]
     fn a_repeat_split_across_windows_is_found() {
         let schema = CompiledSchema::get();
         let names: Vec<String> = (0..40).map(|i| format!("c{i}")).collect();
-        let text = format!(
-            "version: 1\nprocessors: [{{id: p, name: P, role: processor, country: DE, certifications: [dup, {}, dup]}}]\n",
-            names.join(", ")
-        );
-        let root = root(&text);
+        let root = root(&one_processor(
+            "certifications",
+            &format!("dup, {}, dup", names.join(", ")),
+        ));
         let whole: Vec<_> = schema
             .validate_in_windows(&root, u32::MAX)
             .iter()
@@ -412,10 +418,7 @@ mod tests {
     fn a_repeat_late_in_a_long_list_is_found() {
         let schema = CompiledSchema::get();
         let ids: Vec<String> = (0..3_000).map(|i| format!("s{i}")).collect();
-        let text = format!(
-            "version: 1\nprocessors: [{{id: p, name: P, role: processor, country: DE, sub_processors: [{}, s17]}}]\n",
-            ids.join(", ")
-        );
+        let text = one_processor("sub_processors", &format!("{}, s17", ids.join(", ")));
         let found = schema.validate_node(&root(&text));
         assert!(
             found.iter().any(|f| f.message.contains("twice")),
