@@ -70,8 +70,8 @@ impl Errors {
     }
 }
 
-/// Whether two spans share a byte (the reference for [`Errors::overlap`]) (an empty span counts as the byte it
-/// sits on).
+/// Whether two spans share a byte (an empty span counts as the byte it
+/// sits on): the pairwise reference [`Errors::overlap`] is tested against.
 #[cfg(test)]
 fn overlaps(a: Span, b: Span) -> bool {
     let (a_end, b_end) = (a.end.max(a.start + 1), b.end.max(b.start + 1));

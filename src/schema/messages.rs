@@ -72,6 +72,19 @@ pub fn describe(
     if let Some(window) = window {
         window.locate(root, &mut path);
     }
+    describe_at(error, path, root, window, schema, root_noun, out);
+}
+
+/// [`describe`] for an error already located in the file at `path`.
+pub fn describe_at(
+    error: &ValidationError<'_>,
+    path: Vec<Seg>,
+    root: &Node,
+    window: Option<&Window>,
+    schema: &Json,
+    root_noun: &str,
+    out: &mut Out,
+) {
     let Some(node) = root.at_path(path.iter().map(Seg::as_path)) else {
         return;
     };

@@ -109,7 +109,7 @@ impl CompiledSchema {
         let plan = window::Plan::new(root);
         if plan.items <= size {
             for error in self.validator.iter_errors(root) {
-                self.describe(&error, root, None, &mut out);
+                self.describe(&error, messages::error_path(&error), root, None, &mut out);
             }
         } else {
             // Too many errors may wait in a large file to hold them at once.
@@ -128,11 +128,10 @@ impl CompiledSchema {
                         }
                         let mut path = messages::error_path(&error);
                         if window.locate(root, &mut path) {
-                            self.describe(&error, root, Some(window), &mut out);
+                            self.describe(&error, path, root, Some(window), &mut out);
                         }
                     }
-                })
-                .0;
+                });
             }
             self.repeated_entries(root, &mut out);
         }
@@ -161,19 +160,15 @@ impl CompiledSchema {
         use messages::Seg;
         for (top, is_list, key) in &self.unique_lists {
             let Some(node) = root.get(top) else { continue };
-            let entities: Vec<(Option<usize>, &crate::load::node::Node)> = if *is_list {
+            let entities = if *is_list {
                 node.as_seq()
-                    .iter()
-                    .enumerate()
-                    .map(|(i, e)| (Some(i), e))
-                    .collect()
             } else {
-                vec![(None, node)]
+                std::slice::from_ref(node)
             };
-            for (index, entity) in entities {
+            for (i, entity) in entities.iter().enumerate() {
                 if let Some(list) = entity.get(key).filter(|l| !l.as_seq().is_empty()) {
                     let mut path = vec![Seg::Key(top.clone())];
-                    path.extend(index.map(Seg::Index));
+                    path.extend(is_list.then_some(Seg::Index(i)));
                     path.push(Seg::Key(key.clone()));
                     messages::repeated_entry(list, &path, out);
                 }
@@ -185,6 +180,7 @@ impl CompiledSchema {
     fn describe(
         &self,
         error: &jsonschema::ValidationError<'_>,
+        path: Vec<messages::Seg>,
         root: &crate::load::node::Node,
         window: Option<&window::Window>,
         out: &mut messages::Out,
@@ -192,7 +188,7 @@ impl CompiledSchema {
         if out.full() {
             out.unshown += 1;
         } else {
-            messages::describe(error, root, window, &self.schema, self.root_noun, out);
+            messages::describe_at(error, path, root, window, &self.schema, self.root_noun, out);
         }
     }
 }

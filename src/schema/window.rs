@@ -122,11 +122,15 @@ impl Window {
     /// subtree reaches past its start, the last the one that starts before
     /// its end. `None` for a list the plan does not know (an empty one).
     fn shown(&self, list: &Node) -> Option<Range<usize>> {
-        let starts = self.plan.starts(list)?;
+        self.plan.starts(list).map(|starts| self.shown_of(starts))
+    }
+
+    /// [`Window::shown`] for a list whose numbers are `starts`.
+    fn shown_of(&self, starts: &[u32]) -> Range<usize> {
         let len = starts.len() - 1;
         let first = starts[1..].partition_point(|&end| end <= self.range.start);
         let last = starts[..len].partition_point(|&start| start < self.range.end);
-        Some(first..last.max(first))
+        first..last.max(first)
     }
 
     /// Follows a path found in the window back to the document, and says
@@ -143,11 +147,10 @@ impl Window {
                     None => return false,
                 },
                 Seg::Index(index) => {
-                    let (offset, starts) = match (self.shown(node), self.plan.starts(node)) {
-                        (Some(shown), Some(starts)) => (shown.start, starts),
-                        _ => return false,
+                    let Some(starts) = self.plan.starts(node) else {
+                        return false;
                     };
-                    *index += offset;
+                    *index += self.shown_of(starts).start;
                     innermost = Some(starts[*index]);
                     match node.as_seq().get(*index) {
                         Some(next) => next,
@@ -181,8 +184,9 @@ pub fn visible<'a>(list: &'a Node, items: &'a [Node]) -> &'a [Node] {
     })
 }
 
-/// Runs `f` with the lists of this thread's validation cut to `range`.
-pub fn with_window<T>(plan: Plan, range: Range<u32>, f: impl FnOnce(&Window) -> T) -> (Plan, T) {
+/// Runs `f` with the lists of this thread's validation cut to `range`,
+/// and gives the plan back.
+pub fn with_window(plan: Plan, range: Range<u32>, f: impl FnOnce(&Window)) -> Plan {
     WINDOW.set(Some(Window { plan, range }));
     ACTIVE.set(true);
     struct Reset;
@@ -192,8 +196,7 @@ pub fn with_window<T>(plan: Plan, range: Range<u32>, f: impl FnOnce(&Window) -> 
         }
     }
     let reset = Reset;
-    let result = WINDOW.with_borrow(|w| f(w.as_ref().expect("set above")));
+    WINDOW.with_borrow(|w| f(w.as_ref().expect("set above")));
     drop(reset);
-    let window = WINDOW.take().expect("set above");
-    (window.plan, result)
+    WINDOW.take().expect("set above").plan
 }
