@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
 #[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Baseline {
     pub version: u32,
     pub findings: Vec<Entry>,
@@ -46,6 +47,11 @@ pub fn write(findings: &[Finding], sources: &SourceMap) -> String {
 
 /// Reads a baseline file.
 pub fn parse(text: &str) -> Result<Baseline, String> {
+    // serde would read a JSON list as the fields in order, and say so
+    // in its own terms.
+    if !text.trim_start().starts_with('{') {
+        return Err("expected a JSON object with `version` and `findings`".to_string());
+    }
     let baseline: Baseline = serde_json::from_str(text).map_err(|e| e.to_string())?;
     if baseline.version != 1 {
         return Err(format!(
@@ -82,4 +88,20 @@ pub fn filter(
         })
         .collect();
     (kept, hidden)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse;
+
+    #[test]
+    fn what_is_not_a_baseline_is_said_plainly() {
+        assert!(parse("{\"version\": 1, \"findings\": []}").is_ok());
+        let list = parse("[1, []]").unwrap_err();
+        assert_eq!(list, "expected a JSON object with `version` and `findings`");
+        let typo = parse("{\"version\": 1, \"findings\": [], \"finding\": []}").unwrap_err();
+        assert!(typo.contains("unknown field `finding`"), "{typo}");
+        let version = parse("{\"version\": 2, \"findings\": []}").unwrap_err();
+        assert_eq!(version, "baseline version 2 is not supported");
+    }
 }

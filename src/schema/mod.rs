@@ -7,6 +7,7 @@ mod messages;
 mod window;
 
 use crate::load::Document;
+use crate::load::node::{Node, Value};
 use crate::report::Finding;
 use crate::report::codes;
 use jsonschema::error::ValidationErrorKind;
@@ -257,8 +258,19 @@ fn properties(pointer: &str) -> Vec<String> {
 pub fn validate(document: &Document) -> Vec<Finding> {
     let schema = ManifestSchema::get();
     let root = &document.root;
+    // Any other number, however written (`2`, `1.5`, a number too large
+    // for an integer), is a version this privlint does not know.
+    let other_version = |node: &Node| match node.value {
+        Value::Int(v) if v != 1 => Some(v.to_string()),
+        Value::Float(v) if v != 1.0 && v.is_finite() => Some(if v.abs() < 1e15 {
+            v.to_string()
+        } else {
+            format!("{v:e}")
+        }),
+        _ => None,
+    };
     if let Some(version) = root.get("version")
-        && let Some(v) = version.as_i64().filter(|v| *v != 1)
+        && let Some(v) = other_version(version)
     {
         return vec![
             codes::UNSUPPORTED_VERSION
@@ -284,6 +296,29 @@ mod tests {
         parse(FileId(0), text, YamlLimits::default())
             .root
             .expect("parses")
+    }
+
+    #[test]
+    fn every_other_version_number_is_an_unsupported_version() {
+        for (written, shown) in [("2", "2"), ("1.5", "1.5"), ("99999999999999999999", "1e20")] {
+            let document = crate::load::Document {
+                file: FileId(0),
+                root: root(&format!("version: {written}\nprocessors: []\n")),
+            };
+            let findings = super::validate(&document);
+            assert_eq!(findings.len(), 1, "{written}");
+            assert_eq!(findings[0].code, "PL007");
+            assert_eq!(
+                findings[0].message,
+                format!("manifest format version {shown} is not supported")
+            );
+        }
+        // `1.0` is the number 1.
+        let document = crate::load::Document {
+            file: FileId(0),
+            root: root("version: 1.0\nprocessors: []\n"),
+        };
+        assert!(super::validate(&document).is_empty());
     }
 
     fn key(f: &Finding) -> (u32, String, Vec<String>) {
