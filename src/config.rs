@@ -38,7 +38,78 @@ pub struct Config {
     pub max_files: Option<usize>,
     pub max_depth: Option<usize>,
     pub max_alias_nodes: Option<usize>,
+    /// Where each rule selector is written, to point at one that names no
+    /// rule once the packs are loaded.
+    pub selectors: Selectors,
 }
+
+/// The rule selectors of a configuration file (`select`, `ignore`, the
+/// keys of `severity`, the lists of `per_path_ignores`) with their spans.
+#[derive(Debug, Default, Clone)]
+pub struct Selectors {
+    path: PathBuf,
+    text: String,
+    written: Vec<(String, crate::source::Span)>,
+}
+
+impl Selectors {
+    fn collect(path: &Path, text: &str, root: &Node) -> Selectors {
+        let mut written = Vec::new();
+        let mut list = |node: &Node| {
+            for item in node.as_seq() {
+                if let Some(s) = item.as_str() {
+                    written.push((s.to_string(), item.span));
+                }
+            }
+        };
+        for key in ["select", "ignore"] {
+            root.get(key).map(&mut list);
+        }
+        for entry in root.get("per_path_ignores").map_or(&[][..], Node::entries) {
+            list(&entry.value);
+        }
+        for entry in root.get("severity").map_or(&[][..], Node::entries) {
+            written.push((entry.key.to_string(), entry.key_span));
+        }
+        written.sort_by_key(|(_, span)| span.start);
+        Selectors {
+            path: path.to_path_buf(),
+            text: text.to_string(),
+            written,
+        }
+    }
+
+    /// Every selector that names no rule, located, with the closest rule
+    /// `unknown` finds (`None` when the selector names one).
+    pub fn check(
+        &self,
+        unknown: impl Fn(&str) -> Option<Option<String>>,
+    ) -> Result<(), ConfigFailure> {
+        let findings: Vec<Finding> = self
+            .written
+            .iter()
+            .filter_map(|(selector, span)| {
+                let hint = unknown(selector)?;
+                let message = match hint {
+                    Some(h) => format!("no rule is called `{selector}`; did you mean `{h}`?"),
+                    None => format!("no rule is called `{selector}`"),
+                };
+                Some(
+                    crate::report::codes::INVALID_CONFIG
+                        .at(*span, message, "unknown rule")
+                        .with_help(SELECTOR_HELP),
+                )
+            })
+            .collect();
+        if findings.is_empty() {
+            return Ok(());
+        }
+        Err(failure(&self.path, self.text.clone(), |_| findings))
+    }
+}
+
+/// How rules are named, for a selector that names none.
+pub const SELECTOR_HELP: &str = "select rules by code (`GDPR130`), name (`transfer-without-mechanism`) or code prefix (`GDPR`, `PL0`); `privlint rules` lists them";
 
 impl Config {
     /// The folder paths in the file are relative to.
@@ -123,7 +194,10 @@ pub fn load(path: &Path) -> Result<Config, ConfigFailure> {
         },
         (_, false) => return Err(failure(path, text, |_| parsed.findings)),
     };
-    let problems = schema().validate_node(&root);
+    let mut problems = schema().validate_node(&root);
+    if problems.is_empty() {
+        problems = invalid_globs(&root);
+    }
     if !problems.is_empty() {
         return Err(failure(path, text, |_| problems));
     }
@@ -195,5 +269,22 @@ pub fn load(path: &Path) -> Result<Config, ConfigFailure> {
         max_files: limit("max_files").map(|v| v as usize),
         max_depth: limit("max_depth").map(|v| v as usize),
         max_alias_nodes: limit("max_alias_nodes").map(|v| v as usize),
+        selectors: Selectors::collect(path, &text, &root),
     })
+}
+
+/// `per_path_ignores` patterns that are not globs, at their keys.
+fn invalid_globs(root: &Node) -> Vec<Finding> {
+    let patterns = root.get("per_path_ignores").map_or(&[][..], Node::entries);
+    patterns
+        .iter()
+        .filter_map(|entry| {
+            let error = globset::Glob::new(&entry.key).err()?;
+            Some(crate::report::codes::INVALID_CONFIG.at(
+                entry.key_span,
+                format!("`{}` is not a valid glob: {}", entry.key, error.kind()),
+                "invalid glob",
+            ))
+        })
+        .collect()
 }

@@ -45,6 +45,9 @@ pub struct CheckOptions {
     pub per_path_base: PathBuf,
     /// A baseline file whose findings are hidden (`--baseline`).
     pub baseline: Option<PathBuf>,
+    /// The configuration file's selectors, checked against the loaded
+    /// rules so that a typo in it is reported where it is written.
+    pub config_selectors: Option<config::Selectors>,
 }
 
 impl CheckOptions {
@@ -59,6 +62,7 @@ impl CheckOptions {
             per_path_ignores: Vec::new(),
             per_path_base: PathBuf::from("."),
             baseline: None,
+            config_selectors: None,
         }
     }
 }
@@ -130,6 +134,13 @@ pub fn check(options: &CheckOptions) -> Result<Report, Fatal> {
 /// Every rule selector names a rule or a built-in code (a usage error
 /// otherwise, with the closest one).
 fn check_selectors(engine: &engine::Engine, options: &CheckOptions) -> Result<(), Fatal> {
+    if let Some(written) = &options.config_selectors {
+        written
+            .check(|s| engine.unknown_selector([s]).map(|(_, hint)| hint))
+            .map_err(|failure| Fatal::Config {
+                failure: Box::new(failure),
+            })?;
+    }
     let selection = &options.selection;
     let selectors = selection
         .select
@@ -145,9 +156,7 @@ fn check_selectors(engine: &engine::Engine, options: &CheckOptions) -> Result<()
                 Some(h) => format!("no rule is called `{selector}`; did you mean `{h}`?"),
                 None => format!("no rule is called `{selector}`"),
             },
-            help: Some(
-                "select rules by code (`GDPR130`), name (`transfer-without-mechanism`) or code prefix (`GDPR`, `PL0`); `privlint rules` lists them".into(),
-            ),
+            help: Some(config::SELECTOR_HELP.into()),
         }),
     }
 }

@@ -418,6 +418,7 @@ fn check_set(args: CheckArgs, config_args: &ConfigArgs) -> Result<ExitCode, Fata
     options.selection.severity = config.severity.clone();
     options.per_path_ignores = config.per_path_ignores.clone();
     options.per_path_base = config.dir().to_path_buf();
+    options.config_selectors = Some(config.selectors.clone());
     // Writing a baseline records everything; reading one hides what it holds.
     if args.write_baseline.is_none() {
         options.baseline = args.baseline.or(config.baseline.clone());

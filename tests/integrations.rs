@@ -417,6 +417,52 @@ fn an_invalid_configuration_is_a_located_error_with_exit_code_2() {
     assert!(out.stderr.contains("privlint.yaml:1:1"), "{}", out.stderr);
 }
 
+#[test]
+fn a_configured_rule_that_does_not_exist_or_a_bad_glob_is_located() {
+    let dir = tempfile::tempdir().unwrap();
+    missing_basis(dir.path());
+    write(
+        dir.path(),
+        "privlint.yaml",
+        "ignore: [GDPR13O]\nseverity:\n  GDPR1O1: warning\nper_path_ignores:\n  \"*.yaml\": [GDPR101, PL99]\n",
+    );
+    let out = privlint_in(dir.path(), &["check", "m.yaml"]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    let headers: Vec<&str> = out
+        .stderr
+        .lines()
+        .filter(|l| l.starts_with("error[") || l.contains("┌─"))
+        .collect();
+    assert_eq!(
+        headers,
+        [
+            "error[PL031]: no rule is called `GDPR13O`; did you mean `GDPR130`?",
+            "  ┌─ privlint.yaml:1:10",
+            "error[PL031]: no rule is called `GDPR1O1`; did you mean `GDPR101`?",
+            "  ┌─ privlint.yaml:3:3",
+            "error[PL031]: no rule is called `PL99`",
+            "  ┌─ privlint.yaml:5:23",
+        ],
+        "{}",
+        out.stderr
+    );
+
+    write(
+        dir.path(),
+        "privlint.yaml",
+        "per_path_ignores:\n  \"legacy/[a\": [GDPR101]\n",
+    );
+    let out = privlint_in(dir.path(), &["check", "m.yaml"]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("error[PL031]: `legacy/[a` is not a valid glob")
+            && out.stderr.contains("privlint.yaml:2:3"),
+        "{}",
+        out.stderr
+    );
+}
+
 // --- init and output flags ----------------------------------------------------------
 
 #[test]
