@@ -138,7 +138,13 @@ fn yes() -> bool {
 #[derive(Debug, Deserialize)]
 pub struct Country {
     pub code: String,
+    /// ISO 3166-1 alpha-3, for hints only (`USA` → `US`).
+    #[serde(default)]
+    pub alpha3: Option<String>,
     pub name: String,
+    /// A shorter name in common use (`South Korea`), for hints only.
+    #[serde(default)]
+    pub common_name: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -293,6 +299,28 @@ impl ReferenceData {
         self.country_index.get(code).map(|&i| &self.countries[i])
     }
 
+    /// The alpha-2 code a user most likely meant by something that is not
+    /// one: `de`, `uk` (an alias), `USA` (alpha-3), `Germany`, `South Korea`.
+    pub fn code_meant_by(&self, written: &str) -> Option<&str> {
+        let written = written.trim();
+        let upper = written.to_ascii_uppercase();
+        self.country(&upper)
+            .map(|c| c.code.as_str())
+            .or_else(|| self.alias(&upper).map(|a| a.code.as_str()))
+            .or_else(|| {
+                self.countries
+                    .iter()
+                    .find(|c| {
+                        c.alpha3.as_deref() == Some(upper.as_str())
+                            || c.name.eq_ignore_ascii_case(written)
+                            || c.common_name
+                                .as_deref()
+                                .is_some_and(|n| n.eq_ignore_ascii_case(written))
+                    })
+                    .map(|c| c.code.as_str())
+            })
+    }
+
     pub fn alias(&self, code: &str) -> Option<&CountryAlias> {
         self.aliases.iter().find(|a| a.alias == code)
     }
@@ -418,5 +446,31 @@ mod tests {
         assert!(!data.in_eea("GB", d("2021-06-01")));
         assert!(!data.in_eea("CH", d("2024-01-01")));
         assert!(data.in_eea("HR", d("2013-08-01")));
+    }
+
+    #[test]
+    fn hints_read_codes_aliases_alpha3_and_names() {
+        let data = ReferenceData::get();
+        for (written, meant) in [
+            ("de", Some("DE")),
+            ("uk", Some("GB")),
+            ("USA", Some("US")),
+            ("che", Some("CH")),
+            ("Germany", Some("DE")),
+            (" south korea ", Some("KR")),
+            ("Vietnam", Some("VN")),
+            ("XYZ", None),
+            ("", None),
+        ] {
+            assert_eq!(data.code_meant_by(written), meant, "{written:?}");
+        }
+        // Every assigned code has its alpha-3 (XK is user-assigned).
+        let without: Vec<&str> = data
+            .countries
+            .iter()
+            .filter(|c| c.alpha3.is_none())
+            .map(|c| c.code.as_str())
+            .collect();
+        assert_eq!(without, ["XK"]);
     }
 }

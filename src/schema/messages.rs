@@ -504,19 +504,8 @@ fn pattern_finding(schema_path: &str, node: &Node, path: &[Seg]) -> Finding {
     let field = field_name(path);
     let (message, help) = match def {
         "countryCode" | "countryOrRegion" => {
-            let upper = text.trim().to_ascii_uppercase();
-            let data = crate::model::ReferenceData::get();
-            // `uk` is `GB`, not `UK`; `Germany` is `DE`.
-            let known = data
-                .country(&upper)
-                .map(|c| c.code.as_str())
-                .or_else(|| data.alias(&upper).map(|a| a.code.as_str()))
-                .or_else(|| {
-                    data.countries
-                        .iter()
-                        .find(|c| c.name.eq_ignore_ascii_case(text.trim()))
-                        .map(|c| c.code.as_str())
-                });
+            // `uk` is `GB`, `USA` is `US`, `Germany` is `DE`.
+            let known = crate::model::ReferenceData::get().code_meant_by(&text);
             let help = if let Some(code) = known {
                 format!("did you mean `{code}`? country codes are ISO 3166-1 alpha-2, in upper case")
             } else if def == "countryOrRegion" {
