@@ -1036,3 +1036,32 @@ fn an_indenting_tab_is_located_at_the_tab() {
         run.stdout
     );
 }
+
+/// A flow collection that could be a key (a block sequence's item, a JSON
+/// document) is streamed: saphyr-parser 0.3.3 queued all its tokens until it
+/// closed, 800 MB for 6 MB of `{x: 1, ...}`. privlint builds with the patched
+/// copy in `vendor/saphyr-parser` (PATCHED.md); when a release carries the
+/// fix, this test passes without it.
+#[test]
+fn a_long_flow_collection_in_key_position_is_streamed() {
+    for text in [
+        format!("- {{{}}}\n", "x: 1, ".repeat(100_000)),
+        format!("{{\"version\": 1{}}}\n", ", \"x\": 1".repeat(100_000)),
+        format!("[{}]\n", "a, ".repeat(200_000)),
+    ] {
+        let read = std::cell::Cell::new(0usize);
+        let chars = text.chars().inspect(|_| read.set(read.get() + 1));
+        let mut parser = saphyr_parser::Parser::new_from_iter(chars);
+        // Stream, document, (sequence,) collection start, first scalars.
+        for _ in 0..6 {
+            parser.next_event().expect("an event").expect("valid YAML");
+        }
+        assert!(
+            read.get() < 8 * 1024,
+            "{} of {} characters read before the first events of `{}…`",
+            read.get(),
+            text.len(),
+            &text[..12]
+        );
+    }
+}
