@@ -459,6 +459,24 @@ fn other_tools_versioned_yaml_and_templates_are_skipped_when_walking() {
         run.stdout
     );
     std::fs::remove_file(dir.path().join("privacy/typo.yaml")).unwrap();
+    // So is one whose `version` is misspelt: skipping it passed the set.
+    for key in ["Version", "VERSION", "verison"] {
+        write(
+            dir.path(),
+            "privacy/typo.yaml",
+            &format!("{key}: 1\nprocessors: []\n"),
+        );
+        let run = concise(dir.path(), &["."]);
+        assert_eq!(run.code, 2, "{}", run.stdout);
+        assert!(
+            run.stdout.contains(&format!(
+                "privacy/typo.yaml:1:1: error[PL010] `{key}` is not a field of a manifest file's top level; did you mean `version`?"
+            )),
+            "{}",
+            run.stdout
+        );
+    }
+    std::fs::remove_file(dir.path().join("privacy/typo.yaml")).unwrap();
 
     write(
         dir.path(),

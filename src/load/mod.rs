@@ -169,10 +169,12 @@ fn load_bytes(
         };
     }
     let parsed = yaml::parse(id, &source.text, limits.yaml);
+    // `Version: 1` is a manifest with a typo, not someone else's file: the
+    // format check then says "did you mean `version`?".
     let has_version = parsed
         .root
         .as_ref()
-        .is_some_and(|r| r.get("version").is_some());
+        .is_some_and(|r| r.get("version").is_some() || misspelt_version(r));
     let failed = parsed.root.is_none() && !parsed.findings.is_empty();
     let ours = match &parsed.root {
         Some(root) => is_manifest(root),
@@ -214,10 +216,15 @@ fn load_bytes(
 /// rather than the file skipped; other tools' files that happen to have
 /// `version: 1` (a rule pack, AWS Amplify, sqlc) are not.
 fn is_manifest(root: &Node) -> bool {
-    let Some(version) = root.get("version") else {
-        return false;
-    };
     let keys = crate::schema::manifest_top_level_keys();
+    let Some(version) = root.get("version") else {
+        // `Version:` or `verison:` beside `processors:`.
+        return misspelt_version(root)
+            && root
+                .entries()
+                .iter()
+                .any(|e| keys.iter().any(|m| *m == *e.key));
+    };
     let others: Vec<&str> = root
         .entries()
         .iter()
@@ -234,6 +241,16 @@ fn is_manifest(root: &Node) -> bool {
             || others.iter().take(64).any(|k| {
                 crate::suggest::did_you_mean(k, keys.iter().map(String::as_str)).is_some()
             }))
+}
+
+/// Whether a top-level key is a near miss of `version` (`Version`,
+/// `VERSION`, `verison`). A few keys tell; a hostile file may have millions.
+fn misspelt_version(root: &Node) -> bool {
+    root.entries().iter().take(64).any(|e| {
+        &*e.key != "version"
+            && (e.key.eq_ignore_ascii_case("version")
+                || crate::suggest::did_you_mean(&e.key, ["version"]).is_some())
+    })
 }
 
 /// Whether the text of a file that does not parse shows a manifest's top
