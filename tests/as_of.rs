@@ -170,3 +170,15 @@ fn japan_is_adequate_for_the_eu_but_not_on_the_swiss_list() {
     let ch = manifest("CH", "JP", "adequacy", "");
     assert!(!transfer_findings(&ch, "2025-01-01").is_empty());
 }
+
+/// The Treaties apply in the outermost regions (TFEU Art. 349, 355(1)):
+/// Réunion is in the EU; Mayotte from 2014-01-01, Saint-Barthélemy until
+/// 2011-12-31; Gibraltar with the UK until 2020-12-31 (Art. 355(3)).
+#[test]
+fn the_eus_outermost_regions_and_gibraltar_are_not_third_countries() {
+    let dir = manifest("FR", "RE", "", "");
+    assert!(transfer_findings(&dir, "2026-12-05").is_empty());
+    changes_on("FR", "YT", "", "", "2013-12-31", "2014-01-01", true);
+    changes_on("FR", "BL", "", "", "2011-12-31", "2012-01-01", false);
+    changes_on("ES", "GI", "", "", "2020-12-31", "2021-01-01", false);
+}
