@@ -105,7 +105,7 @@ fn only(code: &str, path: &str) -> String {
 #[test]
 fn a_derogation_to_a_party_other_than_the_tracker_is_not_tracking() {
     let (_tmp, path) = variant("tests/fixtures/rules/GDPR139/fail", |t| {
-        t.replace("provider: google-analytics}", "provider: matomo}")
+        t.replace("provider: meta-pixel}", "provider: matomo}")
     });
     let out = only("GDPR139", &path);
     assert!(!out.contains("[GDPR139]"), "{out}");

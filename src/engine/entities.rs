@@ -144,6 +144,7 @@ pub fn derived_fields(t: VarType) -> &'static [&'static str] {
             "sub_processors",
             "in_eea",
             "used",
+            "direct",
         ],
         VarType::Activity => &[
             "basis",
@@ -386,7 +387,16 @@ pub fn organization(manifest: &Manifest, data: &ReferenceData) -> Value {
     map.build()
 }
 
-pub fn processor(manifest: &Manifest, index: usize, used: bool, data: &ReferenceData) -> Value {
+/// How the organisation's data reach a processor.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Use {
+    /// Some activity's data reach it, directly or through others.
+    pub used: bool,
+    /// The organisation sends them to it itself.
+    pub direct: bool,
+}
+
+pub fn processor(manifest: &Manifest, index: usize, uses: Use, data: &ReferenceData) -> Value {
     let p: &Processor = &manifest.processors[index];
     let mut map = MapBuilder::from_node(&p.node);
     let agreement_type = text_at(&p.node, &["agreement", "type"]).unwrap_or("");
@@ -410,7 +420,8 @@ pub fn processor(manifest: &Manifest, index: usize, used: bool, data: &Reference
                 .all(|l| data.in_eea(&l.value, manifest.as_of)),
         ),
     )
-    .set("used", Value::Bool(used));
+    .set("used", Value::Bool(uses.used))
+    .set("direct", Value::Bool(uses.direct));
     map.build()
 }
 

@@ -3,7 +3,7 @@
 //! finding where `when` holds and `require` does not; an evaluation error
 //! is itself a finding with the rule's code, never a silent pass.
 
-use super::entities::{self, ActivityRecord, FlowFacts, FlowRecord, Kind, string};
+use super::entities::{self, ActivityRecord, FlowFacts, FlowRecord, Kind, Use, string};
 use super::fast::Interpret;
 use super::fast::{IndexedMap, V};
 use super::pack::{Anchor, Rule};
@@ -206,7 +206,7 @@ impl Evaluator<'_> {
     fn shared<'r>(&self, rules: &[&'r Rule]) -> Shared<'_, 'r> {
         use rayon::prelude::*;
         let m = self.manifest;
-        let used = self.used_processors();
+        let uses = self.processor_use();
         let rules: HashMap<Kind, Vec<&Rule>> = Kind::ALL
             .into_iter()
             .map(|k| (k, rules.iter().copied().filter(|r| r.kind == k).collect()))
@@ -242,7 +242,7 @@ impl Evaluator<'_> {
             processors: crate::timings::time("    processor maps", || {
                 (0..m.processors.len())
                     .into_par_iter()
-                    .map(|i| Cached::new(entities::processor(m, i, used[i], self.data)))
+                    .map(|i| Cached::new(entities::processor(m, i, uses[i], self.data)))
                     .collect()
             }),
             activities: crate::timings::time("    activity records", || {
@@ -468,15 +468,21 @@ impl Evaluator<'_> {
             .collect()
     }
 
-    fn used_processors(&self) -> Vec<bool> {
+    /// Per processor: whether some activity's data reach it, and whether
+    /// the organisation sends them to it itself (the first party of a
+    /// flow) rather than only through another processor.
+    fn processor_use(&self) -> Vec<Use> {
         let m = self.manifest;
-        let mut used = vec![false; m.processors.len()];
+        let mut uses = vec![Use::default(); m.processors.len()];
         for flow in &m.flows {
+            if let Some(&first) = flow.chain.first() {
+                uses[first].direct = true;
+            }
             for &p in flow.chain.iter() {
-                used[p] = true;
+                uses[p].used = true;
             }
         }
-        used
+        uses
     }
 
     /// Whether a rule fires on one subject: `when` holds and `require`
