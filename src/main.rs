@@ -277,7 +277,10 @@ fn parse_date(text: &str) -> Result<jiff::civil::Date, String> {
 static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => return usage_error(error),
+    };
     match run(cli) {
         Ok(code) => code,
         Err(Fatal::RulePacks { failure }) => {
@@ -302,6 +305,49 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// A command line clap rejects. With `--format json` or `sarif`, a
+/// document saying why goes to standard output too, as for any error that
+/// stops a check: an editor or a code-scanning upload still gets valid
+/// input.
+fn usage_error(error: clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    if matches!(
+        error.kind(),
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion
+    ) || !error.use_stderr()
+    {
+        error.exit();
+    }
+    let args: Vec<String> = std::env::args_os()
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+    let checking = args.iter().any(|a| a == "check");
+    let requested = args
+        .iter()
+        .enumerate()
+        .filter(|_| checking)
+        .find_map(|(i, arg)| match arg.strip_prefix("--format=") {
+            Some(value) => Some(value),
+            None if arg == "--format" => args.get(i + 1).map(String::as_str),
+            None => None,
+        });
+    let rendered = error.render().to_string();
+    let message = rendered
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .trim_start_matches("error: ");
+    let mut out = std::io::stdout().lock();
+    let written = match requested {
+        Some("json") => render::json::render_error_to(&mut out, "privlint::usage", message, None),
+        Some("sarif") => render::sarif::render_error_to(&mut out, "privlint::usage", message, None),
+        _ => Ok(()),
+    };
+    drop(written.and_then(|_| out.flush()));
+    let _ = error.print();
+    ExitCode::from(2)
 }
 
 /// Located problems in pack or config files read like any finding.
@@ -360,7 +406,13 @@ fn check(args: CheckArgs, config_args: &ConfigArgs) -> Result<ExitCode, Fatal> {
         let code = fatal
             .code()
             .map_or_else(|| "privlint::error".to_string(), |c| c.to_string());
-        let message = fatal.to_string();
+        // Located problems in the configuration or a rule pack: say them,
+        // one per line, as `--format concise` would.
+        let message = match fatal {
+            Fatal::Config { failure } => located(fatal, &failure.findings, &failure.sources),
+            Fatal::RulePacks { failure } => located(fatal, &failure.findings, &failure.sources),
+            _ => fatal.to_string(),
+        };
         let help = fatal.help().map(|h| h.to_string());
         let _ = emit_streamed(&output, |out| match format {
             Format::Sarif => render::sarif::render_error_to(out, &code, &message, help.as_deref()),
@@ -370,7 +422,23 @@ fn check(args: CheckArgs, config_args: &ConfigArgs) -> Result<ExitCode, Fatal> {
     result
 }
 
+/// A fatal error's summary followed by its located findings.
+fn located(
+    fatal: &Fatal,
+    findings: &[privlint::report::Finding],
+    sources: &privlint::source::SourceMap,
+) -> String {
+    let lines = render::concise::render(findings, sources);
+    format!("{fatal}:\n{}", lines.trim_end())
+}
+
 fn check_set(args: CheckArgs, config_args: &ConfigArgs) -> Result<ExitCode, Fatal> {
+    if args.statistics && matches!(args.format, Format::Sarif | Format::Github) {
+        return Err(Fatal::Usage {
+            message: "`--statistics` prints a table, or a JSON list with `--format json`".into(),
+            help: Some("drop `--statistics` for SARIF or GitHub annotations".into()),
+        });
+    }
     let config = load_config(config_args)?.unwrap_or_default();
     let paths = if !args.paths.is_empty() {
         args.paths

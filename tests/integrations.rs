@@ -575,6 +575,48 @@ fn invalid_input_exits_2_unless_its_code_is_downgraded() {
     );
 }
 
+/// A command line that does not parse, a configuration with located
+/// errors, or a combination of flags that cannot be honoured also give
+/// JSON and SARIF a document, with the located problems in its message.
+#[test]
+fn command_line_and_configuration_errors_still_write_a_document() {
+    let dir = tempfile::tempdir().unwrap();
+    missing_basis(dir.path());
+    for args in [
+        &["--format", "json", "--as-of", "2024-02-30", "m.yaml"][..],
+        &["--format=json", "--bogus", "m.yaml"][..],
+    ] {
+        let out = run(dir.path(), args);
+        assert_eq!(out.code, 2, "{args:?}");
+        let document: serde_json::Value = serde_json::from_str(&out.stdout).expect("JSON");
+        assert_eq!(document["error"]["code"], "privlint::usage");
+        assert!(out.stderr.starts_with("error: "), "{}", out.stderr);
+    }
+    let sarif = run(
+        dir.path(),
+        &["--format", "sarif", "--max-files", "x", "m.yaml"],
+    );
+    assert_eq!(sarif.code, 2);
+    let log: serde_json::Value = serde_json::from_str(&sarif.stdout).expect("SARIF");
+    assert_valid_sarif(&log);
+
+    let table = run(dir.path(), &["--format", "sarif", "--statistics", "m.yaml"]);
+    assert_eq!(table.code, 2);
+    let log: serde_json::Value = serde_json::from_str(&table.stdout).expect("SARIF");
+    let text =
+        &log["runs"][0]["invocations"][0]["toolExecutionNotifications"][0]["message"]["text"];
+    assert!(text.as_str().unwrap().contains("`--statistics`"), "{text}");
+
+    write(dir.path(), "privlint.yaml", "ignore: [GDPR13O]\n");
+    let json = privlint_in(dir.path(), &["check", "--format", "json", "m.yaml"]);
+    assert_eq!(json.code, 2);
+    let document: serde_json::Value = serde_json::from_str(&json.stdout).expect("JSON");
+    assert_eq!(
+        document["error"]["message"],
+        "1 error in the configuration:\nprivlint.yaml:1:10: error[PL031] no rule is called `GDPR13O`; did you mean `GDPR130`?"
+    );
+}
+
 /// When privlint cannot check at all (here: no manifest), JSON and SARIF
 /// still get a valid document saying why, where the report would have
 /// gone, so editors and code-scanning uploads do not fail on a missing or
