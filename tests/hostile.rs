@@ -464,7 +464,7 @@ fn other_tools_versioned_yaml_and_templates_are_skipped_when_walking() {
         write(
             dir.path(),
             "privacy/typo.yaml",
-            &format!("{key}: 1\nprocessors: []\n"),
+            format!("{key}: 1\nprocessors: []\n"),
         );
         let run = concise(dir.path(), &["."]);
         assert_eq!(run.code, 2, "{}", run.stdout);
