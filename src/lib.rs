@@ -153,6 +153,9 @@ fn check_selectors(engine: &engine::Engine, options: &CheckOptions) -> Result<()
         None => Ok(()),
         Some((selector, hint)) => Err(Fatal::Usage {
             message: match hint {
+                _ if selector.trim().is_empty() => {
+                    "an empty rule selector (`--select \"\"`, or two commas in a row)".to_string()
+                }
                 Some(h) => format!("no rule is called `{selector}`; did you mean `{h}`?"),
                 None => format!("no rule is called `{selector}`"),
             },

@@ -262,6 +262,13 @@ fn an_unknown_rule_selector_is_a_usage_error_with_a_suggestion() {
     );
     let run = check_with(&["--ignore", "no-such-rule"], &[LINTED], "concise");
     assert_eq!(run.code, 2, "{}", run.stderr);
+    let run = check_with(&["--select", "GDPR130,,GDPR101"], &[LINTED], "concise");
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("an empty rule selector"),
+        "{}",
+        run.stderr
+    );
     for fine in ["ALL", "gdpr1", "PL0", "missing-legal-basis"] {
         let run = check_with(&["--ignore", fine], &[LINTED], "concise");
         assert_ne!(run.code, 2, "{fine}: {}", run.stderr);

@@ -276,11 +276,18 @@ pub fn describe_at(
         }
         ValidationErrorKind::UniqueItems => repeated_entry(node, &path, out),
         ValidationErrorKind::Constant { expected_value } => {
-            out.push(codes::INVALID_VALUE.at(
+            let mut finding = codes::INVALID_VALUE.at(
                 node.span,
                 format!("{field} must be `{expected_value}`"),
                 format!("expected `{expected_value}`"),
-            ));
+            );
+            // `version: "1"`: the right value, quoted.
+            if expected_value.is_number() && node.as_str() == Some(&expected_value.to_string()) {
+                finding = finding.with_help(format!(
+                    "write the number without quotes: `{expected_value}`"
+                ));
+            }
+            out.push(finding);
         }
         _ => {
             out.push(codes::INVALID_VALUE.at(

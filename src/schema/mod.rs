@@ -319,6 +319,17 @@ mod tests {
             root: root("version: 1.0\nprocessors: []\n"),
         };
         assert!(super::validate(&document).is_empty());
+        // `"1"` is the right version, quoted.
+        let document = crate::load::Document {
+            file: FileId(0),
+            root: root("version: \"1\"\nprocessors: []\n"),
+        };
+        let findings = super::validate(&document);
+        assert_eq!(findings[0].message, "`version` must be `1`");
+        assert_eq!(
+            findings[0].help.as_deref(),
+            Some("write the number without quotes: `1`")
+        );
     }
 
     fn key(f: &Finding) -> (u32, String, Vec<String>) {
