@@ -1083,3 +1083,26 @@ fn a_long_flow_collection_in_key_position_is_streamed() {
         );
     }
 }
+
+/// An `organization` that is not a mapping is one format error, not also
+/// "the manifest set has no `organization`".
+#[test]
+fn a_malformed_organization_is_not_also_a_missing_one() {
+    let dir = tempfile::tempdir().unwrap();
+    for value in ["Shop GmbH", "", "[Shop GmbH]"] {
+        write(
+            dir.path(),
+            "m.yaml",
+            format!("version: 1\norganization: {value}\n"),
+        );
+        let run = concise(dir.path(), &["."]);
+        assert_eq!(run.code, 2, "{}", run.stdout);
+        let codes: Vec<&str> = run
+            .stdout
+            .lines()
+            .filter_map(|l| l.split_once("error[")?.1.split_once(']'))
+            .map(|(code, _)| code)
+            .collect();
+        assert_eq!(codes, ["PL011"], "{value:?}: {}", run.stdout);
+    }
+}

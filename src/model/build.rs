@@ -26,6 +26,9 @@ pub struct Parts {
     pub user_subjects: Vec<UserEntry>,
     /// The `version` key of the first file, where set-level findings point.
     pub first_version: Option<Span>,
+    /// An `organization` key whose value is not a mapping (its format
+    /// error says so; the set does not lack one).
+    pub malformed_organization: bool,
 }
 
 /// Builds every file's entities in parallel, then joins them in the
@@ -43,6 +46,7 @@ pub fn build(documents: Vec<Document>, _findings: &mut Vec<Finding>) -> Parts {
         if parts.first_version.is_none() {
             parts.first_version = one.first_version;
         }
+        parts.malformed_organization |= one.malformed_organization;
     }
     parts
 }
@@ -61,6 +65,7 @@ fn build_one(document: Document) -> Parts {
                 "organization" if entry.value.is_map() => parts
                     .organizations
                     .push(organization(entry.value, entry.key_span)),
+                "organization" => parts.malformed_organization = true,
                 "processors" => {
                     for item in into_items(entry.value) {
                         if let Some(p) = processor(item) {

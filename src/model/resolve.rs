@@ -146,7 +146,10 @@ fn organization(parts: &mut Parts, findings: &mut Sink) -> Option<super::Organiz
     let first = organizations.next();
     match &first {
         None => {
-            if let Some(span) = parts.first_version {
+            if let Some(span) = parts
+                .first_version
+                .filter(|_| !parts.malformed_organization)
+            {
                 findings.push(
                     codes::MISSING_ORGANIZATION
                         .at(
