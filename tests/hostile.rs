@@ -1106,3 +1106,35 @@ fn a_malformed_organization_is_not_also_a_missing_one() {
         assert_eq!(codes, ["PL011"], "{value:?}: {}", run.stdout);
     }
 }
+
+/// A problem inside an aliased value is reported where each use is
+/// written: at the anchor for the first, at the `*alias` for the next.
+#[test]
+fn a_problem_in_an_alias_is_located_at_each_use() {
+    let dir = tempfile::tempdir().unwrap();
+    let activity = |id: &str, recipients: &str| {
+        format!(
+            "  - {{id: {id}, name: A, purpose: P, data_subjects: [customers], data_categories: [identity.name], legal_basis: contract, retention: P1Y,\n     recipients: {recipients}}}\n"
+        )
+    };
+    write(
+        dir.path(),
+        "m.yaml",
+        format!(
+            "version: 1\norganization: {{name: Shop GmbH, country: DE}}\nactivities:\n{}{}",
+            activity("a1", "&r [hetznr]"),
+            activity("a2", "*r")
+        ),
+    );
+    let run = concise(dir.path(), &["."]);
+    let lines: Vec<&str> = run.stdout.lines().collect();
+    assert_eq!(
+        lines,
+        [
+            "m.yaml:5:22: error[PL021] unknown recipient `hetznr`",
+            "m.yaml:7:18: error[PL021] unknown recipient `hetznr`",
+        ],
+        "{}",
+        run.stdout
+    );
+}

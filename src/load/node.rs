@@ -35,6 +35,25 @@ pub struct Entry {
 pub const TEXT_PER_NODE: usize = 64;
 
 impl Node {
+    /// Gives this node, its keys and everything below them one span
+    /// (an alias's copy of its anchor). Iterative: trees may be deep.
+    pub fn respan(&mut self, span: Span) {
+        let mut stack = vec![self];
+        while let Some(node) = stack.pop() {
+            node.span = span;
+            match &mut node.value {
+                Value::Seq(items) => stack.extend(items.iter_mut()),
+                Value::Map(entries) => {
+                    for entry in entries.iter_mut() {
+                        entry.key_span = span;
+                        stack.push(&mut entry.value);
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+
     pub fn as_str(&self) -> Option<&str> {
         match &self.value {
             Value::Str(s) => Some(s),

@@ -225,7 +225,10 @@ impl Builder<'_> {
                     );
                     return Flow::Abort;
                 }
-                let node = node.clone();
+                // Each use is located where it is written: a finding in the
+                // second use of `&r` points at that `*r`, not again at `&r`.
+                let mut node = node.clone();
+                node.respan(span);
                 return self.complete(node, 0, false);
             }
             Event::SequenceStart(anchor, tag) => {
