@@ -341,7 +341,7 @@ pub fn display_path(path: &Path) -> String {
 
 /// The repository root: the nearest folder upward with `.git`.
 pub fn repository_root(start: &Path) -> Option<PathBuf> {
-    let mut dir = std::path::absolute(start).ok()?;
+    let mut dir = absolute_normalized(start);
     loop {
         if dir.join(".git").exists() {
             return Some(dir);
@@ -350,6 +350,24 @@ pub fn repository_root(start: &Path) -> Option<PathBuf> {
             return None;
         }
     }
+}
+
+/// `path` made absolute against the working directory, with `.` and `..`
+/// resolved lexically, as editors resolve the URIs they are given: a
+/// diagnostic for `../m.yaml` must name the file the editor has open.
+pub fn absolute_normalized(path: &Path) -> PathBuf {
+    let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    let mut out = PathBuf::new();
+    for component in absolute.components() {
+        match component {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
 }
 
 /// Every file read in one run.

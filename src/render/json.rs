@@ -132,13 +132,19 @@ fn human(sources: &SourceMap, span: Span) -> HumanLocation {
 
 /// A `file://` URI for a path, absolute and percent-encoded as RFC 3986 requires.
 pub fn file_uri(path: &Path) -> String {
-    let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
-    let text = absolute.to_string_lossy().replace('\\', "/");
+    let absolute = crate::source::absolute_normalized(path);
+    // The path's own bytes, so a name that is not UTF-8 keeps them (`%FF`).
+    let bytes = absolute.as_os_str().as_encoded_bytes();
     let mut uri = String::from("file://");
-    if !text.starts_with('/') {
+    if !bytes.starts_with(b"/") {
         uri.push('/');
     }
-    for byte in text.bytes() {
+    for &byte in bytes {
+        let byte = if cfg!(windows) && byte == b'\\' {
+            b'/'
+        } else {
+            byte
+        };
         match byte {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'/' => {
                 uri.push(byte as char)

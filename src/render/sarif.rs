@@ -51,17 +51,23 @@ fn level(severity: Severity) -> &'static str {
     }
 }
 
-/// A file's URI relative to the repository root, with forward slashes.
-fn relative_uri(path: &Path, root: Option<&Path>) -> String {
-    let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
-    let relative = root
-        .and_then(|r| absolute.strip_prefix(r).ok())
-        .unwrap_or(path);
-    let text = crate::source::display_path(relative);
-    text.split('/')
-        .map(percent_encode)
-        .collect::<Vec<_>>()
-        .join("/")
+/// A file's URI relative to the repository root (`%SRCROOT%`), with
+/// forward slashes; a file outside it gets its absolute `file://` URI and
+/// no base, since a relative `../` would climb out of the source root.
+fn artifact_uri(path: &Path, root: Option<&Path>) -> (String, bool) {
+    let absolute = crate::source::absolute_normalized(path);
+    match root.and_then(|r| absolute.strip_prefix(r).ok()) {
+        Some(relative) => {
+            let text = crate::source::display_path(relative);
+            let uri = text
+                .split('/')
+                .map(percent_encode)
+                .collect::<Vec<_>>()
+                .join("/");
+            (uri, true)
+        }
+        None => (super::json::file_uri(&absolute), false),
+    }
 }
 
 fn percent_encode(segment: &str) -> String {
@@ -148,18 +154,18 @@ pub fn render_to(
         })
         .collect();
     // Each file's URI once, not once per location.
-    let uris: Vec<String> = sources
+    let uris: Vec<Value> = sources
         .files()
-        .map(|(_, f)| relative_uri(&f.path, root.as_deref()))
+        .map(|(_, f)| match artifact_uri(&f.path, root.as_deref()) {
+            (uri, true) => json!({ "uri": uri, "uriBaseId": "%SRCROOT%" }),
+            (uri, false) => json!({ "uri": uri }),
+        })
         .collect();
     let result = |f: &Finding| -> Value {
         let location = |span: Span| {
             json!({
                 "physicalLocation": {
-                    "artifactLocation": {
-                        "uri": uris[span.file.0 as usize],
-                        "uriBaseId": "%SRCROOT%",
-                    },
+                    "artifactLocation": uris[span.file.0 as usize],
                     "region": region(sources, span),
                 }
             })
@@ -252,4 +258,42 @@ pub fn render_error_to(
         }],
     });
     super::write_pretty(out, &log)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::artifact_uri;
+    use std::path::Path;
+
+    #[test]
+    fn uris_are_normalised_and_never_climb_out_of_the_source_root() {
+        let root = Path::new("/repo");
+        assert_eq!(
+            artifact_uri(Path::new("/repo/privacy/./a b.yaml"), Some(root)),
+            ("privacy/a%20b.yaml".to_string(), true)
+        );
+        assert_eq!(
+            artifact_uri(Path::new("/repo/privacy/../m.yaml"), Some(root)),
+            ("m.yaml".to_string(), true)
+        );
+        assert_eq!(
+            artifact_uri(Path::new("/repo/../elsewhere/m.yaml"), Some(root)),
+            ("file:///elsewhere/m.yaml".to_string(), false)
+        );
+        assert_eq!(
+            artifact_uri(Path::new("/tmp/m.yaml"), None),
+            ("file:///tmp/m.yaml".to_string(), false)
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_file_name_that_is_not_utf8_keeps_its_bytes_in_the_uri() {
+        use std::os::unix::ffi::OsStrExt;
+        let path = Path::new(std::ffi::OsStr::from_bytes(b"/tmp/bad\xffname.yaml"));
+        assert_eq!(
+            super::super::json::file_uri(path),
+            "file:///tmp/bad%FFname.yaml"
+        );
+    }
 }
