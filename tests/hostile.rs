@@ -1138,3 +1138,37 @@ fn a_problem_in_an_alias_is_located_at_each_use() {
         run.stdout
     );
 }
+
+/// Evidence is a document of the repository or a URL: an absolute path,
+/// a `file:` URL or a path that climbs out of the repository would be
+/// found, or not, depending on the machine that checks.
+#[test]
+fn evidence_outside_the_repository_is_not_evidence() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join(".git")).unwrap();
+    write(dir.path(), "contracts/dpa.md", "# DPA\n");
+    let manifest = |reference: &str| {
+        format!(
+            "version: 1\norganization: {{name: X, country: DE}}\nprocessors:\n  - {{id: h, name: H, role: processor, country: DE, agreement: {{type: dpa, ref: \"{reference}\"}}}}\nactivities:\n  - {{id: a, name: A, purpose: P, data_subjects: [customers], data_categories: [identity.name], legal_basis: contract, retention: P1Y, recipients: [h]}}\n"
+        )
+    };
+    let code_for = |reference: &str| {
+        write(dir.path(), "privacy/m.yaml", manifest(reference));
+        let run = concise(dir.path(), &["privacy"]);
+        let codes: Vec<String> = run
+            .stdout
+            .lines()
+            .filter_map(|l| Some(l.split_once('[')?.1.split_once(']')?.0.to_string()))
+            .collect();
+        codes.join(",")
+    };
+    assert_eq!(code_for("../contracts/dpa.md"), "");
+    assert_eq!(code_for("contracts/dpa.md"), "");
+    assert_eq!(code_for("https://example.com/dpa"), "");
+    for outside in ["/etc/hostname", "file:///etc/hostname", "https://", ""] {
+        assert_eq!(code_for(outside), "PL012", "{outside:?}");
+    }
+    let climbing = "../".repeat(40) + "etc/hostname";
+    assert_eq!(code_for(&climbing), "GDPR160");
+    assert_eq!(code_for("contracts"), "GDPR160"); // a folder
+}

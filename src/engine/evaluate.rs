@@ -802,10 +802,19 @@ impl EvidenceLookup {
             .entry(dir.to_path_buf())
             .or_insert_with(|| crate::source::repository_root(dir))
             .clone();
+        // A document, inside the repository when there is one: a path that
+        // climbs out of it (`../../etc/passwd`) names a file of whichever
+        // machine runs the check.
+        let inside = |found: &Path| {
+            repository
+                .as_ref()
+                .is_none_or(|root| crate::source::absolute_normalized(found).starts_with(root))
+        };
         let found = std::iter::once(dir.to_path_buf())
             .chain(self.roots.iter().cloned())
-            .chain(repository)
-            .any(|base| base.join(relative).exists());
+            .chain(repository.clone())
+            .map(|base| base.join(relative))
+            .any(|candidate| candidate.is_file() && inside(&candidate));
         self.answers.insert(key, found);
         found
     }

@@ -239,6 +239,22 @@ pub fn describe_at(
         ValidationErrorKind::Pattern { .. } => {
             out.push(pattern_finding(&schema_path, node, &path));
         }
+        // Evidence must be found the same way on every machine that checks.
+        ValidationErrorKind::Not { .. } | ValidationErrorKind::MinLength { .. }
+            if schema_path.starts_with("/$defs/evidence/") =>
+        {
+            let text = scalar_text(node);
+            let message = if text.is_empty() {
+                format!("{} is empty", field_name(&path))
+            } else {
+                format!("`{text}` is not a path in the repository or a URL")
+            };
+            out.push(
+                codes::INVALID_VALUE
+                    .at(node.span, message, "not a repository path or URL")
+                    .with_help("write a path relative to the manifest or the repository, such as `contracts/dpa.md`, or a URL such as `https://example.com/dpa`: an absolute or `file:` path depends on the machine that checks"),
+            );
+        }
         ValidationErrorKind::FalseSchema => {
             let key = match path.last() {
                 Some(Seg::Key(k)) => k.clone(),
