@@ -15,12 +15,13 @@ pub enum Fatal {
     )]
     PathNotFound { path: PathBuf },
 
-    #[error("cannot read `{}`: {source}", path.display())]
+    // The cause is in the message, not a `#[source]`: miette would print
+    // it a second time.
+    #[error("cannot read `{}`: {error}", path.display())]
     #[diagnostic(code(privlint::unreadable))]
     Unreadable {
         path: PathBuf,
-        #[source]
-        source: std::io::Error,
+        error: std::io::Error,
     },
 
     #[error("symbolic link loop at `{}`", path.display())]
@@ -46,12 +47,11 @@ pub enum Fatal {
         help: Option<String>,
     },
 
-    #[error("cannot write `{}`: {source}", path.display())]
+    #[error("cannot write `{}`: {error}", path.display())]
     #[diagnostic(code(privlint::write))]
     Write {
         path: PathBuf,
-        #[source]
-        source: std::io::Error,
+        error: std::io::Error,
     },
 
     #[error("{} in rule packs", crate::render::plural(failure.findings.len(), "error"))]

@@ -269,7 +269,7 @@ fn finish(
         let text = source::read_side_file_within(path, source::MAX_BASELINE).map_err(|source| {
             Fatal::Unreadable {
                 path: path.clone(),
-                source,
+                error: source,
             }
         })?;
         let baseline = report::baseline::parse(&text).map_err(|message| Fatal::Usage {

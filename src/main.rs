@@ -243,12 +243,12 @@ fn init(dir: &std::path::Path, force: bool) -> Result<ExitCode, Fatal> {
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent).map_err(|source| Fatal::Write {
                 path: parent.to_path_buf(),
-                source,
+                error: source,
             })?;
         }
         std::fs::write(&path, text).map_err(|source| Fatal::Write {
             path: path.clone(),
-            source,
+            error: source,
         })?;
         eprintln!(
             "privlint: wrote `{}`",
@@ -513,7 +513,7 @@ fn check_set(args: CheckArgs, config_args: &ConfigArgs) -> Result<ExitCode, Fata
         let text = privlint::report::baseline::write(&report.findings, &report.sources);
         std::fs::write(path, text).map_err(|source| Fatal::Write {
             path: path.clone(),
-            source,
+            error: source,
         })?;
         eprintln!(
             "privlint: recorded {} in `{}`",
@@ -553,7 +553,7 @@ fn check_set(args: CheckArgs, config_args: &ConfigArgs) -> Result<ExitCode, Fata
                 )
                 .map_err(|source| Fatal::Write {
                     path: path.clone(),
-                    source,
+                    error: source,
                 })?;
                 emit(&args.output, &String::from_utf8_lossy(buffer.as_slice()))?;
             } else {
@@ -728,7 +728,7 @@ fn emit(output: &Option<PathBuf>, text: &str) -> Result<(), Fatal> {
     match output {
         Some(path) => std::fs::write(path, text).map_err(|source| Fatal::Write {
             path: path.clone(),
-            source,
+            error: source,
         }),
         None => print_stdout(text),
     }
@@ -745,7 +745,7 @@ fn emit_streamed(
         Some(path) => {
             let write_error = |source| Fatal::Write {
                 path: path.clone(),
-                source,
+                error: source,
             };
             let file = std::fs::File::create(path).map_err(write_error)?;
             let mut out = std::io::BufWriter::with_capacity(BUFFER, file);
@@ -771,7 +771,7 @@ fn append(path: &PathBuf, text: &str) -> Result<(), Fatal> {
         .and_then(|mut f| f.write_all(text.as_bytes()))
         .map_err(|source| Fatal::Write {
             path: path.clone(),
-            source,
+            error: source,
         })
 }
 
@@ -924,6 +924,6 @@ fn stdout_error(error: std::io::Error) -> Fatal {
     }
     Fatal::Write {
         path: PathBuf::from("<stdout>"),
-        source: error,
+        error,
     }
 }

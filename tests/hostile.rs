@@ -1172,3 +1172,37 @@ fn evidence_outside_the_repository_is_not_evidence() {
     assert_eq!(code_for(&climbing), "GDPR160");
     assert_eq!(code_for("contracts"), "GDPR160"); // a folder
 }
+
+/// Paths that cannot be checked say why, once: `-` (no standard input),
+/// a link to nothing, an output path that is a folder.
+#[test]
+fn unusable_paths_say_why_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let stdin = concise(dir.path(), &["-"]);
+    assert_eq!(stdin.code, 2);
+    assert!(stdin.stderr.contains("standard input"), "{}", stdin.stderr);
+    #[cfg(unix)]
+    {
+        std::os::unix::fs::symlink(dir.path().join("gone.yaml"), dir.path().join("m.yaml"))
+            .unwrap();
+        let dangling = concise(dir.path(), &["m.yaml"]);
+        assert_eq!(dangling.code, 2);
+        assert!(
+            dangling.stderr.contains("is a symbolic link to")
+                && dangling.stderr.contains("gone.yaml"),
+            "{}",
+            dangling.stderr
+        );
+        std::fs::remove_file(dir.path().join("m.yaml")).unwrap();
+    }
+    write(dir.path(), "m.yaml", ORG);
+    std::fs::create_dir(dir.path().join("out")).unwrap();
+    let folder = concise(dir.path(), &["--output", "out", "m.yaml"]);
+    assert_eq!(folder.code, 2);
+    assert_eq!(
+        folder.stderr.matches("os error").count(),
+        1,
+        "{}",
+        folder.stderr
+    );
+}

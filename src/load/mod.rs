@@ -117,7 +117,7 @@ fn load_file(id: FileId, candidate: walk::Candidate, limits: Limits) -> Result<L
     let path = candidate.path;
     let unreadable = |source| Fatal::Unreadable {
         path: path.clone(),
-        source,
+        error: source,
     };
     let file = std::fs::File::open(&path).map_err(unreadable)?;
     let declared = file.metadata().map(|m| m.len()).unwrap_or(0);

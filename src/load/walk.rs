@@ -29,11 +29,25 @@ pub fn find_candidates(
     let mut found = Vec::new();
     let mut walked = 0;
     for root in roots {
+        if root.as_os_str() == "-" && !root.exists() {
+            return Err(Fatal::Usage {
+                message: "privlint does not read manifests from standard input (`-`)".into(),
+                help: Some("name the files or directories to check".into()),
+            });
+        }
         let meta = std::fs::metadata(root).map_err(|source| match source.kind() {
+            // A link whose target is gone: say so, the link itself exists.
+            std::io::ErrorKind::NotFound if root.is_symlink() => Fatal::Unreadable {
+                path: root.clone(),
+                error: std::io::Error::other(format!(
+                    "it is a symbolic link to `{}`, which does not exist",
+                    std::fs::read_link(root).unwrap_or_default().display()
+                )),
+            },
             std::io::ErrorKind::NotFound => Fatal::PathNotFound { path: root.clone() },
             _ => Fatal::Unreadable {
                 path: root.clone(),
-                source,
+                error: source,
             },
         })?;
         if !meta.is_dir() {
@@ -41,7 +55,7 @@ pub fn find_candidates(
                 // Opening a FIFO blocks until a writer comes: it would hang.
                 return Err(Fatal::Unreadable {
                     path: root.clone(),
-                    source: std::io::Error::other("not a regular file (a pipe or socket)"),
+                    error: std::io::Error::other("not a regular file (a pipe or socket)"),
                 });
             }
             found.push(Candidate {
@@ -135,7 +149,10 @@ fn walk_error(root: &Path, error: ignore::Error) -> Fatal {
             target: ancestor,
         },
         ignore::Error::WithPath { path, err } => match *err {
-            ignore::Error::Io(source) => Fatal::Unreadable { path, source },
+            ignore::Error::Io(source) => Fatal::Unreadable {
+                path,
+                error: source,
+            },
             ignore::Error::Loop { ancestor, child } => Fatal::SymlinkLoop {
                 path: child,
                 target: ancestor,
@@ -147,7 +164,7 @@ fn walk_error(root: &Path, error: ignore::Error) -> Fatal {
         },
         ignore::Error::Io(source) => Fatal::Unreadable {
             path: root.to_path_buf(),
-            source,
+            error: source,
         },
         other => Fatal::Walk {
             path: root.to_path_buf(),
