@@ -147,3 +147,15 @@ fn a_joint_controllers_processor_takes_module_two() {
     let out = only("GDPR137", &path);
     assert!(out.contains("[GDPR137]"), "{out}");
 }
+
+/// Swiss manifests often leave `legal_basis` out: a `consent:` block then
+/// says the activity relies on consent, which must be express for
+/// sensitive data (revFADP Art. 6(7)).
+#[test]
+fn swiss_consent_without_a_legal_basis_must_still_be_express() {
+    let without_basis = |t: String| t.replace("    legal_basis: consent\n", "");
+    let (_tmp, path) = variant("tests/fixtures/rules/NDSG210/fail", without_basis);
+    assert!(only("NDSG210", &path).contains("[NDSG210]"));
+    let (_tmp, path) = variant("tests/fixtures/rules/NDSG210/pass", without_basis);
+    assert!(!only("NDSG210", &path).contains("[NDSG210]"));
+}
