@@ -159,3 +159,21 @@ fn swiss_consent_without_a_legal_basis_must_still_be_express() {
     let (_tmp, path) = variant("tests/fixtures/rules/NDSG210/pass", without_basis);
     assert!(!only("NDSG210", &path).contains("[NDSG210]"));
 }
+
+/// GDPR107 names the ages privlint holds, and says of the other states
+/// that 16 is only the GDPR's default; a territory counts as its state.
+#[test]
+fn child_consent_ages_say_which_are_defaults() {
+    let (_tmp, path) = variant("tests/fixtures/rules/GDPR107/fail", |t| {
+        let start = t.find("markets: [").unwrap();
+        let end = start + t[start..].find(']').unwrap() + 1;
+        format!("{}markets: [PT, RE, AT]{}", &t[..start], &t[end..])
+    });
+    let out = only("GDPR107", &path);
+    assert!(
+        out.contains(
+            "(AT 14, DE 16, FR 15, 16 by default in PT, unless their law sets another age)"
+        ),
+        "{out}"
+    );
+}

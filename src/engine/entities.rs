@@ -308,18 +308,36 @@ pub fn organization(manifest: &Manifest, data: &ReferenceData) -> Value {
         .unwrap_or_default();
     let market_countries = data.expand_places(markets.iter().copied(), date);
     let in_eea = |c: &str| data.in_eea(c, date);
-    let mut ages: Vec<String> = market_countries
+    let mut states: Vec<&str> = market_countries
         .iter()
         .map(String::as_str)
         .chain((!country.is_empty()).then_some(country))
         .filter(|c| in_eea(c))
-        .map(|c| {
-            let (age, verified) = data.child_age(c);
-            format!("{c} {age}{}", if verified { "" } else { " (unverified)" })
+        .map(|c| data.state_of(c))
+        .collect();
+    states.sort();
+    states.dedup();
+    // States the data list by their age; the others together, last, as
+    // what they are: the GDPR's default, which their own law may lower.
+    let (listed, unlisted): (Vec<&str>, Vec<&str>) =
+        states.iter().partition(|c| data.child_age(c).is_some());
+    let mut ages: Vec<String> = listed
+        .iter()
+        .filter_map(|c| {
+            let (age, verified) = data.child_age(c)?;
+            Some(format!(
+                "{c} {age}{}",
+                if verified { "" } else { " (unverified)" }
+            ))
         })
         .collect();
-    ages.sort();
-    ages.dedup();
+    if !unlisted.is_empty() {
+        ages.push(format!(
+            "{} by default in {}, unless their law sets another age",
+            data.default_child_age(),
+            unlisted.join(" ")
+        ));
+    }
     let reps = node.get("representatives");
     let rep_country = |which: &str| {
         reps.and_then(|r| r.get(which))

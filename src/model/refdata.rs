@@ -145,6 +145,9 @@ pub struct Country {
     /// A shorter name in common use (`South Korea`), for hints only.
     #[serde(default)]
     pub common_name: Option<String>,
+    /// The Member State a territory is part of (`RE` → `FR`).
+    #[serde(default)]
+    pub part_of: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -321,6 +324,14 @@ impl ReferenceData {
             })
     }
 
+    /// The state whose law applies in `code`: itself, or the Member State a
+    /// territory with its own code is part of.
+    pub fn state_of<'c>(&'c self, code: &'c str) -> &'c str {
+        self.country(code)
+            .and_then(|c| c.part_of.as_deref())
+            .unwrap_or(code)
+    }
+
     pub fn alias(&self, code: &str) -> Option<&CountryAlias> {
         self.aliases.iter().find(|a| a.alias == code)
     }
@@ -364,12 +375,19 @@ impl ReferenceData {
     }
 
     /// The age of digital consent in a country (GDPR Art. 8), and whether it is verified.
-    pub fn child_age(&self, country: &str) -> (u32, bool) {
+    /// The Art. 8 age of a state the data list, and whether it is verified;
+    /// `None` for a state they do not cover (see [`Self::default_child_age`]).
+    pub fn child_age(&self, country: &str) -> Option<(u32, bool)> {
         self.child_ages
             .ages
             .iter()
             .find(|a| a.country == country)
-            .map_or((self.child_ages.default_age, true), |a| (a.age, a.verified))
+            .map(|a| (a.age, a.verified))
+    }
+
+    /// The GDPR's own age (Art. 8(1)), right only where a state set no other.
+    pub fn default_child_age(&self) -> u32 {
+        self.child_ages.default_age
     }
 
     /// Country codes and region ids as the countries they stand for on `date`.
