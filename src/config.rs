@@ -91,6 +91,7 @@ impl Selectors {
             .filter_map(|(selector, span)| {
                 let hint = unknown(selector)?;
                 let message = match hint {
+                    _ if selector.trim().is_empty() => "an empty rule selector".to_string(),
                     Some(h) => format!("no rule is called `{selector}`; did you mean `{h}`?"),
                     None => format!("no rule is called `{selector}`"),
                 };

@@ -324,28 +324,41 @@ fn usage_error(error: clap::Error) -> ExitCode {
         .map(|a| a.to_string_lossy().into_owned())
         .collect();
     let checking = args.iter().any(|a| a == "check");
-    let requested = args
-        .iter()
-        .enumerate()
-        .filter(|_| checking)
-        .find_map(|(i, arg)| match arg.strip_prefix("--format=") {
-            Some(value) => Some(value),
-            None if arg == "--format" => args.get(i + 1).map(String::as_str),
-            None => None,
-        });
+    // As clap reads them: the last `--format` wins (`args_override_self`).
+    let last = |long: &str, short: Option<&str>| {
+        let mut found = None;
+        for (i, arg) in args.iter().enumerate() {
+            if let Some(value) = arg.strip_prefix(&format!("{long}=")) {
+                found = Some(value.to_string());
+            } else if arg == long || short == Some(arg.as_str()) {
+                found = args.get(i + 1).cloned();
+            }
+        }
+        found
+    };
+    let requested = last("--format", None).filter(|_| checking);
     let rendered = error.render().to_string();
     let message = rendered
         .lines()
         .next()
         .unwrap_or_default()
-        .trim_start_matches("error: ");
-    let mut out = std::io::stdout().lock();
-    let written = match requested {
-        Some("json") => render::json::render_error_to(&mut out, "privlint::usage", message, None),
-        Some("sarif") => render::sarif::render_error_to(&mut out, "privlint::usage", message, None),
-        _ => Ok(()),
-    };
-    drop(written.and_then(|_| out.flush()));
+        .trim_start_matches("error: ")
+        .to_string();
+    // With `--output`, nothing is written, as for other usage errors: the
+    // mistake may be the output path itself, or a file being checked.
+    let stdout = None;
+    match requested
+        .as_deref()
+        .filter(|_| last("--output", Some("-o")).is_none())
+    {
+        Some("json") => drop(emit_streamed(&stdout, |out| {
+            render::json::render_error_to(out, "privlint::usage", &message, None)
+        })),
+        Some("sarif") => drop(emit_streamed(&stdout, |out| {
+            render::sarif::render_error_to(out, "privlint::usage", &message, None)
+        })),
+        _ => {}
+    }
     let _ = error.print();
     ExitCode::from(2)
 }

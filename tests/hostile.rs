@@ -460,7 +460,15 @@ fn other_tools_versioned_yaml_and_templates_are_skipped_when_walking() {
     );
     std::fs::remove_file(dir.path().join("privacy/typo.yaml")).unwrap();
     // So is one whose `version` is misspelt: skipping it passed the set.
-    for key in ["Version", "VERSION", "verison"] {
+    // Another tool's key that merely contains "version" is not one.
+    write(
+        dir.path(),
+        "deploy/app.yaml",
+        "apiVersion: v1\nactivities: []\n",
+    );
+    assert_eq!(concise(dir.path(), &["."]).code, 0);
+    std::fs::remove_file(dir.path().join("deploy/app.yaml")).unwrap();
+    for key in ["Version", "VERSION", "verison", "versions"] {
         write(
             dir.path(),
             "privacy/typo.yaml",
@@ -1168,8 +1176,21 @@ fn evidence_outside_the_repository_is_not_evidence() {
     for outside in ["/etc/hostname", "file:///etc/hostname", "https://", ""] {
         assert_eq!(code_for(outside), "PL012", "{outside:?}");
     }
-    let climbing = "../".repeat(40) + "etc/hostname";
+    // A file that exists, outside the repository, reached by climbing.
+    let outside = tempfile::tempdir().unwrap();
+    write(outside.path(), "dpa.md", "# not ours\n");
+    let target = outside.path().join("dpa.md").canonicalize().unwrap();
+    let climbing = "../".repeat(40) + target.to_str().unwrap().trim_start_matches('/');
     assert_eq!(code_for(&climbing), "GDPR160");
+    #[cfg(unix)]
+    {
+        // Nor through a link committed to the repository.
+        std::os::unix::fs::symlink(outside.path(), dir.path().join("contracts/elsewhere")).unwrap();
+        assert_eq!(code_for("contracts/elsewhere/dpa.md"), "GDPR160");
+    }
+    for url in ["FILE:///etc/hostname", "https:///etc/hostname"] {
+        assert_eq!(code_for(url), "PL012", "{url}");
+    }
     assert_eq!(code_for("contracts"), "GDPR160"); // a folder
 }
 

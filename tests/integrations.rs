@@ -592,6 +592,19 @@ fn command_line_and_configuration_errors_still_write_a_document() {
         assert_eq!(document["error"]["code"], "privlint::usage");
         assert!(out.stderr.starts_with("error: "), "{}", out.stderr);
     }
+    // The last `--format` wins, as clap reads it; with `--output`, nothing
+    // is written (the mistake may be the output path).
+    let last = run(
+        dir.path(),
+        &["--format", "json", "--format", "sarif", "--bogus", "m.yaml"],
+    );
+    assert!(last.stdout.contains("\"$schema\""), "{}", last.stdout);
+    let named = run(
+        dir.path(),
+        &["--format", "sarif", "-o", "r.sarif", "--bogus", "m.yaml"],
+    );
+    assert_eq!((named.code, named.stdout.as_str()), (2, ""));
+    assert!(!dir.path().join("r.sarif").exists());
     let sarif = run(
         dir.path(),
         &["--format", "sarif", "--max-files", "x", "m.yaml"],
@@ -607,6 +620,13 @@ fn command_line_and_configuration_errors_still_write_a_document() {
         &log["runs"][0]["invocations"][0]["toolExecutionNotifications"][0]["message"]["text"];
     assert!(text.as_str().unwrap().contains("`--statistics`"), "{text}");
 
+    write(dir.path(), "privlint.yaml", "ignore: [\"\"]\n");
+    let empty = privlint_in(dir.path(), &["check", "m.yaml"]);
+    assert!(
+        empty.stderr.contains("an empty rule selector"),
+        "{}",
+        empty.stderr
+    );
     write(dir.path(), "privlint.yaml", "ignore: [GDPR13O]\n");
     let json = privlint_in(dir.path(), &["check", "--format", "json", "m.yaml"]);
     assert_eq!(json.code, 2);

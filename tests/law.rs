@@ -153,7 +153,11 @@ fn a_joint_controllers_processor_takes_module_two() {
 /// sensitive data (revFADP Art. 6(7)).
 #[test]
 fn swiss_consent_without_a_legal_basis_must_still_be_express() {
-    let without_basis = |t: String| t.replace("    legal_basis: consent\n", "");
+    let without_basis = |t: String| {
+        let edited = t.replace("    legal_basis: consent\n", "");
+        assert_ne!(edited, t, "the fixture has `legal_basis: consent`");
+        edited
+    };
     let (_tmp, path) = variant("tests/fixtures/rules/NDSG210/fail", without_basis);
     assert!(only("NDSG210", &path).contains("[NDSG210]"));
     let (_tmp, path) = variant("tests/fixtures/rules/NDSG210/pass", without_basis);

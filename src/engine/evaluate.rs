@@ -790,7 +790,8 @@ impl EvidenceLookup {
     fn exists(&mut self, manifest_file: &Path, path: &str) -> bool {
         let relative = Path::new(path);
         if relative.is_absolute() {
-            return relative.exists();
+            // Not a repository path (PL012 says so), even with PL012 ignored.
+            return false;
         }
         let dir = manifest_file.parent().unwrap_or(Path::new("."));
         let key = (dir.to_path_buf(), path.to_string());
@@ -805,10 +806,15 @@ impl EvidenceLookup {
         // A document, inside the repository when there is one: a path that
         // climbs out of it (`../../etc/passwd`) names a file of whichever
         // machine runs the check.
+        // Resolved as the file system does, links included: a committed
+        // link to `/` must not carry the path out.
+        let real = |p: &Path| {
+            std::fs::canonicalize(p).unwrap_or_else(|_| crate::source::absolute_normalized(p))
+        };
+        let root = repository.as_deref().map(real);
         let inside = |found: &Path| {
-            repository
-                .as_ref()
-                .is_none_or(|root| crate::source::absolute_normalized(found).starts_with(root))
+            root.as_ref()
+                .is_none_or(|root| real(found).starts_with(root))
         };
         let found = std::iter::once(dir.to_path_buf())
             .chain(self.roots.iter().cloned())

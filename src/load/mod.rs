@@ -244,12 +244,14 @@ fn is_manifest(root: &Node) -> bool {
 }
 
 /// Whether a top-level key is a near miss of `version` (`Version`,
-/// `VERSION`, `verison`). A few keys tell; a hostile file may have millions.
+/// `VERSION`, `verison`, `versions`): at most two edits, case aside, so
+/// `apiVersion` or `revision` are not. A few keys tell; a hostile file may
+/// have millions.
 fn misspelt_version(root: &Node) -> bool {
     root.entries().iter().take(64).any(|e| {
         &*e.key != "version"
-            && (e.key.eq_ignore_ascii_case("version")
-                || crate::suggest::did_you_mean(&e.key, ["version"]).is_some())
+            && e.key.len() <= 9
+            && strsim::levenshtein(&e.key.to_ascii_lowercase(), "version") <= 2
     })
 }
 

@@ -58,9 +58,10 @@ fn artifact_uri(path: &Path, root: Option<&Path>) -> (String, bool) {
     let absolute = crate::source::absolute_normalized(path);
     match root.and_then(|r| absolute.strip_prefix(r).ok()) {
         Some(relative) => {
-            let text = crate::source::display_path(relative);
-            let uri = text
-                .split('/')
+            // The path's own bytes, as `file_uri` does.
+            let bytes = relative.as_os_str().as_encoded_bytes();
+            let uri = bytes
+                .split(|&b| b == b'/' || (cfg!(windows) && b == b'\\'))
                 .map(percent_encode)
                 .collect::<Vec<_>>()
                 .join("/");
@@ -70,9 +71,9 @@ fn artifact_uri(path: &Path, root: Option<&Path>) -> (String, bool) {
     }
 }
 
-fn percent_encode(segment: &str) -> String {
+fn percent_encode(segment: &[u8]) -> String {
     let mut out = String::new();
-    for byte in segment.bytes() {
+    for &byte in segment {
         match byte {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
                 out.push(byte as char)
@@ -294,6 +295,15 @@ mod tests {
         assert_eq!(
             super::super::json::file_uri(path),
             "file:///tmp/bad%FFname.yaml"
+        );
+        assert_eq!(
+            artifact_uri(path, Some(Path::new("/tmp"))),
+            ("bad%FFname.yaml".to_string(), true)
+        );
+        // On Unix a backslash is part of a name, not a separator.
+        assert_eq!(
+            artifact_uri(Path::new("/tmp/a\\b.yaml"), Some(Path::new("/tmp"))),
+            ("a%5Cb.yaml".to_string(), true)
         );
     }
 }
