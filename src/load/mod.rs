@@ -341,7 +341,7 @@ impl DecodeProblem {
         let (message, label, help) = match self {
             DecodeProblem::Utf16 => (
                 "file is UTF-16 text; manifests are UTF-8",
-                "UTF-16 byte-order mark",
+                "encoded as UTF-16",
                 "save the file as UTF-8",
             ),
             DecodeProblem::Utf32 => (
@@ -368,6 +368,21 @@ impl DecodeProblem {
 
 /// Decodes a file's bytes. On failure the text is the valid prefix, so the
 /// finding can show the line where the problem starts.
+/// UTF-16 without a byte-order mark, as some Windows editors save: the
+/// first characters are ASCII with a NUL byte beside each, all on the same
+/// side. (Otherwise the first NUL would call the file binary.)
+fn looks_like_utf16(bytes: &[u8]) -> bool {
+    let pairs: Vec<(u8, u8)> = bytes
+        .chunks_exact(2)
+        .take(32)
+        .map(|p| (p[0], p[1]))
+        .collect();
+    let ascii = |b: u8| b != 0 && b.is_ascii();
+    pairs.len() >= 2
+        && (pairs.iter().all(|&(a, b)| ascii(a) && b == 0)
+            || pairs.iter().all(|&(a, b)| a == 0 && ascii(b)))
+}
+
 fn decode(mut bytes: Vec<u8>) -> (String, Option<DecodeProblem>) {
     if bytes.starts_with(&[0xFF, 0xFE, 0, 0]) || bytes.starts_with(&[0, 0, 0xFE, 0xFF]) {
         return (String::new(), Some(DecodeProblem::Utf32));
@@ -377,6 +392,9 @@ fn decode(mut bytes: Vec<u8>) -> (String, Option<DecodeProblem>) {
     }
     if bytes.starts_with(&[0xEF, 0xBB, 0xBF]) {
         bytes.drain(..3);
+    }
+    if looks_like_utf16(&bytes) {
+        return (String::new(), Some(DecodeProblem::Utf16));
     }
     let (bytes, problem) = match memchr::memchr(0, &bytes) {
         Some(nul) => {
@@ -394,5 +412,40 @@ fn decode(mut bytes: Vec<u8>) -> (String, Option<DecodeProblem>) {
             let text = String::from_utf8(bytes).unwrap_or_default();
             (text, Some(problem.unwrap_or(DecodeProblem::InvalidUtf8)))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{DecodeProblem, decode};
+
+    fn utf16(text: &str, big_endian: bool) -> Vec<u8> {
+        text.encode_utf16()
+            .flat_map(|u| {
+                if big_endian {
+                    u.to_be_bytes()
+                } else {
+                    u.to_le_bytes()
+                }
+            })
+            .collect()
+    }
+
+    #[test]
+    fn utf16_without_a_byte_order_mark_is_named_as_such() {
+        for big_endian in [false, true] {
+            let (_, problem) = decode(utf16("version: 1\n", big_endian));
+            assert!(
+                matches!(problem, Some(DecodeProblem::Utf16)),
+                "{big_endian}"
+            );
+        }
+        // A NUL further on is binary; UTF-8 text is text.
+        assert!(matches!(
+            decode(b"version: 1\n\0".to_vec()).1,
+            Some(DecodeProblem::Binary)
+        ));
+        assert!(decode(b"version: 1\n".to_vec()).1.is_none());
+        assert!(decode(b"a".to_vec()).1.is_none());
     }
 }
