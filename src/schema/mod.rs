@@ -138,6 +138,18 @@ impl CompiledSchema {
         }
         let mut findings = out.findings;
         findings.dedup_by(|a, b| a.primary == b.primary && a.message == b.message);
+        // A value of the wrong type (`role: true`) is not also a wrong value
+        // of the right type: one finding per mistake.
+        let mistyped: std::collections::HashSet<crate::source::Span> = findings
+            .iter()
+            .filter(|f| f.code == codes::INVALID_TYPE.code)
+            .map(|f| f.primary.span)
+            .collect();
+        if !mistyped.is_empty() {
+            findings.retain(|f| {
+                f.code != codes::INVALID_VALUE.code || !mistyped.contains(&f.primary.span)
+            });
+        }
         if out.unshown > 0
             && let Some(last) = findings.last_mut()
         {
@@ -330,6 +342,17 @@ mod tests {
             findings[0].help.as_deref(),
             Some("write the number without quotes: `1`")
         );
+    }
+
+    #[test]
+    fn a_value_of_the_wrong_type_is_one_finding() {
+        let document = crate::load::Document {
+            file: FileId(0),
+            root: root("version: 1\nprocessors:\n  - {id: a, name: A, role: true, country: DE}\n"),
+        };
+        let findings = super::validate(&document);
+        let codes: Vec<&str> = findings.iter().map(|f| f.code.as_str()).collect();
+        assert_eq!(codes, ["PL011"], "{findings:#?}");
     }
 
     fn key(f: &Finding) -> (u32, String, Vec<String>) {
