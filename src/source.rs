@@ -225,7 +225,10 @@ fn printable_source(text: &str) -> Option<String> {
 /// are written as escapes (`\u{1b}`).
 pub fn printable(text: &str) -> std::borrow::Cow<'_, str> {
     // One line: a line break in a message or a path would split it.
-    let escaped = |c: char| c.is_control() || is_bidi_control(c);
+    // Invisible characters too: `hetzner` and `hetzner` + U+200B would read
+    // the same in "did you mean `hetzner`?".
+    let invisible = |c: char| matches!(c, '\u{00AD}' | '\u{200B}' | '\u{2060}' | '\u{FEFF}');
+    let escaped = |c: char| c.is_control() || is_bidi_control(c) || invisible(c);
     if !text.chars().any(escaped) {
         return std::borrow::Cow::Borrowed(text);
     }
@@ -511,6 +514,8 @@ mod tests {
         assert_eq!(file.display_text(), "k?[2J: \u{FFFD}x??\n");
         assert_eq!(file.display_text().len(), text.len());
         assert_eq!(printable("a\u{7}b"), "a\\u{7}b");
+        assert_eq!(printable("hetzner\u{200B}"), "hetzner\\u{200b}");
+        assert_eq!(printable("Zürich \u{1F600}"), "Zürich \u{1F600}");
         assert!(matches!(printable("plain"), std::borrow::Cow::Borrowed(_)));
     }
 
