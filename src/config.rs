@@ -90,11 +90,7 @@ impl Selectors {
             .iter()
             .filter_map(|(selector, span)| {
                 let hint = unknown(selector)?;
-                let message = match hint {
-                    _ if selector.trim().is_empty() => "an empty rule selector".to_string(),
-                    Some(h) => format!("no rule is called `{selector}`; did you mean `{h}`?"),
-                    None => format!("no rule is called `{selector}`"),
-                };
+                let message = selector_message(selector, hint.as_deref());
                 Some(
                     crate::report::codes::INVALID_CONFIG
                         .at(*span, message, "unknown rule")
@@ -106,6 +102,15 @@ impl Selectors {
             return Ok(());
         }
         Err(failure(&self.path, self.text.clone(), |_| findings))
+    }
+}
+
+/// What is wrong with a selector that names no rule, with the closest one.
+pub fn selector_message(selector: &str, hint: Option<&str>) -> String {
+    match hint {
+        _ if selector.trim().is_empty() => "an empty rule selector".to_string(),
+        Some(h) => format!("no rule is called `{selector}`; did you mean `{h}`?"),
+        None => format!("no rule is called `{selector}`"),
     }
 }
 

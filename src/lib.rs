@@ -152,12 +152,11 @@ fn check_selectors(engine: &engine::Engine, options: &CheckOptions) -> Result<()
     match engine.unknown_selector(selectors) {
         None => Ok(()),
         Some((selector, hint)) => Err(Fatal::Usage {
-            message: match hint {
-                _ if selector.trim().is_empty() => {
-                    "an empty rule selector (`--select \"\"`, or two commas in a row)".to_string()
-                }
-                Some(h) => format!("no rule is called `{selector}`; did you mean `{h}`?"),
-                None => format!("no rule is called `{selector}`"),
+            message: if selector.trim().is_empty() {
+                config::selector_message(selector, None)
+                    + " (`--select \"\"`, or two commas in a row)"
+            } else {
+                config::selector_message(selector, hint.as_deref())
             },
             help: Some(config::SELECTOR_HELP.into()),
         }),

@@ -346,18 +346,9 @@ fn usage_error(error: clap::Error) -> ExitCode {
         .to_string();
     // With `--output`, nothing is written, as for other usage errors: the
     // mistake may be the output path itself, or a file being checked.
-    let stdout = None;
-    match requested
-        .as_deref()
-        .filter(|_| last("--output", Some("-o")).is_none())
-    {
-        Some("json") => drop(emit_streamed(&stdout, |out| {
-            render::json::render_error_to(out, "privlint::usage", &message, None)
-        })),
-        Some("sarif") => drop(emit_streamed(&stdout, |out| {
-            render::sarif::render_error_to(out, "privlint::usage", &message, None)
-        })),
-        _ => {}
+    let format = requested.and_then(|f| Format::from_str(&f, false).ok());
+    if let Some(format) = format.filter(|_| last("--output", Some("-o")).is_none()) {
+        error_document(&None, format, "privlint::usage", &message, None);
     }
     let _ = error.print();
     ExitCode::from(2)
@@ -427,12 +418,30 @@ fn check(args: CheckArgs, config_args: &ConfigArgs) -> Result<ExitCode, Fatal> {
             _ => fatal.to_string(),
         };
         let help = fatal.help().map(|h| h.to_string());
-        let _ = emit_streamed(&output, |out| match format {
-            Format::Sarif => render::sarif::render_error_to(out, &code, &message, help.as_deref()),
-            _ => render::json::render_error_to(out, &code, &message, help.as_deref()),
-        });
+        error_document(&output, format, &code, &message, help.as_deref());
     }
     result
+}
+
+/// The document a run that could not check writes where the report would
+/// have gone: a JSON error object or an unsuccessful SARIF invocation.
+/// Nothing for the human formats.
+fn error_document(
+    output: &Option<PathBuf>,
+    format: Format,
+    code: &str,
+    message: &str,
+    help: Option<&str>,
+) {
+    let _ = match format {
+        Format::Json => emit_streamed(output, |out| {
+            render::json::render_error_to(out, code, message, help)
+        }),
+        Format::Sarif => emit_streamed(output, |out| {
+            render::sarif::render_error_to(out, code, message, help)
+        }),
+        Format::Text | Format::Concise | Format::Github => Ok(()),
+    };
 }
 
 /// A fatal error's summary followed by its located findings.

@@ -319,18 +319,17 @@ pub fn organization(manifest: &Manifest, data: &ReferenceData) -> Value {
     states.dedup();
     // States the data list by their age; the others together, last, as
     // what they are: the GDPR's default, which their own law may lower.
-    let (listed, unlisted): (Vec<&str>, Vec<&str>) =
-        states.iter().partition(|c| data.child_age(c).is_some());
-    let mut ages: Vec<String> = listed
-        .iter()
-        .filter_map(|c| {
-            let (age, verified) = data.child_age(c)?;
-            Some(format!(
+    let mut ages: Vec<String> = Vec::new();
+    let mut unlisted: Vec<&str> = Vec::new();
+    for c in states {
+        match data.child_age(c) {
+            Some((age, verified)) => ages.push(format!(
                 "{c} {age}{}",
                 if verified { "" } else { " (unverified)" }
-            ))
-        })
-        .collect();
+            )),
+            None => unlisted.push(c),
+        }
+    }
     if !unlisted.is_empty() {
         ages.push(format!(
             "{} by default in {}, unless their law sets another age",

@@ -798,22 +798,22 @@ impl EvidenceLookup {
         if let Some(&known) = self.answers.get(&key) {
             return known;
         }
-        let repository = self
-            .repositories
-            .entry(dir.to_path_buf())
-            .or_insert_with(|| crate::source::repository_root(dir))
-            .clone();
-        // A document, inside the repository when there is one: a path that
-        // climbs out of it (`../../etc/passwd`) names a file of whichever
-        // machine runs the check.
         // Resolved as the file system does, links included: a committed
         // link to `/` must not carry the path out.
         let real = |p: &Path| {
             std::fs::canonicalize(p).unwrap_or_else(|_| crate::source::absolute_normalized(p))
         };
-        let root = repository.as_deref().map(real);
+        let repository = self
+            .repositories
+            .entry(dir.to_path_buf())
+            .or_insert_with(|| crate::source::repository_root(dir).map(|root| real(&root)))
+            .clone();
+        // A document, inside the repository when there is one: a path that
+        // climbs out of it (`../../etc/passwd`) names a file of whichever
+        // machine runs the check.
         let inside = |found: &Path| {
-            root.as_ref()
+            repository
+                .as_ref()
                 .is_none_or(|root| real(found).starts_with(root))
         };
         let found = std::iter::once(dir.to_path_buf())

@@ -139,20 +139,16 @@ pub fn file_uri(path: &Path) -> String {
     if !bytes.starts_with(b"/") {
         uri.push('/');
     }
-    for &byte in bytes {
-        let byte = if cfg!(windows) && byte == b'\\' {
-            b'/'
-        } else {
-            byte
-        };
-        match byte {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'/' => {
-                uri.push(byte as char)
-            }
-            b':' if uri.len() <= 9 => uri.push(':'), // a Windows drive letter
-            _ => uri.push_str(&format!("%{byte:02X}")),
+    // A Windows drive letter keeps its colon (`file:///C:/…`).
+    let rest = match bytes {
+        [drive, b':', rest @ ..] if drive.is_ascii_alphabetic() => {
+            uri.push(*drive as char);
+            uri.push(':');
+            rest
         }
-    }
+        _ => bytes,
+    };
+    uri.push_str(&super::percent_encode_path(rest));
     uri
 }
 

@@ -121,3 +121,27 @@ pub fn write_pretty(
     serde_json::to_writer_pretty(&mut *out, document)?;
     out.write_all(b"\n")
 }
+
+/// A path's bytes as a URI path: each segment percent-encoded (RFC 3986
+/// unreserved characters kept), joined by `/`. Its own bytes, so a name
+/// that is not UTF-8 keeps them (`%FF`); `\\` separates only on Windows.
+pub(crate) fn percent_encode_path(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len());
+    for (i, segment) in bytes
+        .split(|&b| b == b'/' || (cfg!(windows) && b == b'\\'))
+        .enumerate()
+    {
+        if i > 0 {
+            out.push('/');
+        }
+        for &byte in segment {
+            match byte {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                    out.push(byte as char)
+                }
+                _ => out.push_str(&format!("%{byte:02X}")),
+            }
+        }
+    }
+    out
+}

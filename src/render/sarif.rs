@@ -58,30 +58,11 @@ fn artifact_uri(path: &Path, root: Option<&Path>) -> (String, bool) {
     let absolute = crate::source::absolute_normalized(path);
     match root.and_then(|r| absolute.strip_prefix(r).ok()) {
         Some(relative) => {
-            // The path's own bytes, as `file_uri` does.
-            let bytes = relative.as_os_str().as_encoded_bytes();
-            let uri = bytes
-                .split(|&b| b == b'/' || (cfg!(windows) && b == b'\\'))
-                .map(percent_encode)
-                .collect::<Vec<_>>()
-                .join("/");
+            let uri = super::percent_encode_path(relative.as_os_str().as_encoded_bytes());
             (uri, true)
         }
         None => (super::json::file_uri(&absolute), false),
     }
-}
-
-fn percent_encode(segment: &[u8]) -> String {
-    let mut out = String::new();
-    for &byte in segment {
-        match byte {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                out.push(byte as char)
-            }
-            _ => out.push_str(&format!("%{byte:02X}")),
-        }
-    }
-    out
 }
 
 fn region(sources: &SourceMap, span: Span) -> Value {
