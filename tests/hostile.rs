@@ -896,7 +896,11 @@ fn a_file_name_with_a_line_break_stays_on_one_line_in_text_output() {
 #[test]
 fn unknown_references_and_duplicate_ids_are_capped_per_file() {
     let dir = tempfile::tempdir().unwrap();
-    let unknown = vec!["zz"; 200_000].join(",");
+    // Distinct ids: a repeated one is one entry of the set (and a PL012).
+    let unknown = (0..200_000)
+        .map(|i| format!("zz{i}"))
+        .collect::<Vec<_>>()
+        .join(",");
     let mut text = format!(
         "{ORG}activities:\n  - id: a\n    name: A\n    legal_basis: contract\n    retention: P1Y\n    data_categories: [{unknown}]\n"
     );
@@ -1226,4 +1230,25 @@ fn unusable_paths_say_why_once() {
         "{}",
         folder.stderr
     );
+}
+
+/// Every list the model reads is a set: a repeat is one PL012, and the
+/// rest of the check sees the entry once (a list of millions of repeats
+/// costs one entry, not millions of copies and a finding for each).
+#[test]
+fn a_repeated_entry_is_reported_once_and_read_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let ghosts = vec!["ghost"; 5_000].join(", ");
+    write(
+        dir.path(),
+        "a.yaml",
+        format!(
+            "{ORG}activities:\n  - id: a\n    name: A\n    legal_basis: contract\n    retention: P1Y\n    data_categories: [contact.email]\n    recipients: [{ghosts}]\n"
+        ),
+    );
+    let run = concise(dir.path(), &["a.yaml"]);
+    assert_eq!(run.code, 2, "{}", run.stdout);
+    let count = |code: &str| run.stdout.lines().filter(|l| l.contains(code)).count();
+    assert_eq!(count("[PL012]"), 1, "{}", run.stdout);
+    assert_eq!(count("[PL021]"), 1, "{}", run.stdout);
 }

@@ -218,20 +218,23 @@ pub fn strings<'a>(items: impl IntoIterator<Item = &'a str>) -> Value {
     list(items.into_iter().map(string).collect())
 }
 
-/// The values of a list of spanned strings, as a CEL list.
-fn spanned_strings(items: &[Spanned<String>]) -> Value {
-    strings(items.iter().map(|s| s.value.as_str()))
-}
-
 /// A CEL map under construction.
 #[derive(Default)]
 pub struct MapBuilder(HashMap<Key, Value>);
 
 impl MapBuilder {
     pub fn from_node(node: &Node) -> MapBuilder {
-        let mut map = HashMap::with_capacity(node.entries().len());
+        MapBuilder::from_node_except(node, &[])
+    }
+
+    /// The fields of `node` except `replaced`, which the caller sets itself
+    /// (converting a field only to replace it would double a long list).
+    pub fn from_node_except(node: &Node, replaced: &[&str]) -> MapBuilder {
+        let mut map = HashMap::with_capacity(node.entries().len() + replaced.len());
         for entry in node.entries() {
-            map.insert(Key::from(&*entry.key), node_value(&entry.value));
+            if !replaced.contains(&&*entry.key) {
+                map.insert(Key::from(&*entry.key), node_value(&entry.value));
+            }
         }
         MapBuilder(map)
     }
@@ -295,7 +298,7 @@ pub fn organization(manifest: &Manifest, data: &ReferenceData) -> Value {
     };
     let org: Option<&Organization> = manifest.organization.as_ref();
     let node = org.map_or(&empty, |o| &o.node);
-    let mut map = MapBuilder::from_node(node);
+    let mut map = MapBuilder::from_node_except(node, &["markets", "residency"]);
     let country = org
         .and_then(|o| o.country.as_ref())
         .map(|c| c.value.as_str())
@@ -413,33 +416,121 @@ pub struct Use {
     pub direct: bool,
 }
 
-pub fn processor(manifest: &Manifest, index: usize, uses: Use, data: &ReferenceData) -> Value {
-    let p: &Processor = &manifest.processors[index];
-    let mut map = MapBuilder::from_node(&p.node);
-    let agreement_type = text_at(&p.node, &["agreement", "type"]).unwrap_or("");
-    map.set(
-        "role",
-        string(p.role.as_ref().map_or("", |r| r.value.as_str())),
-    )
-    .set("locations", spanned_strings(&p.locations))
-    .set("certifications", spanned_strings(&p.certifications))
-    .set("agreement_type", string(agreement_type))
-    .set(
-        "agreement_ref",
-        string(text_at(&p.node, &["agreement", "ref"]).unwrap_or("")),
-    )
-    .set("sub_processors", spanned_strings(&p.sub_processors))
-    .set(
-        "in_eea",
-        Value::Bool(
-            p.locations
+/// An entity the fast path reads field by field; its CEL map is built only
+/// where the interpreter or a message needs it.
+pub trait Entity: fast::Record {
+    fn to_value(&self) -> Value;
+    /// One field of the map, without building the map.
+    fn field_value(&self, name: &str) -> Option<Value>;
+}
+
+/// Every entity of a kind (an organisation rule's `activities`, `processors`).
+pub trait Entities: fast::Records {
+    fn entity(&self, index: usize) -> &dyn Entity;
+}
+
+impl<E: Entity> Entities for Vec<E> {
+    fn entity(&self, index: usize) -> &dyn Entity {
+        &self[index]
+    }
+}
+
+impl Entity for ProcessorRecord<'_> {
+    fn to_value(&self) -> Value {
+        ProcessorRecord::to_value(self)
+    }
+
+    fn field_value(&self, name: &str) -> Option<Value> {
+        ProcessorRecord::field_value(self, name)
+    }
+}
+
+impl Entity for ActivityRecord<'_> {
+    fn to_value(&self) -> Value {
+        ActivityRecord::to_value(self)
+    }
+
+    fn field_value(&self, name: &str) -> Option<Value> {
+        ActivityRecord::field_value(self, name)
+    }
+}
+
+/// A processor's derived fields, worked out once, borrowed from the model.
+/// The fast path reads them field by field; [`ProcessorRecord::to_value`]
+/// builds the CEL map only where the interpreter or a message needs it, so
+/// a set of many processors does not hold a map for each (a hundred
+/// thousand processors held 290 MB of maps).
+pub struct ProcessorRecord<'m> {
+    processor: &'m Processor,
+    role: &'m str,
+    agreement_type: &'m str,
+    agreement_ref: &'m str,
+    in_eea: bool,
+    uses: Use,
+}
+
+impl<'m> ProcessorRecord<'m> {
+    pub fn new(
+        manifest: &'m Manifest,
+        index: usize,
+        uses: Use,
+        data: &ReferenceData,
+    ) -> ProcessorRecord<'m> {
+        let p: &Processor = &manifest.processors[index];
+        ProcessorRecord {
+            processor: p,
+            role: p.role.as_ref().map_or("", |r| r.value.as_str()),
+            agreement_type: text_at(&p.node, &["agreement", "type"]).unwrap_or(""),
+            agreement_ref: text_at(&p.node, &["agreement", "ref"]).unwrap_or(""),
+            in_eea: p
+                .locations
                 .iter()
                 .all(|l| data.in_eea(&l.value, manifest.as_of)),
-        ),
-    )
-    .set("used", Value::Bool(uses.used))
-    .set("direct", Value::Bool(uses.direct));
-    map.build()
+            uses,
+        }
+    }
+
+    /// The processor as a CEL map: its fields as written and every derived
+    /// field (all served by the record).
+    pub fn to_value(&self) -> Value {
+        let fields = derived_fields(VarType::Processor);
+        let mut map = MapBuilder::from_node_except(&self.processor.node, fields);
+        map.set_served(self, fields);
+        map.build()
+    }
+
+    /// One field of [`ProcessorRecord::to_value`], without building the map.
+    pub fn field_value(&self, name: &str) -> Option<Value> {
+        if derived_fields(VarType::Processor).contains(&name) {
+            fast::Record::field(self, name).and_then(fast::V::to_value)
+        } else {
+            self.processor.node.get(name).map(node_value)
+        }
+    }
+}
+
+impl fast::Record for ProcessorRecord<'_> {
+    fn field(&self, name: &str) -> Option<fast::V<'_>> {
+        use fast::V;
+        let p = self.processor;
+        Some(match name {
+            "role" => V::Str(self.role),
+            "locations" => V::Strings(&p.locations),
+            "certifications" => V::Strings(&p.certifications),
+            "sub_processors" => V::Strings(&p.sub_processors),
+            "agreement_type" => V::Str(self.agreement_type),
+            "agreement_ref" => V::Str(self.agreement_ref),
+            "in_eea" => V::Bool(self.in_eea),
+            "used" => V::Bool(self.uses.used),
+            "direct" => V::Bool(self.uses.direct),
+            name => node_scalar(p.node.get(name)?)?,
+        })
+    }
+
+    fn has(&self, name: &str) -> bool {
+        derived_fields(VarType::Processor).contains(&name)
+            || self.processor.node.get(name).is_some()
+    }
 }
 
 pub fn activity(manifest: &Manifest, index: usize) -> Value {
@@ -978,7 +1069,7 @@ mod tests {
         map.map.len()
     }
 
-    /// Every field a flow or activity record serves equals the same field
+    /// Every field a flow, activity or processor record serves equals the same field
     /// of its CEL map, and so does every field read alone for a message,
     /// for the examples and the rule fixtures.
     #[test]
@@ -991,7 +1082,7 @@ mod tests {
             }
         }
         let data = ReferenceData::get();
-        let (mut flows, mut activities) = (0, 0);
+        let (mut flows, mut activities, mut processors) = (0, 0, 0);
         for set in sets {
             let Ok(loaded) = crate::load::load(&[set], crate::load::Limits::default()) else {
                 continue;
@@ -1020,11 +1111,28 @@ mod tests {
                     derived_fields(VarType::Activity),
                 );
             }
+            for i in 0..manifest.processors.len() {
+                let uses = Use {
+                    used: i % 2 == 0,
+                    direct: i % 3 == 0,
+                };
+                let record = ProcessorRecord::new(&manifest, i, uses, data);
+                processors += fields_match_map(record.to_value(), |f| record.field_value(f));
+                processors += compare(
+                    &record,
+                    record.to_value(),
+                    derived_fields(VarType::Processor),
+                );
+            }
         }
         assert!(flows > 500, "only {flows} flow fields compared");
         assert!(
             activities > 1000,
             "only {activities} activity fields compared"
+        );
+        assert!(
+            processors > 1000,
+            "only {processors} processor fields compared"
         );
     }
 }

@@ -3,7 +3,10 @@
 //! finding where `when` holds and `require` does not; an evaluation error
 //! is itself a finding with the rule's code, never a silent pass.
 
-use super::entities::{self, ActivityRecord, FlowFacts, FlowRecord, Kind, Use, string};
+use super::entities::{
+    self, ActivityRecord, Entities, Entity, FlowFacts, FlowRecord, Kind, ProcessorRecord, Use,
+    string,
+};
 use super::fast::Interpret;
 use super::fast::{IndexedMap, V};
 use super::pack::{Anchor, Rule};
@@ -99,11 +102,11 @@ enum Binding<'a> {
     Owned(Value),
     /// A flow, read field by field; its CEL map is built only if needed.
     Flow(FlowRecord<'a>),
-    /// An activity, read field by field; its CEL map is built once, the
-    /// first time it is needed.
-    Activity(&'a ActivityRecord<'a>, &'a OnceLock<Value>),
-    /// Every activity (an organisation's rules).
-    Activities(&'a Vec<ActivityRecord<'a>>, &'a [OnceLock<Value>]),
+    /// An activity or processor, read field by field; its CEL map is built
+    /// once, the first time it is needed.
+    Entity(&'a dyn Entity, &'a OnceLock<Value>),
+    /// Every activity or processor (an organisation's rules).
+    Entities(&'a dyn Entities, &'a [OnceLock<Value>]),
 }
 
 impl Binding<'_> {
@@ -113,12 +116,12 @@ impl Binding<'_> {
             Binding::Shared(value) => V::Ref(value),
             Binding::Owned(value) => V::Ref(value),
             Binding::Flow(record) => V::Record(record),
-            Binding::Activity(record, _) => V::Record(*record),
-            Binding::Activities(records, _) => V::Records(*records),
+            Binding::Entity(record, _) => V::Record(*record),
+            Binding::Entities(records, _) => V::Records(*records),
         }
     }
 
-    /// The variable as CEL. An activity's map is kept for later
+    /// The variable as CEL. An entity's map is kept for later
     /// evaluations when `keep` (the interpreter, which may come back to it
     /// for every rule), and otherwise built for the caller alone (a
     /// message), so that rendering findings does not hold every map.
@@ -128,17 +131,17 @@ impl Binding<'_> {
             Binding::Shared(value) => (*value).clone(),
             Binding::Owned(value) => value.clone(),
             Binding::Flow(record) => record.to_value(),
-            Binding::Activity(record, value) if keep => {
+            Binding::Entity(record, value) if keep => {
                 value.get_or_init(|| record.to_value()).clone()
             }
-            Binding::Activity(record, value) => {
+            Binding::Entity(record, value) => {
                 value.get().cloned().unwrap_or_else(|| record.to_value())
             }
-            Binding::Activities(records, values) => entities::list(
-                records
+            Binding::Entities(records, values) => entities::list(
+                values
                     .iter()
-                    .zip(*values)
-                    .map(|(r, v)| v.get_or_init(|| r.to_value()).clone())
+                    .enumerate()
+                    .map(|(i, v)| v.get_or_init(|| records.entity(i).to_value()).clone())
                     .collect(),
             ),
         }
@@ -239,12 +242,13 @@ impl Evaluator<'_> {
             env: OnceLock::new(),
             org: Cached::new(entities::organization(m, self.data)),
             today: Cached::new(string(m.as_of.to_string())),
-            processors: crate::timings::time("    processor maps", || {
+            processors: crate::timings::time("    processor records", || {
                 (0..m.processors.len())
                     .into_par_iter()
-                    .map(|i| Cached::new(entities::processor(m, i, uses[i], self.data)))
+                    .map(|i| ProcessorRecord::new(m, i, uses[i], self.data))
                     .collect()
             }),
+            processor_values: (0..m.processors.len()).map(|_| OnceLock::new()).collect(),
             activities: crate::timings::time("    activity records", || {
                 (0..m.activities.len())
                     .into_par_iter()
@@ -311,22 +315,16 @@ impl Evaluator<'_> {
             Subject::Org => vec![
                 (
                     "activities",
-                    Binding::Activities(&shared.activities, &shared.activity_values),
+                    Binding::Entities(&shared.activities, &shared.activity_values),
                 ),
                 (
                     "processors",
-                    Binding::Owned(entities::list(
-                        shared
-                            .processors
-                            .iter()
-                            .map(|p| p.map.value.clone())
-                            .collect(),
-                    )),
+                    Binding::Entities(&shared.processors, &shared.processor_values),
                 ),
             ],
             Subject::Processor(i) => {
                 scope.processor = Some(&m.processors[i]);
-                vec![("processor", Binding::Cached(&shared.processors[i]))]
+                vec![("processor", shared.processor(i))]
             }
             Subject::Activity(i) => {
                 scope.activity = Some(&m.activities[i]);
@@ -339,7 +337,7 @@ impl Evaluator<'_> {
                 vec![
                     ("recipient", Binding::Owned(entities::recipient(m, i, p))),
                     ("activity", shared.activity(i)),
-                    ("processor", Binding::Cached(&shared.processors[p])),
+                    ("processor", shared.processor(p)),
                 ]
             }
             Subject::Tracking(i, t) => {
@@ -375,7 +373,7 @@ impl Evaluator<'_> {
                         Binding::Flow(facts.record(m, self.data, f)),
                     ),
                     ("activity", shared.activity(flow.activity)),
-                    ("processor", Binding::Cached(&shared.processors[party])),
+                    ("processor", shared.processor(party)),
                 ]
             }
             Subject::Evidence(e) => {
@@ -572,7 +570,7 @@ impl Evaluator<'_> {
             let whole = || values[i].get_or_init(|| bindings[i].1.value(false));
             match (field, &bindings[i].1) {
                 (None, _) => Some(whole().clone()),
-                (Some(f), Binding::Activity(record, map)) if map.get().is_none() => {
+                (Some(f), Binding::Entity(record, map)) if map.get().is_none() => {
                     record.field_value(f)
                 }
                 (Some(f), Binding::Flow(record)) => record.field_value(f),
@@ -869,7 +867,9 @@ struct Shared<'a, 'r> {
     env: OnceLock<Arc<Env>>,
     org: Cached,
     today: Cached,
-    processors: Vec<Cached>,
+    processors: Vec<ProcessorRecord<'a>>,
+    /// The processors' CEL maps, each built the first time it is needed.
+    processor_values: Vec<OnceLock<Value>>,
     activities: Vec<ActivityRecord<'a>>,
     /// The activities' CEL maps, each built the first time it is needed.
     activity_values: Vec<OnceLock<Value>>,
@@ -888,7 +888,11 @@ struct Shared<'a, 'r> {
 
 impl<'a> Shared<'a, '_> {
     fn activity(&self, i: usize) -> Binding<'_> {
-        Binding::Activity(&self.activities[i], &self.activity_values[i])
+        Binding::Entity(&self.activities[i], &self.activity_values[i])
+    }
+
+    fn processor(&self, i: usize) -> Binding<'_> {
+        Binding::Entity(&self.processors[i], &self.processor_values[i])
     }
 }
 

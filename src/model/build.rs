@@ -108,20 +108,32 @@ pub(super) fn text(node: &Node, key: &str) -> Option<Spanned<String>> {
     })
 }
 
+/// The texts of a list, each once. Every list the model reads is a set
+/// (`uniqueItems` in the schema, which reports a repeat): a hostile list of
+/// millions of repeats becomes one entry, not millions of copies.
 pub(super) fn text_list(node: &Node, key: &str) -> Vec<Spanned<String>> {
-    node.get(key)
-        .map(|list| {
-            list.as_seq()
-                .iter()
-                .filter_map(|item| {
-                    item.as_str().map(|s| Spanned {
-                        value: s.to_string(),
-                        span: item.span,
-                    })
-                })
-                .collect()
-        })
-        .unwrap_or_default()
+    let Some(list) = node.get(key) else {
+        return Vec::new();
+    };
+    let items = list.as_seq();
+    let mut seen: std::collections::HashSet<&str> = std::collections::HashSet::new();
+    let mut out: Vec<Spanned<String>> = Vec::with_capacity(items.len().min(64));
+    for item in items {
+        let Some(s) = item.as_str() else { continue };
+        // Short lists, the usual case, are searched rather than hashed.
+        let repeat = if items.len() <= 16 {
+            out.iter().any(|t| t.value == s)
+        } else {
+            !seen.insert(s)
+        };
+        if !repeat {
+            out.push(Spanned {
+                value: s.to_string(),
+                span: item.span,
+            });
+        }
+    }
+    out
 }
 
 fn organization(node: Node, key_span: Span) -> Organization {

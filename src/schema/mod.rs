@@ -100,10 +100,14 @@ impl CompiledSchema {
         self.validate_in_windows(root, window::WINDOW_ITEMS)
     }
 
-    /// Validates a tree, in windows of `size` list items when it is not
-    /// valid and has more.
+    /// Validates a tree, in windows of `size` list items when it has more.
     fn validate_in_windows(&self, root: &crate::load::node::Node, size: u32) -> Vec<Finding> {
-        if self.validator.is_valid(root) {
+        // A file with more list items than a window goes straight to the
+        // windows: validating it whole costs memory in proportion to its
+        // longest list (`uniqueItems` hashes every item), which the tree
+        // check of repeats below does not.
+        let windowed = window::Plan::has_more_items_than(root, size);
+        if !windowed && self.validator.is_valid(root) {
             return Vec::new();
         }
         let mut out = messages::Out::default();
@@ -409,6 +413,30 @@ mod tests {
         format!(
             "version: 1\nprocessors: [{{id: p, name: P, role: processor, country: DE, {field}: [{entries}]}}]\n"
         )
+    }
+
+    /// A file with more list items than a window is validated in windows
+    /// even when it is valid (whole, `uniqueItems` would hash every item of
+    /// its longest list): a valid file stays without findings.
+    #[test]
+    fn a_valid_file_is_valid_in_windows() {
+        let schema = CompiledSchema::get();
+        let mut text = String::from("version: 1\nprocessors:\n");
+        for i in 0..40 {
+            text.push_str(&format!(
+                "  - {{id: p{i}, name: P, role: processor, country: DE, locations: [DE, FR, IT]}}\n"
+            ));
+        }
+        let root = root(&text);
+        assert!(super::window::Plan::has_more_items_than(&root, 159));
+        assert!(!super::window::Plan::has_more_items_than(&root, 160));
+        for size in [1, 2, 5, 64, u32::MAX] {
+            assert_eq!(
+                schema.validate_in_windows(&root, size),
+                [],
+                "windows of {size}"
+            );
+        }
     }
 
     #[test]

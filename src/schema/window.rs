@@ -78,6 +78,27 @@ impl Plan {
         plan
     }
 
+    /// Whether `root` holds more than `limit` list items, counted without
+    /// numbering them (most files are far below, and stop early above).
+    pub fn has_more_items_than(root: &Node, limit: u32) -> bool {
+        let mut count = 0u32;
+        let mut stack: Vec<&Node> = vec![root];
+        while let Some(node) = stack.pop() {
+            match &node.value {
+                Value::Map(entries) => stack.extend(entries.iter().map(|e| &e.value)),
+                Value::Seq(items) => {
+                    count = count.saturating_add(u32::try_from(items.len()).unwrap_or(u32::MAX));
+                    if count > limit {
+                        return true;
+                    }
+                    stack.extend(items);
+                }
+                _ => {}
+            }
+        }
+        false
+    }
+
     fn enter<'a>(&mut self, node: &'a Node, open: &mut Vec<Open<'a>>) {
         match &node.value {
             Value::Map(entries) => open.push(Open::Map(entries.iter())),
