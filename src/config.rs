@@ -38,6 +38,7 @@ pub struct Config {
     pub max_files: Option<usize>,
     pub max_depth: Option<usize>,
     pub max_alias_nodes: Option<usize>,
+    pub max_rule_steps: Option<u64>,
     /// Where each rule selector is written, to point at one that names no
     /// rule once the packs are loaded.
     pub selectors: Selectors,
@@ -275,6 +276,7 @@ pub fn load(path: &Path) -> Result<Config, ConfigFailure> {
         max_files: limit("max_files").map(|v| v as usize),
         max_depth: limit("max_depth").map(|v| v as usize),
         max_alias_nodes: limit("max_alias_nodes").map(|v| v as usize),
+        max_rule_steps: limit("max_rule_steps"),
         selectors: Selectors::collect(path, &text, &root),
     })
 }

@@ -48,6 +48,8 @@ pub struct CheckOptions {
     /// The configuration file's selectors, checked against the loaded
     /// rules so that a typo in it is reported where it is written.
     pub config_selectors: Option<config::Selectors>,
+    /// Steps one rule may take on the manifest set (`--max-rule-steps`).
+    pub max_rule_steps: u64,
 }
 
 impl CheckOptions {
@@ -63,6 +65,7 @@ impl CheckOptions {
             per_path_base: PathBuf::from("."),
             baseline: None,
             config_selectors: None,
+            max_rule_steps: engine::budget::MAX_STEPS,
         }
     }
 }
@@ -249,8 +252,14 @@ fn finish(
     } = prepared;
     let rule_findings = if complete {
         timings::time("evaluate", || {
-            engine.evaluate(&manifest, &sources, &options.paths, &options.selection)
-        })
+            engine.evaluate(
+                &manifest,
+                &sources,
+                &options.paths,
+                &options.selection,
+                options.max_rule_steps,
+            )
+        })?
     } else {
         Vec::new()
     };

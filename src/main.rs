@@ -177,6 +177,10 @@ struct CheckArgs {
     /// Most nodes that YAML aliases may expand to in one file [default: 10000]
     #[arg(long, value_name = "N")]
     max_alias_nodes: Option<usize>,
+    /// Most steps one rule may take on the manifest set (items that
+    /// `exists`, `all`, `map` and `filter` go through) [default: 20000000]
+    #[arg(long, value_name = "N")]
+    max_rule_steps: Option<u64>,
 }
 
 fn run(cli: Cli) -> Result<ExitCode, Fatal> {
@@ -287,7 +291,11 @@ fn main() -> ExitCode {
             print_located(
                 &failure.findings,
                 &failure.sources,
-                "the rule packs above could not be loaded",
+                if failure.stopped {
+                    "the rules above were stopped, so the check is incomplete: nothing else is reported"
+                } else {
+                    "the rule packs above could not be loaded"
+                },
             );
             ExitCode::from(2)
         }
@@ -488,6 +496,10 @@ fn check_set(args: CheckArgs, config_args: &ConfigArgs) -> Result<ExitCode, Fata
         .max_alias_nodes
         .or(config.max_alias_nodes)
         .unwrap_or(defaults.yaml.max_alias_nodes);
+    options.max_rule_steps = args
+        .max_rule_steps
+        .or(config.max_rule_steps)
+        .unwrap_or(privlint::engine::budget::MAX_STEPS);
     if let Some(date) = args.as_of {
         options.as_of = date;
     }

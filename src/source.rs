@@ -46,7 +46,7 @@ pub struct Position {
 }
 
 /// One file: its path as given or found, and its text.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct SourceFile {
     /// The path as shown to the user (relative when it was given relative).
     pub path: PathBuf,
@@ -374,7 +374,7 @@ pub fn absolute_normalized(path: &Path) -> PathBuf {
 }
 
 /// Every file read in one run.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct SourceMap {
     files: Vec<SourceFile>,
 }

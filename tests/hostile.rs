@@ -1252,3 +1252,63 @@ fn a_repeated_entry_is_reported_once_and_read_once() {
     assert_eq!(count("[PL012]"), 1, "{}", run.stdout);
     assert_eq!(count("[PL021]"), 1, "{}", run.stdout);
 }
+
+/// A user rule whose comprehensions multiply (every processor against
+/// every other) is stopped at its evaluation budget, on the fast path and
+/// in the interpreter alike, and reported at the rule, exit 2. Below the
+/// budget it runs. (The default budget, 20 million steps, is the same
+/// mechanism; a small one keeps the test fast in debug builds.)
+#[test]
+fn a_rule_that_multiplies_comprehensions_is_stopped_at_its_budget() {
+    let dir = tempfile::tempdir().unwrap();
+    let conditions = [
+        // The fast path.
+        "processors.all(a, processors.all(b, a.id != b.id || a.name == b.name))",
+        // The interpreter (`+` on strings is not on the fast path).
+        "processors.all(a, processors.all(b, a.id + '' != b.id || a.name == b.name))",
+    ];
+    let processors = |n: usize| {
+        let mut text = format!("{ORG}processors:\n");
+        for i in 0..n {
+            text.push_str(&format!(
+                "  - {{id: p{i}, name: P, role: processor, country: DE, agreement: {{type: dpa, ref: 'https://example.com/dpa'}}}}\n"
+            ));
+        }
+        text
+    };
+    let budget = ["--max-rule-steps", "90299", "--rules", "pack.yaml", "m"];
+    for condition in conditions {
+        write(
+            dir.path(),
+            "pack.yaml",
+            format!(
+                "version: 1\npack: costly\nname: Costly\nrules:\n  - code: COST001\n    name: pairwise\n    severity: warning\n    summary: s\n    for_each: organization\n    require: \"{condition}\"\n    message: m\n"
+            ),
+        );
+        // 100 + 100 × 100 steps.
+        write(dir.path(), "m/a.yaml", processors(100));
+        let small = concise(dir.path(), &budget);
+        assert!(!small.stdout.contains("COST001"), "{}", small.stdout);
+        assert!(!small.stderr.contains("COST001"), "{}", small.stderr);
+        // 300 + 300 × 300 = 90,300 steps: one too many, on both paths.
+        write(dir.path(), "m/a.yaml", processors(300));
+        let large = concise(dir.path(), &budget);
+        assert_eq!(
+            large.code, 2,
+            "{condition}: {}{}",
+            large.stdout, large.stderr
+        );
+        let all = format!("{}{}", large.stdout, large.stderr);
+        assert!(
+            all.contains("pack.yaml:5:")
+                && all.contains("rule `COST001` was stopped: it took more than 90,299 steps"),
+            "{condition}: {all}"
+        );
+        // A budget that covers it exactly lets it run.
+        let enough = concise(
+            dir.path(),
+            &["--max-rule-steps", "90300", "--rules", "pack.yaml", "m"],
+        );
+        assert!(!enough.stderr.contains("COST001"), "{}", enough.stderr);
+    }
+}

@@ -3,6 +3,7 @@
 //! finding where `when` holds and `require` does not; an evaluation error
 //! is itself a finding with the rule's code, never a silent pass.
 
+use super::budget;
 use super::entities::{
     self, ActivityRecord, Entities, Entity, FlowFacts, FlowRecord, Kind, ProcessorRecord, Use,
     string,
@@ -16,12 +17,12 @@ use crate::report::{Finding, Label, Severity};
 use crate::source::{SourceMap, Span};
 use cel::common::value::{CowVal, Val};
 use cel::context::VariableResolver;
-use cel::{Context, Env, IdedExpr, Value};
+use cel::{Context, IdedExpr, Value};
 use std::cell::OnceCell;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// The model objects behind one evaluation, for pointing labels.
 #[derive(Default, Clone, Copy)]
@@ -42,6 +43,8 @@ pub struct Evaluator<'a> {
     pub data: &'a ReferenceData,
     /// Severity per rule code after overrides.
     pub severity: &'a HashMap<String, Severity>,
+    /// Steps one rule may take in all (see [`budget`]).
+    pub max_steps: u64,
 }
 
 /// What one evaluation is about: enough to bind its variables again and
@@ -149,7 +152,9 @@ impl Binding<'_> {
 }
 
 impl Evaluator<'_> {
-    pub fn run(&self, rules: &[&Rule]) -> Vec<Finding> {
+    /// The findings of `rules`, and the rules stopped for spending their
+    /// evaluation budget (whose findings are left out).
+    pub fn run<'r>(&self, rules: &[&'r Rule]) -> (Vec<Finding>, Vec<&'r Rule>) {
         use rayon::prelude::*;
         let m = self.manifest;
         let shared = crate::timings::time("  entities", || self.shared(rules));
@@ -197,12 +202,27 @@ impl Evaluator<'_> {
         for e in 0..shared.evidence.len() {
             hits.extend(self.hits(&shared, Kind::Evidence, Subject::Evidence(e)));
         }
+        let stopped: Vec<&Rule> = Kind::ALL
+            .into_iter()
+            .flat_map(|kind| {
+                let spent = &shared.spent[&kind];
+                shared.rules[&kind]
+                    .iter()
+                    .zip(spent)
+                    .filter(|(_, spent)| spent.load(Ordering::Relaxed) > self.max_steps)
+                    .map(|(rule, _)| *rule)
+            })
+            .collect();
+        if !stopped.is_empty() {
+            hits.retain(|hit| !stopped.iter().any(|r| std::ptr::eq(*r, hit.rule)));
+        }
         let kept = collapse(hits);
-        crate::timings::time("  findings", || {
+        let findings = crate::timings::time("  findings", || {
             kept.into_par_iter()
                 .map(|(hit, more)| self.finding(&shared, &hit, more))
                 .collect()
-        })
+        });
+        (findings, stopped)
     }
 
     /// What every evaluation shares, built once.
@@ -215,6 +235,10 @@ impl Evaluator<'_> {
             .map(|k| (k, rules.iter().copied().filter(|r| r.kind == k).collect()))
             .collect();
         let active = |kind: Kind| !rules[&kind].is_empty();
+        let spent = rules
+            .iter()
+            .map(|(kind, rules)| (*kind, rules.iter().map(|_| AtomicU64::new(0)).collect()))
+            .collect();
         let facts = crate::timings::time("    flow facts", || {
             (active(Kind::Transfer) || active(Kind::Flow)).then(|| FlowFacts::new(m, self.data))
         });
@@ -239,7 +263,7 @@ impl Evaluator<'_> {
             })
             .collect();
         Shared {
-            env: OnceLock::new(),
+            spent,
             org: Cached::new(entities::organization(m, self.data)),
             today: Cached::new(string(m.as_of.to_string())),
             processors: crate::timings::time("    processor records", || {
@@ -437,8 +461,7 @@ impl Evaluator<'_> {
                     })
                     .collect(),
             };
-            let env = shared.env.get_or_init(|| Arc::new(Env::stdlib()));
-            let mut context = Context::with_env(env.clone());
+            let mut context = Context::with_env(budget::env());
             context.set_variable_resolver(&lent);
             Value::resolve(expr, &context)
         };
@@ -446,20 +469,36 @@ impl Evaluator<'_> {
             .iter()
             .enumerate()
             .filter_map(|(i, rule)| {
+                // Once a rule has spent its budget, its other evaluations
+                // are skipped: it is reported as stopped, whatever they give.
+                let spent = &shared.spent[&kind][i];
+                if spent.load(Ordering::Relaxed) > self.max_steps {
+                    return None;
+                }
+                let metered = || {
+                    budget::begin(self.max_steps);
+                    let verdict = Self::verdict(rule, &vars, &interpret);
+                    // Most evaluations go through no list: no write to share.
+                    let steps = budget::end();
+                    if steps > 0 {
+                        spent.fetch_add(steps, Ordering::Relaxed);
+                    }
+                    verdict
+                };
                 let shared_verdict = verdicts.and_then(|(v, k)| v[i].as_ref().map(|v| &v[k]));
                 let verdict = match shared_verdict {
                     Some(cell) => {
-                        let verdict = cell.get_or_init(|| Self::verdict(rule, &vars, &interpret));
+                        let verdict = cell.get_or_init(metered);
                         #[cfg(debug_assertions)]
                         assert_eq!(
                             *verdict,
-                            Self::verdict(rule, &vars, &interpret),
+                            budget::apart(|| Self::verdict(rule, &vars, &interpret)),
                             "a shared verdict of {} differs from the flow's own",
                             rule.code
                         );
                         verdict.clone()
                     }
-                    None => Self::verdict(rule, &vars, &interpret),
+                    None => metered(),
                 }?;
                 self.hit(rule, verdict, scope, subject)
             })
@@ -864,7 +903,9 @@ fn facts_decide(rule: &Rule, kind: Kind) -> bool {
 /// interpreter is needed), the entity values built once, and the rules by
 /// kind.
 struct Shared<'a, 'r> {
-    env: OnceLock<Arc<Env>>,
+    /// Steps each rule has taken, by kind in the order of `rules`; past
+    /// the evaluator's `max_steps` the rule is stopped.
+    spent: HashMap<Kind, Vec<AtomicU64>>,
     org: Cached,
     today: Cached,
     processors: Vec<ProcessorRecord<'a>>,

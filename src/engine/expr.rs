@@ -2,8 +2,10 @@
 //! loads, with the limits the `cel` crate lacks (length, nesting), and
 //! checked for names that are not in scope.
 
+use super::budget;
 use super::fast::{Fast, Interpret, V};
 use crate::suggest::did_you_mean;
+use cel::common::ast::IdedExpr;
 use cel::{Program, Value};
 use std::collections::HashMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -37,9 +39,10 @@ pub const MAX_COMPREHENSION_NESTING: usize = 3;
 /// A compiled CEL condition.
 pub struct Expr {
     pub source: String,
-    /// The `cel` program; for a stored built-in condition it is compiled
-    /// the first time the interpreter is needed.
-    program: OnceLock<Option<Program>>,
+    /// The parsed condition for the interpreter, its comprehensions
+    /// metered ([`budget::meter`]); for a stored built-in condition it is
+    /// parsed the first time the interpreter is needed.
+    program: OnceLock<Option<IdedExpr>>,
     /// The same condition for the fast path, when it is within its subset.
     fast: Option<Fast>,
 }
@@ -184,7 +187,7 @@ impl Expr {
         Ok(Expr {
             source: source.to_string(),
             fast: Fast::compile(program.expression()),
-            program: OnceLock::from(Some(program)),
+            program: OnceLock::from(Some(metered(&program))),
         })
     }
 
@@ -214,12 +217,13 @@ impl Expr {
         self.fast.as_ref().filter(|f| f.is_complete())
     }
 
-    fn program(&self) -> Option<&Program> {
+    fn program(&self) -> Option<&IdedExpr> {
         self.program
             .get_or_init(|| {
                 catch_unwind(AssertUnwindSafe(|| Program::compile(&self.source).ok()))
                     .ok()
                     .flatten()
+                    .map(|program| metered(&program))
             })
             .as_ref()
     }
@@ -232,24 +236,39 @@ impl Expr {
         vars: &[(&str, V<'_>)],
         interpret: &Interpret<'_>,
     ) -> Result<bool, String> {
-        if let Some(answer) = self.fast.as_ref().and_then(|f| f.eval(vars, interpret)) {
+        let before = budget::used();
+        let fast = self.fast.as_ref().and_then(|f| f.eval(vars, interpret));
+        // A budget spent on the fast path is not spent again in the
+        // interpreter; the steps of an attempt it declined are taken again
+        // there, and counted once.
+        if budget::exhausted() {
+            return Err(format!("`{}` {}", self.source, budget::SPENT));
+        }
+        if fast.is_none() {
+            budget::set_used(before);
+        }
+        if let Some(answer) = fast {
             #[cfg(debug_assertions)]
             assert_eq!(
-                self.interpret(interpret),
+                budget::apart(|| self.interpret(interpret)),
                 Ok(answer),
                 "the fast path disagrees with the interpreter on `{}`",
                 self.source
             );
             return Ok(answer);
         }
-        self.interpret(interpret)
+        let answer = self.interpret(interpret);
+        if budget::exhausted() {
+            return Err(format!("`{}` {}", self.source, budget::SPENT));
+        }
+        answer
     }
 
     fn interpret(&self, interpret: &Interpret<'_>) -> Result<bool, String> {
         let Some(program) = self.program() else {
             return Err(format!("`{}` could not be compiled", self.source));
         };
-        match catch_unwind(AssertUnwindSafe(|| interpret(program.expression()))) {
+        match catch_unwind(AssertUnwindSafe(|| interpret(program))) {
             Ok(Ok(Value::Bool(b))) => Ok(b),
             Ok(Ok(other)) => Err(format!(
                 "`{}` gave {:?}, not true or false",
@@ -262,6 +281,13 @@ impl Expr {
             )),
         }
     }
+}
+
+/// The program's expression with its comprehensions metered.
+fn metered(program: &Program) -> IdedExpr {
+    let mut expr = program.expression().clone();
+    budget::meter(&mut expr);
+    expr
 }
 
 fn quote_list(names: &[&str]) -> String {

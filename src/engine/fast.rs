@@ -418,7 +418,11 @@ fn boxed2(a: &IdedExpr, b: &IdedExpr, depth: usize) -> Option<Box<[Node; 2]>> {
 
 /// Compiles `expr`, leaving what is outside the subset to the interpreter.
 fn compile(expr: &IdedExpr, depth: usize) -> Node {
-    exact(expr, depth).unwrap_or_else(|| Node::Slow(Box::new(expr.clone())))
+    exact(expr, depth).unwrap_or_else(|| {
+        let mut slow = expr.clone();
+        super::budget::meter(&mut slow);
+        Node::Slow(Box::new(slow))
+    })
 }
 
 /// Compiles `expr` for the fast path, or `None`. Only boolean operands
@@ -523,6 +527,10 @@ fn comprehension<'a>(c: &'a Comprehension, env: &Env<'a, '_, '_>) -> Option<V<'a
         V::List(nodes) => nodes.iter().map(|n| eval(n, env)).collect::<Option<_>>()?,
         _ => return None,
     };
+    // Charged as the interpreter charges it (see `budget`).
+    if !super::budget::charge(items.len()) {
+        return None;
+    }
     let mut accu = eval(&c.init, env)?;
     for item in items {
         let inner = Env {
@@ -697,7 +705,7 @@ mod tests {
     fn both(source: &str) -> (Option<bool>, Option<bool>) {
         let program = Program::compile(source).unwrap();
         let value = entity();
-        let mut context = Context::default();
+        let mut context = Context::with_env(crate::engine::budget::env());
         context.add_variable_from_value("a", value.clone());
         let interpret = |e: &IdedExpr| Value::resolve(e, &context);
         let fast = Fast::compile(program.expression())
@@ -752,7 +760,7 @@ mod tests {
             r#""ads" in a.purposes"#,
         ] {
             let program = Program::compile(source).unwrap();
-            let mut context = Context::default();
+            let mut context = Context::with_env(crate::engine::budget::env());
             context.add_variable_from_value("a", value.clone());
             let interpret = |e: &IdedExpr| Value::resolve(e, &context);
             let fast = Fast::compile(program.expression())

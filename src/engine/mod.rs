@@ -2,6 +2,7 @@
 //! time, the user's from files), selects the rules that apply, and
 //! evaluates them over the resolved model.
 
+pub mod budget;
 pub mod entities;
 mod evaluate;
 pub mod expr;
@@ -41,6 +42,8 @@ pub const BUILTIN_PACKS: &[(&str, &str)] = &[
 pub struct PackFailure {
     pub sources: SourceMap,
     pub findings: Vec<Finding>,
+    /// The packs loaded, and rules were stopped while they ran.
+    pub stopped: bool,
 }
 
 /// The loaded rules.
@@ -48,6 +51,8 @@ pub struct PackFailure {
 pub struct Engine {
     pub packs: Vec<PackInfo>,
     pub rules: Vec<Rule>,
+    /// The packs' texts, to point at a rule that fails while it runs.
+    sources: SourceMap,
 }
 
 /// Which rules run and how severe their findings are.
@@ -220,10 +225,18 @@ impl Engine {
             }
         }
         if findings.is_empty() {
-            Ok(Engine { packs, rules })
+            Ok(Engine {
+                packs,
+                rules,
+                sources,
+            })
         } else {
             crate::report::sort_findings(&mut findings, &sources);
-            Err(PackFailure { sources, findings })
+            Err(PackFailure {
+                sources,
+                findings,
+                stopped: false,
+            })
         }
     }
 
@@ -233,14 +246,17 @@ impl Engine {
             .find(|r| r.code.eq_ignore_ascii_case(code_or_name) || r.name == code_or_name)
     }
 
-    /// Runs the selected rules whose regulation applies.
+    /// Runs the selected rules whose regulation applies. A rule that takes
+    /// more than `max_steps` (see [`budget`]) fails the check, located at
+    /// the rule: its findings would be incomplete.
     pub fn evaluate(
         &self,
         manifest: &Manifest,
         sources: &SourceMap,
         roots: &[PathBuf],
         selection: &Selection,
-    ) -> Vec<Finding> {
+        max_steps: u64,
+    ) -> Result<Vec<Finding>, PackFailure> {
         let active: Vec<&Rule> = self
             .rules
             .iter()
@@ -268,8 +284,40 @@ impl Engine {
             roots,
             data: ReferenceData::get(),
             severity: &severity,
+            max_steps,
         };
-        evaluator.run(&active)
+        let (findings, stopped) = evaluator.run(&active);
+        if stopped.is_empty() {
+            return Ok(findings);
+        }
+        let mut findings: Vec<Finding> = stopped
+            .into_iter()
+            .map(|rule| {
+                Finding::new(
+                    "PL030",
+                    "invalid-rule-pack",
+                    Severity::Error,
+                    format!(
+                        "rule `{}` was stopped: it took more than {} steps on this manifest set",
+                        rule.code,
+                        crate::render::grouped(max_steps)
+                    ),
+                    Label::new(rule.code_span, "stopped"),
+                )
+                .with_note("a step is one item of a list that `exists`, `all`, `map` or `filter` goes through; comprehensions inside each other multiply them")
+                .with_help(format!(
+                    "rewrite the rule to go through fewer lists, one inside another; turn it off with `--ignore {}`, or allow more with `--max-rule-steps`",
+                    rule.code
+                ))
+            })
+            .collect();
+        let sources = self.sources.clone();
+        crate::report::sort_findings(&mut findings, &sources);
+        Err(PackFailure {
+            sources,
+            findings,
+            stopped: true,
+        })
     }
 }
 
