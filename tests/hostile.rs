@@ -1312,3 +1312,41 @@ fn a_rule_that_multiplies_comprehensions_is_stopped_at_its_budget() {
         assert!(!enough.stderr.contains("COST001"), "{}", enough.stderr);
     }
 }
+
+/// `retention: {}` is one mistake: the missing field (either of the two
+/// that would do), not also "no storage limit" (GDPR150) on the same value.
+/// An entity that lacks a field keeps its other findings.
+#[test]
+fn a_mapping_missing_a_field_is_not_also_a_rule_finding() {
+    let dir = tempfile::tempdir().unwrap();
+    let activity = "activities:\n  - id: news\n    name: News\n    purpose: Send the newsletter\n    legal_basis: contract\n    data_categories: [contact.email]\n    data_subjects: [customers]\n";
+    for retention in ["{}", "\n      reason: marketing"] {
+        write(
+            dir.path(),
+            "a.yaml",
+            format!("{ORG}{activity}    retention: {retention}\n"),
+        );
+        let run = concise(dir.path(), &["a.yaml"]);
+        assert_eq!(
+            run.stdout.trim_end(),
+            "a.yaml:12:5: error[PL013] a retention is missing `period` or `until`",
+            "{retention}"
+        );
+    }
+    // A processor without a `name` still has a transfer without a mechanism.
+    write(
+        dir.path(),
+        "a.yaml",
+        format!(
+            "{ORG}processors:\n  - id: crm\n    role: processor\n    country: US\n    agreement: {{type: dpa, ref: 'https://example.com/dpa'}}\n{activity}    retention: P1Y\n    recipients: [crm]\n"
+        ),
+    );
+    let run = concise(dir.path(), &["a.yaml"]);
+    assert!(
+        run.stdout
+            .contains("[PL013] processor `crm` is missing `name`"),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains("[GDPR130]"), "{}", run.stdout);
+}

@@ -18,7 +18,7 @@ const FORMAT_ERRORS: &[&codes::BuiltinCode] = &[
 ];
 
 /// Drops the `rule_findings` whose primary label overlaps a format error's
-/// among `findings` (or contains it).
+/// among `findings` (or contains it), or the value it covers.
 pub fn drop_cascades(rule_findings: Vec<Finding>, findings: &[Finding]) -> Vec<Finding> {
     let errors = Errors::new(findings);
     if errors.spans.is_empty() {
@@ -43,7 +43,7 @@ impl Errors {
         let mut spans: Vec<Span> = findings
             .iter()
             .filter(|f| FORMAT_ERRORS.iter().any(|c| c.code == f.code))
-            .map(|f| f.primary.span)
+            .flat_map(|f| std::iter::once(f.primary.span).chain(f.covers))
             .collect();
         spans.sort_by_key(|s| (s.file, s.start));
         let mut furthest: Vec<u32> = Vec::with_capacity(spans.len());

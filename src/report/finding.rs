@@ -79,6 +79,10 @@ pub struct Finding {
     /// with display names left out (`processor `crm` ({name})`), so that
     /// renaming a processor keeps it in the baseline. `None`: the message.
     pub identity: Option<String>,
+    /// For a format error, the value it makes unreliable beyond its label
+    /// (a mapping that lacks a field): rule findings on it are dropped as
+    /// consequences (`report::cascade`). Not shown.
+    pub covers: Option<Span>,
 }
 
 impl Finding {
@@ -100,6 +104,7 @@ impl Finding {
             help: None,
             citation: None,
             identity: None,
+            covers: None,
         }
     }
 

@@ -168,22 +168,43 @@ pub fn describe_at(
             let property = property.as_str().unwrap_or_default();
             let object_path = schema_path.rsplit_once('/').map_or("", |(p, _)| p);
             let owner = describe_entity(object_noun(object_path, &path, root_noun), node);
-            let (span, label) = match (node.get("id"), parent_entry_span(root, &path)) {
-                (None, Some(key)) => (key, "declared here".to_string()),
-                _ => head_label(node),
+            let entry = parent_entry_span(root, &path).filter(|_| node.get("id").is_none());
+            let (span, label) = match entry {
+                Some(key) => (key, "declared here".to_string()),
+                None => head_label(node),
             };
-            let mut finding =
-                codes::MISSING_FIELD.at(span, format!("{owner} is missing `{property}`"), label);
-            if let Some(values) = schema
-                .pointer(&format!("{object_path}/properties/{property}"))
-                .and_then(|p| enum_values(p, schema))
-            {
-                finding = finding.with_help(format!(
-                    "add `{property}:` with one of {}",
-                    list_code(&values)
-                ));
-            } else {
-                finding = finding.with_help(format!("add `{property}:`"));
+            // `else: {required: [period]}` after `if: {required: [until]}`:
+            // either field would do.
+            let instead = object_path
+                .strip_suffix("/else")
+                .and_then(|p| schema.pointer(&format!("{p}/if/required/0")))
+                .and_then(serde_json::Value::as_str);
+            let (message, help) = match instead {
+                Some(other) => (
+                    format!("{owner} is missing `{property}` or `{other}`"),
+                    format!("add `{property}:` or `{other}:`"),
+                ),
+                None => (
+                    format!("{owner} is missing `{property}`"),
+                    match schema
+                        .pointer(&format!("{object_path}/properties/{property}"))
+                        .and_then(|p| enum_values(p, schema))
+                    {
+                        Some(values) => {
+                            format!("add `{property}:` with one of {}", list_code(&values))
+                        }
+                        None => format!("add `{property}:`"),
+                    },
+                ),
+            };
+            let mut finding = codes::MISSING_FIELD
+                .at(span, message, label)
+                .with_help(help);
+            // A field's value that lacks a field of its own (`retention: {}`)
+            // is unreliable as a whole: rule findings on it are consequences.
+            // An entity or a section keeps its other findings.
+            if entry.is_some() && path.len() >= 2 {
+                finding.covers = Some(node.span);
             }
             out.push(finding);
         }
