@@ -1350,3 +1350,21 @@ fn a_mapping_missing_a_field_is_not_also_a_rule_finding() {
     );
     assert!(run.stdout.contains("[GDPR130]"), "{}", run.stdout);
 }
+
+/// A tab right after `:` reads like a space in an editor; the parser wants
+/// a space there. The error points at the tab and says so.
+#[test]
+fn a_tab_after_a_colon_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "a.yaml",
+        "version: 1\norganization:\n  name:\tBeispiel GmbH\n  country: DE\n",
+    );
+    let run = concise(dir.path(), &["a.yaml"]);
+    assert_eq!(run.code, 2);
+    assert_eq!(
+        run.stdout.trim_end(),
+        "a.yaml:3:8: error[PL002] invalid YAML: a tab after `:`, where a space is needed"
+    );
+}

@@ -449,6 +449,32 @@ impl Builder<'_> {
             );
             return;
         }
+        // `name:<TAB>value`: the parser wants a space after `:` (or `-`)
+        // and says "must be followed by a valid YAML whitespace", which a
+        // tab looks like. Point at the tab and say so.
+        if let Some(indicator) = ["':'", "'-'"]
+            .into_iter()
+            .find(|i| info.starts_with(&format!("{i} must be followed")))
+        {
+            let tabs = self.text[..at].len() - self.text[..at].trim_end_matches('\t').len();
+            if tabs > 0 {
+                let indicator = indicator.trim_matches('\'');
+                self.findings.push(
+                    codes::YAML_SYNTAX
+                        .at(
+                            self.span(at - tabs, at),
+                            format!(
+                                "invalid YAML: a tab after `{indicator}`, where a space is needed"
+                            ),
+                            "tab character here",
+                        )
+                        .with_help(format!(
+                            "write a space after `{indicator}` (a tab may follow the space)"
+                        )),
+                );
+                return;
+            }
+        }
         let tab = info.contains("tab");
         // The parser may stop just after the tab (indentation) or before
         // it: point at the first tab of the line, else the next one.
