@@ -243,7 +243,7 @@ fn finish(
     options: &CheckOptions,
 ) -> Result<Report, Fatal> {
     let Prepared {
-        sources,
+        mut sources,
         mut findings,
         manifest,
         files_checked,
@@ -254,12 +254,12 @@ fn finish(
         timings::time("evaluate", || {
             engine.evaluate(
                 &manifest,
-                &sources,
+                &mut sources,
                 &options.paths,
                 &options.selection,
                 options.max_rule_steps,
             )
-        })?
+        })
     } else {
         Vec::new()
     };

@@ -177,8 +177,8 @@ struct CheckArgs {
     /// Most nodes that YAML aliases may expand to in one file [default: 10000]
     #[arg(long, value_name = "N")]
     max_alias_nodes: Option<usize>,
-    /// Most steps one rule may take on the manifest set (items that
-    /// `exists`, `all`, `map` and `filter` go through) [default: 20000000]
+    /// Most steps one rule may take on the manifest set (items of lists
+    /// that comprehensions, `in`, `==`, `!=` and `+` go through) [default: 5000000]
     #[arg(long, value_name = "N")]
     max_rule_steps: Option<u64>,
 }
@@ -291,11 +291,7 @@ fn main() -> ExitCode {
             print_located(
                 &failure.findings,
                 &failure.sources,
-                if failure.stopped {
-                    "the rules above were stopped, so the check is incomplete: nothing else is reported"
-                } else {
-                    "the rule packs above could not be loaded"
-                },
+                "the rule packs above could not be loaded",
             );
             ExitCode::from(2)
         }

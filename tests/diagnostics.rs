@@ -19,10 +19,16 @@ fn fixture_dirs() -> Vec<std::path::PathBuf> {
 
 /// The arguments for one fixture directory: its manifest files, and any
 /// rule packs under its `rules/` folder. Pack rules are off (`--ignore ALL`):
-/// these fixtures are about privlint's own diagnostics.
+/// these fixtures are about privlint's own diagnostics, unless the
+/// fixture's `privlint.yaml` selects the rules it needs.
 fn fixture_args(dir: &std::path::Path) -> (Vec<String>, Vec<String>) {
-    let mut extra = vec!["--ignore".to_string(), "ALL".to_string()];
     let config = dir.join("privlint.yaml");
+    let selects = std::fs::read_to_string(&config).is_ok_and(|t| t.contains("\nselect:"));
+    let mut extra = if selects {
+        Vec::new()
+    } else {
+        vec!["--ignore".to_string(), "ALL".to_string()]
+    };
     if config.is_file() {
         extra.push("--config".to_string());
         extra.push(

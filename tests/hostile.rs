@@ -1255,9 +1255,10 @@ fn a_repeated_entry_is_reported_once_and_read_once() {
 
 /// A user rule whose comprehensions multiply (every processor against
 /// every other) is stopped at its evaluation budget, on the fast path and
-/// in the interpreter alike, and reported at the rule, exit 2. Below the
-/// budget it runs. (The default budget, 20 million steps, is the same
-/// mechanism; a small one keeps the test fast in debug builds.)
+/// in the interpreter alike, and reported at the rule (PL032, exit 2);
+/// the other rules' findings stay. Below the budget it runs. (The default
+/// budget is the same mechanism; a small one keeps the test fast in debug
+/// builds.)
 #[test]
 fn a_rule_that_multiplies_comprehensions_is_stopped_at_its_budget() {
     let dir = tempfile::tempdir().unwrap();
@@ -1267,8 +1268,11 @@ fn a_rule_that_multiplies_comprehensions_is_stopped_at_its_budget() {
         // The interpreter (`+` on strings is not on the fast path).
         "processors.all(a, processors.all(b, a.id + '' != b.id || a.name == b.name))",
     ];
+    // An activity without a retention: GDPR150, from another rule.
     let processors = |n: usize| {
-        let mut text = format!("{ORG}processors:\n");
+        let mut text = format!(
+            "{ORG}activities:\n  - id: a\n    name: A\n    purpose: Billing\n    legal_basis: contract\n    data_categories: [contact.email]\n    data_subjects: [customers]\nprocessors:\n"
+        );
         for i in 0..n {
             text.push_str(&format!(
                 "  - {{id: p{i}, name: P, role: processor, country: DE, agreement: {{type: dpa, ref: 'https://example.com/dpa'}}}}\n"
@@ -1298,12 +1302,28 @@ fn a_rule_that_multiplies_comprehensions_is_stopped_at_its_budget() {
             "{condition}: {}{}",
             large.stdout, large.stderr
         );
-        let all = format!("{}{}", large.stdout, large.stderr);
         assert!(
-            all.contains("pack.yaml:5:")
-                && all.contains("rule `COST001` was stopped: it took more than 90,299 steps"),
-            "{condition}: {all}"
+            large.stdout.contains(
+                "pack.yaml:5:11: error[PL032] rule `COST001` was stopped: it took more than 90,299 steps on this manifest set"
+            ),
+            "{condition}: {}",
+            large.stdout
         );
+        // Every other rule still reports.
+        let others = concise(
+            dir.path(),
+            &["--rules", "pack.yaml", "--ignore", "COST001", "m"],
+        )
+        .stdout;
+        let others: Vec<&str> = others.lines().filter(|l| l.contains("]")).collect();
+        assert!(!others.is_empty());
+        for line in others {
+            assert!(
+                large.stdout.contains(line),
+                "{line} is missing from:\n{}",
+                large.stdout
+            );
+        }
         // A budget that covers it exactly lets it run.
         let enough = concise(
             dir.path(),

@@ -854,7 +854,7 @@ mod tests {
             .stack_size(2 << 20)
             .spawn(move || {
                 let expr = Expr::compile(&longest, &[], &any).map_err(|e| e.message)?;
-                let context = cel::Context::default();
+                let context = cel::Context::with_env(budget::env());
                 let interpret = |e: &cel::IdedExpr| Value::resolve(e, &context);
                 expr.eval_bool(&[], &interpret)
             })

@@ -614,7 +614,18 @@ fn eval<'a>(node: &'a Node, env: &Env<'a, '_, '_>) -> Option<V<'a>> {
                 found |= item == needle;
                 Some(())
             };
-            match eval(&sides[1], env)? {
+            let haystack = eval(&sides[1], env)?;
+            // Charged as the interpreter charges it (see `budget`).
+            let length = match &haystack {
+                V::List(items) => items.len(),
+                V::Ref(Value::List(items)) => items.len(),
+                V::Strings(strings) => strings.len(),
+                _ => 0,
+            };
+            if !super::budget::charge(length) {
+                return None;
+            }
+            match haystack {
                 V::List(items) => {
                     for item in items {
                         check(scalar(item, env)?)?;
@@ -637,7 +648,14 @@ fn eval<'a>(node: &'a Node, env: &Env<'a, '_, '_>) -> Option<V<'a>> {
         Node::Size(operand) => {
             let size = match eval(operand, env)? {
                 V::Str(s) => s.chars().count(),
-                V::List(items) => items.len(),
+                // Its items are evaluated, as the interpreter does (and
+                // charged, if they go through lists).
+                V::List(items) => {
+                    for item in items {
+                        eval(item, env)?;
+                    }
+                    items.len()
+                }
                 V::Ref(Value::String(s)) => s.chars().count(),
                 V::Ref(Value::List(items)) => items.len(),
                 V::Ref(Value::Map(map)) => map.map.len(),

@@ -11,7 +11,7 @@ pub mod fast;
 pub mod pack;
 
 use crate::model::{Manifest, ReferenceData};
-use crate::report::{Finding, Label, Severity};
+use crate::report::{Finding, Label, Severity, codes};
 use crate::source::{SourceFile, SourceMap};
 pub use pack::{PackInfo, Rule};
 use std::collections::HashMap;
@@ -42,8 +42,6 @@ pub const BUILTIN_PACKS: &[(&str, &str)] = &[
 pub struct PackFailure {
     pub sources: SourceMap,
     pub findings: Vec<Finding>,
-    /// The packs loaded, and rules were stopped while they ran.
-    pub stopped: bool,
 }
 
 /// The loaded rules.
@@ -232,11 +230,7 @@ impl Engine {
             })
         } else {
             crate::report::sort_findings(&mut findings, &sources);
-            Err(PackFailure {
-                sources,
-                findings,
-                stopped: false,
-            })
+            Err(PackFailure { sources, findings })
         }
     }
 
@@ -247,16 +241,16 @@ impl Engine {
     }
 
     /// Runs the selected rules whose regulation applies. A rule that takes
-    /// more than `max_steps` (see [`budget`]) fails the check, located at
-    /// the rule: its findings would be incomplete.
+    /// more than `max_steps` (see [`budget`]) is stopped, and reported as
+    /// PL032 at its code in its pack, which is added to `sources`.
     pub fn evaluate(
         &self,
         manifest: &Manifest,
-        sources: &SourceMap,
+        sources: &mut SourceMap,
         roots: &[PathBuf],
         selection: &Selection,
         max_steps: u64,
-    ) -> Result<Vec<Finding>, PackFailure> {
+    ) -> Vec<Finding> {
         let active: Vec<&Rule> = self
             .rules
             .iter()
@@ -280,44 +274,47 @@ impl Engine {
         }
         let evaluator = evaluate::Evaluator {
             manifest,
-            sources,
+            sources: &*sources,
             roots,
             data: ReferenceData::get(),
             severity: &severity,
             max_steps,
         };
-        let (findings, stopped) = evaluator.run(&active);
-        if stopped.is_empty() {
-            return Ok(findings);
+        let (mut findings, stopped) = evaluator.run(&active);
+        // A stopped rule is reported at its code in its pack, whose text
+        // joins the files of the report; the rest of the check stands.
+        let mut added: HashMap<crate::source::FileId, crate::source::FileId> = HashMap::new();
+        for rule in stopped {
+            let pack = rule.code_span.file;
+            let file = *added.entry(pack).or_insert_with(|| {
+                let source = self.sources.get(pack);
+                sources.add(SourceFile::new(source.path.clone(), source.text.clone()))
+            });
+            let span = crate::source::Span {
+                file,
+                ..rule.code_span
+            };
+            findings.push(
+                codes::RULE_STOPPED
+                    .at(
+                        span,
+                        format!(
+                            "rule `{}` was stopped: it took more than {} steps on this manifest set",
+                            rule.code,
+                            crate::render::grouped(max_steps)
+                        ),
+                        "stopped",
+                    )
+                    .with_note(
+                        "its findings are left out; a step is an item of a list that a comprehension (`exists`, `all`, `map`, `filter`, `exists_one`), `in`, `==`, `!=` or `+` goes through, and lists gone through inside one another multiply",
+                    )
+                    .with_help(format!(
+                        "rewrite the rule to go through fewer lists inside one another, allow more with `--max-rule-steps`, or turn it off with `--ignore {}`",
+                        rule.code
+                    )),
+            );
         }
-        let mut findings: Vec<Finding> = stopped
-            .into_iter()
-            .map(|rule| {
-                Finding::new(
-                    "PL030",
-                    "invalid-rule-pack",
-                    Severity::Error,
-                    format!(
-                        "rule `{}` was stopped: it took more than {} steps on this manifest set",
-                        rule.code,
-                        crate::render::grouped(max_steps)
-                    ),
-                    Label::new(rule.code_span, "stopped"),
-                )
-                .with_note("a step is one item of a list that `exists`, `all`, `map` or `filter` goes through; comprehensions inside each other multiply them")
-                .with_help(format!(
-                    "rewrite the rule to go through fewer lists, one inside another; turn it off with `--ignore {}`, or allow more with `--max-rule-steps`",
-                    rule.code
-                ))
-            })
-            .collect();
-        let sources = self.sources.clone();
-        crate::report::sort_findings(&mut findings, &sources);
-        Err(PackFailure {
-            sources,
-            findings,
-            stopped: true,
-        })
+        findings
     }
 }
 

@@ -56,7 +56,7 @@ impl Counts {
     }
 }
 
-/// `20000000` as `20,000,000`.
+/// `5000000` as `5,000,000`.
 pub fn grouped(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);

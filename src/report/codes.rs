@@ -82,6 +82,9 @@ codes! {
     INVALID_RULE_PACK = "PL030", "invalid-rule-pack", Error,
         "a rule pack does not load",
         "## What it does\nReports a rule pack (built in, or named with `--rules`) that does not parse, does not match `schemas/rule-pack.schema.json`, has a CEL expression that does not compile or names an unknown variable, a message template naming an unknown field, an unknown `for_each`, or a code or name used twice.\n\n## Why is this bad?\nA rule that cannot load would silently check nothing. privlint stops with exit code 2 and points at the problem in the pack file.\n\n## Fix\nFollow the message; `docs/rule-packs.md` documents the format and every variable and field a rule can use.";
+    RULE_STOPPED = "PL032", "rule-stopped", Error,
+        "a rule took more steps than its budget allows",
+        "## What it does\nReports a rule that was stopped because it took more than `--max-rule-steps` steps (default 5,000,000) on the manifest set, summed over every entity it ran on. A step is an item of a list that a comprehension (`exists`, `all`, `map`, `filter`, `exists_one`), `in`, `==`, `!=` or `+` goes through; a comprehension counts its whole list when it starts. The finding points at the rule's `code` in its pack; the rule's own findings are left out, every other rule's are reported.\n\n## Why is this bad?\nLists gone through inside one another multiply: a rule comparing every processor with every other is 25 million steps on 5,000 processors and 10 billion on 100,000, which would run for hours. privlint stops it rather than hang a pre-commit hook or a CI job.\n\n## Example\n```yaml\nrequire: \"processors.all(a, processors.all(b, a.id == b.id || a.name != b.name))\"\n```\n\n## Use instead\nCheck each entity on its own (`for_each: processor`) where the rule allows it, or raise the budget for a set you know is large: `--max-rule-steps 100000000` (`limits.max_rule_steps` in `privlint.yaml`).";
     INVALID_CONFIG = "PL031", "invalid-config", Error,
         "the configuration file is not valid",
         "## What it does\nReports a `privlint.yaml` (or the file named with `--config`) that does not parse or does not match `schemas/config.schema.json`: an unknown key, a wrong type, an unknown severity.\n\n## Why is this bad?\nA misspelt setting would silently do nothing: `ignroe: [GDPR107]` ignores nothing. privlint stops with exit code 2 and points at the problem.\n\n## Fix\nFollow the message; `privlint schema config` prints the format.";
@@ -97,11 +100,12 @@ codes! {
 }
 
 /// The codes that mean the manifest set is not valid input (bytes, YAML,
-/// format, references): privlint could not check it as written, so an
-/// error of one of these exits 2, like an unreadable path, and not 1 like
-/// a legal finding. Suppression comments and rule packs are not here: a
-/// malformed comment leaves the manifest checkable, and a bad pack stops
-/// the run before any manifest is read.
+/// format, references), or could not be checked in full (a rule stopped
+/// at its budget): privlint could not check it as asked, so an error of
+/// one of these exits 2, like an unreadable path, and not 1 like a legal
+/// finding. Suppression comments and rule packs are not here: a malformed
+/// comment leaves the manifest checkable, and a bad pack stops the run
+/// before any manifest is read.
 pub const INVALID_INPUT: &[&BuiltinCode] = &[
     INVALID_ENCODING,
     YAML_SYNTAX,
@@ -121,6 +125,7 @@ pub const INVALID_INPUT: &[&BuiltinCode] = &[
     MISSING_ORGANIZATION,
     DUPLICATE_ORGANIZATION,
     TAXONOMY_CYCLE,
+    RULE_STOPPED,
 ];
 
 /// Whether `code` is one of [`INVALID_INPUT`].
@@ -156,7 +161,9 @@ impl BuiltinCode {
 /// The long explanation `privlint explain` prints, also kept as
 /// `docs/rules/<CODE>.md` (the page diagnostics link to).
 pub fn explain(code: &BuiltinCode) -> String {
-    let exit = if is_invalid_input(code.code) {
+    let exit = if code.code == RULE_STOPPED.code {
+        "\n\nThe check is incomplete while an error of this code remains: privlint still reports every other finding, and exits with code 2 (could not check), not 1.\n"
+    } else if is_invalid_input(code.code) {
         "\n\nThe manifest set is not valid input while an error of this code remains: privlint still reports every finding, and exits with code 2 (could not check), not 1.\n"
     } else {
         "\n"
