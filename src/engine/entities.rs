@@ -436,12 +436,22 @@ impl<E: Entity> Entities for Vec<E> {
 }
 
 impl Entity for ProcessorRecord<'_> {
+    /// The processor as a CEL map: its fields as written and every derived
+    /// field (all served by the record).
     fn to_value(&self) -> Value {
-        ProcessorRecord::to_value(self)
+        let fields = derived_fields(VarType::Processor);
+        let mut map = MapBuilder::from_node_except(&self.processor.node, fields);
+        map.set_served(self, fields);
+        map.build()
     }
 
+    /// One field of [`Entity::to_value`], without building the map.
     fn field_value(&self, name: &str) -> Option<Value> {
-        ProcessorRecord::field_value(self, name)
+        if derived_fields(VarType::Processor).contains(&name) {
+            fast::Record::field(self, name).and_then(fast::V::to_value)
+        } else {
+            self.processor.node.get(name).map(node_value)
+        }
     }
 }
 
@@ -487,24 +497,6 @@ impl<'m> ProcessorRecord<'m> {
                 .iter()
                 .all(|l| data.in_eea(&l.value, manifest.as_of)),
             uses,
-        }
-    }
-
-    /// The processor as a CEL map: its fields as written and every derived
-    /// field (all served by the record).
-    pub fn to_value(&self) -> Value {
-        let fields = derived_fields(VarType::Processor);
-        let mut map = MapBuilder::from_node_except(&self.processor.node, fields);
-        map.set_served(self, fields);
-        map.build()
-    }
-
-    /// One field of [`ProcessorRecord::to_value`], without building the map.
-    pub fn field_value(&self, name: &str) -> Option<Value> {
-        if derived_fields(VarType::Processor).contains(&name) {
-            fast::Record::field(self, name).and_then(fast::V::to_value)
-        } else {
-            self.processor.node.get(name).map(node_value)
         }
     }
 }

@@ -39,9 +39,9 @@ pub const MAX_COMPREHENSION_NESTING: usize = 3;
 /// A compiled CEL condition.
 pub struct Expr {
     pub source: String,
-    /// The parsed condition for the interpreter, its comprehensions
-    /// metered ([`budget::meter`]); for a stored built-in condition it is
-    /// parsed the first time the interpreter is needed.
+    /// The parsed condition for the interpreter, metered
+    /// ([`budget::meter`]); for a stored built-in condition it is parsed
+    /// the first time the interpreter is needed.
     program: OnceLock<Option<IdedExpr>>,
     /// The same condition for the fast path, when it is within its subset.
     fast: Option<Fast>,
@@ -237,31 +237,31 @@ impl Expr {
         interpret: &Interpret<'_>,
     ) -> Result<bool, String> {
         let before = budget::used();
-        let fast = self.fast.as_ref().and_then(|f| f.eval(vars, interpret));
-        // A budget spent on the fast path is not spent again in the
-        // interpreter; the steps of an attempt it declined are taken again
-        // there, and counted once.
-        if budget::exhausted() {
-            return Err(format!("`{}` {}", self.source, budget::SPENT));
+        let answer = match self.fast.as_ref().and_then(|f| f.eval(vars, interpret)) {
+            // A budget spent on the fast path is not spent again in the
+            // interpreter.
+            _ if budget::exhausted() => None,
+            Some(answer) => {
+                #[cfg(debug_assertions)]
+                assert_eq!(
+                    budget::apart(|| self.interpret(interpret)),
+                    Ok(answer),
+                    "the fast path disagrees with the interpreter on `{}`",
+                    self.source
+                );
+                Some(Ok(answer))
+            }
+            // The steps of an attempt the fast path declined are taken
+            // again in the interpreter, and counted once.
+            None => {
+                budget::set_used(before);
+                Some(self.interpret(interpret))
+            }
+        };
+        match answer {
+            Some(answer) if !budget::exhausted() => answer,
+            _ => Err(format!("`{}` {}", self.source, budget::SPENT)),
         }
-        if fast.is_none() {
-            budget::set_used(before);
-        }
-        if let Some(answer) = fast {
-            #[cfg(debug_assertions)]
-            assert_eq!(
-                budget::apart(|| self.interpret(interpret)),
-                Ok(answer),
-                "the fast path disagrees with the interpreter on `{}`",
-                self.source
-            );
-            return Ok(answer);
-        }
-        let answer = self.interpret(interpret);
-        if budget::exhausted() {
-            return Err(format!("`{}` {}", self.source, budget::SPENT));
-        }
-        answer
     }
 
     fn interpret(&self, interpret: &Interpret<'_>) -> Result<bool, String> {
