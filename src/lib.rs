@@ -193,8 +193,9 @@ struct Prepared {
     findings: Vec<Finding>,
     manifest: Manifest,
     files_checked: usize,
-    /// Manifest files, whose suppression comments apply.
-    manifest_files: Vec<source::FileId>,
+    /// Manifest files, whose suppression comments apply, with the ranges
+    /// of their multi-line scalars (where a `#` is not a comment).
+    manifest_files: Vec<(source::FileId, Vec<std::ops::Range<usize>>)>,
     /// Whether every file of the set was read; when not, only each file's
     /// own format is checked (a missing file would make its ids unknown and
     /// its organization absent).
@@ -202,7 +203,7 @@ struct Prepared {
 }
 
 /// Validates and resolves what was loaded: everything before the rules.
-fn prepare(loaded: load::Loaded, options: &CheckOptions) -> Prepared {
+fn prepare(mut loaded: load::Loaded, options: &CheckOptions) -> Prepared {
     let mut findings = loaded.findings;
     let files_checked = loaded.sources.len() - loaded.skipped;
     let complete = !loaded.incomplete;
@@ -218,7 +219,9 @@ fn prepare(loaded: load::Loaded, options: &CheckOptions) -> Prepared {
         regulations: options.regulations.clone(),
     };
     // Suppressions are read from manifests only, not from skipped YAML.
-    let manifest_files: Vec<source::FileId> = loaded.documents.iter().map(|d| d.file).collect();
+    let manifest_files = (loaded.documents.iter_mut())
+        .map(|d| (d.file, std::mem::take(&mut d.verbatim)))
+        .collect();
     let (manifest, resolution) = timings::time("resolve", || {
         model::resolve(loaded.documents, &resolve_options)
     });
@@ -350,7 +353,7 @@ fn ignore_per_path(
 fn suppress(
     mut findings: Vec<Finding>,
     sources: &SourceMap,
-    manifest_files: &[source::FileId],
+    manifest_files: &[(source::FileId, Vec<std::ops::Range<usize>>)],
     engine: &engine::Engine,
     as_of: Date,
 ) -> Vec<Finding> {
@@ -363,10 +366,11 @@ fn suppress(
     let mut suppressions = Vec::new();
     // One "did you mean" budget for every suppression comment of the run.
     let budget = suggest::Budget::new(suggest::Budget::DEFAULT);
-    for &id in manifest_files {
+    for (id, verbatim) in manifest_files {
         suppressions.extend(report::suppress::parse(
             sources,
-            id,
+            *id,
+            verbatim,
             &known,
             &budget,
             &mut findings,

@@ -535,8 +535,13 @@ fn check_set(args: CheckArgs, config_args: &ConfigArgs) -> Result<ExitCode, Fata
     // Never freed: the process ends right after, and freeing the model
     // entity by entity costs about 4% of a large check.
     let report = std::mem::ManuallyDrop::new(privlint::check(&options)?);
+    // What the run read besides the manifests. Writing the baseline over
+    // the configured one is how a baseline is renewed, so that is allowed.
+    let mut read: Vec<(&std::path::Path, &str)> = vec![(&config.path, "the configuration in use")];
+    read.extend((options.rule_packs.iter()).map(|p| (p.as_path(), "a rule pack in use")));
+    read.extend((options.baseline.iter()).map(|p| (p.as_path(), "the baseline in use")));
     for path in [&args.output, &args.write_baseline].into_iter().flatten() {
-        refuse_to_overwrite_input(path, &report.sources)?;
+        refuse_to_overwrite_input(path, &report.sources, &read)?;
     }
 
     if let Some(path) = &args.write_baseline {
@@ -713,26 +718,28 @@ fn statistics(report: &privlint::Report, format: Format) -> String {
     out
 }
 
-/// privlint never modifies the files it checks: an output path that is
-/// one of them (`-o manifest.yaml manifest.yaml`) is a usage error.
+/// privlint never modifies the files it checks, nor those it reads to
+/// check them: an output path that is one of them (`-o manifest.yaml
+/// manifest.yaml`, `-o privlint.yaml`) is a usage error.
 fn refuse_to_overwrite_input(
     path: &std::path::Path,
     sources: &privlint::source::SourceMap,
+    read: &[(&std::path::Path, &str)],
 ) -> Result<(), Fatal> {
     if std::fs::metadata(path).is_err() {
         return Ok(()); // does not exist yet, so it is not an input
     }
-    let is_input = sources.files().any(|(_, f)| same_file(&f.path, path));
-    if is_input {
-        return Err(Fatal::Usage {
-            message: format!(
-                "refusing to write to `{}`: it is one of the files being checked",
-                path.display()
-            ),
-            help: Some("write the output to a file outside the manifest set".into()),
-        });
-    }
-    Ok(())
+    let what = if sources.files().any(|(_, f)| same_file(&f.path, path)) {
+        "one of the files being checked"
+    } else if let Some((_, what)) = read.iter().find(|(p, _)| same_file(p, path)) {
+        what
+    } else {
+        return Ok(());
+    };
+    Err(Fatal::Usage {
+        message: format!("refusing to write to `{}`: it is {what}", path.display()),
+        help: Some("write the output to a file privlint does not read".into()),
+    })
 }
 
 /// Whether two paths name one file: the same canonical path, or on Unix

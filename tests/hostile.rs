@@ -642,6 +642,38 @@ fn an_output_path_that_is_a_checked_file_is_refused_and_left_alone() {
 }
 
 #[test]
+fn an_output_path_that_is_the_config_a_rule_pack_or_the_baseline_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "a.yaml", ORG);
+    let pack = "version: 1\npack: acme\nname: ACME\nrules:\n  - code: ACME001\n    name: named\n    severity: warning\n    summary: s\n    for_each: organization\n    require: \"true\"\n    message: m\n";
+    write(dir.path(), "pack.yaml", pack);
+    let config = "rules: [pack.yaml]\nbaseline: base.json\n";
+    write(dir.path(), "privlint.yaml", config);
+    // Writing the baseline the configuration reads is how it is renewed.
+    let renewed = concise(dir.path(), &["--write-baseline", "base.json", "a.yaml"]);
+    assert_eq!(renewed.code, 0, "{}", renewed.stderr);
+    let baseline = std::fs::read_to_string(dir.path().join("base.json")).unwrap();
+    for (target, what) in [
+        ("privlint.yaml", "the configuration in use"),
+        ("pack.yaml", "a rule pack in use"),
+        ("base.json", "the baseline in use"),
+    ] {
+        let run = concise(dir.path(), &["-o", target, "a.yaml"]);
+        assert_eq!(run.code, 2, "{target}: {}", run.stderr);
+        assert!(
+            run.stderr
+                .contains(&format!("refusing to write to `{target}`: it is {what}")),
+            "{}",
+            run.stderr
+        );
+    }
+    let read = |name: &str| std::fs::read_to_string(dir.path().join(name)).unwrap();
+    assert_eq!(read("privlint.yaml"), config);
+    assert_eq!(read("pack.yaml"), pack);
+    assert_eq!(read("base.json"), baseline);
+}
+
+#[test]
 fn a_file_named_twice_is_read_once() {
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "set/a.yaml", ORG);

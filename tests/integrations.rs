@@ -349,6 +349,37 @@ fn a_suppression_that_matches_nothing_is_reported() {
     );
 }
 
+#[test]
+fn a_directive_inside_a_block_or_quoted_string_is_text_not_a_suppression() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "m.yaml",
+        &format!(
+            "{ORG}activities:\n  - id: a\n    name: A\n    description: |\n      Notes\n      # privlint: allow GDPR101 — inside a literal block\n  - id: b\n    name: B\n    description: \"two\n      # privlint: allow GDPR101 — inside a quoted string\n      lines\"\n  - id: c\n    description: 'x\n      y' # privlint: allow GDPR101 — a comment after a string of two lines\n    name: C\n"
+        ),
+    );
+    let out = run(
+        dir.path(),
+        &["--select", "GDPR101", "--format", "concise", "m.yaml"],
+    );
+    let lines: Vec<&str> = out.stdout.lines().collect();
+    // `b` and `c` start on the line after a directive-looking text line,
+    // which suppresses nothing; the trailing comment after `c`'s string is
+    // a comment, on a line with no finding.
+    assert_eq!(
+        lines,
+        [
+            "m.yaml:6:9: error[GDPR101] activity `a` has no legal basis",
+            "m.yaml:11:9: error[GDPR101] activity `b` has no legal basis",
+            "m.yaml:16:9: error[GDPR101] activity `c` has no legal basis",
+            "m.yaml:18:28: warning[PL042] suppression of `GDPR101` matches no finding",
+        ],
+        "{}",
+        out.stdout
+    );
+}
+
 // --- Configuration ---------------------------------------------------------------
 
 #[test]

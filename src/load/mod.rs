@@ -43,6 +43,8 @@ impl Default for Limits {
 pub struct Document {
     pub file: FileId,
     pub root: Node,
+    /// Where a `#` is text, not a comment (see [`yaml::ParsedYaml::verbatim`]).
+    pub verbatim: Vec<std::ops::Range<usize>>,
 }
 
 /// What loading produced.
@@ -195,7 +197,13 @@ fn load_bytes(
     let mut findings = parsed.findings;
     let mut document = None;
     match parsed.root {
-        Some(root) if has_version => document = Some(Document { file: id, root }),
+        Some(root) if has_version => {
+            document = Some(Document {
+                file: id,
+                root,
+                verbatim: parsed.verbatim,
+            })
+        }
         Some(root) => findings.push(not_a_manifest(root.span, "has no top-level `version` key")),
         None if !failed => findings.push(not_a_manifest(Span::new(id, 0..0), "is empty")),
         None => {}

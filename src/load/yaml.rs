@@ -12,6 +12,7 @@ use crate::report::{Finding, Label, MAX_FORMAT_FINDINGS};
 use crate::source::{CharToByte, FileId, Span};
 use saphyr_parser::{Event, Parser, ScalarStyle, ScanError};
 use std::collections::HashMap;
+use std::ops::Range;
 
 /// Limits on what one file may make privlint do.
 #[derive(Clone, Copy, Debug)]
@@ -36,6 +37,9 @@ impl Default for YamlLimits {
 pub struct ParsedYaml {
     pub root: Option<Node>,
     pub findings: Vec<Finding>,
+    /// Byte ranges of the block and quoted scalars that span lines, in
+    /// order: a `#` line inside one is text, not a comment.
+    pub verbatim: Vec<Range<usize>>,
 }
 
 enum Frame {
@@ -84,6 +88,7 @@ struct Builder<'t> {
     findings: Vec<Finding>,
     /// Findings past [`MAX_FORMAT_FINDINGS`], counted, not kept.
     unshown: usize,
+    verbatim: Vec<Range<usize>>,
 }
 
 pub fn parse(file: FileId, text: &str, limits: YamlLimits) -> ParsedYaml {
@@ -101,6 +106,7 @@ pub fn parse(file: FileId, text: &str, limits: YamlLimits) -> ParsedYaml {
         root: None,
         findings: Vec::new(),
         unshown: 0,
+        verbatim: Vec::new(),
     };
     let mut parser = Parser::new_from_str(text).keep_tags(true);
     loop {
@@ -122,9 +128,11 @@ pub fn parse(file: FileId, text: &str, limits: YamlLimits) -> ParsedYaml {
         }
     }
     let root = builder.root.take();
+    let verbatim = std::mem::take(&mut builder.verbatim);
     ParsedYaml {
         root,
         findings: builder.findings(),
+        verbatim,
     }
 }
 
@@ -143,6 +151,7 @@ impl Builder<'_> {
         ParsedYaml {
             root: None,
             findings: self.findings(),
+            verbatim: Vec::new(),
         }
     }
 
@@ -184,6 +193,9 @@ impl Builder<'_> {
                 }
             }
             Event::Scalar(value, style, anchor, tag) => {
+                if let Some(range) = multi_line(self.text, start, end, style) {
+                    self.verbatim.push(range);
+                }
                 let span = self.span(start, end);
                 let tagged = tag.is_some();
                 if let Some(tag) = tag {
@@ -594,6 +606,38 @@ fn next_char_end(text: &str, at: usize) -> usize {
         .next()
         .filter(|c| *c != '\n' && *c != '\r')
         .map_or(at, |c| at + c.len_utf8())
+}
+
+/// The bytes of a block or quoted scalar that spans lines. saphyr ends a
+/// quoted scalar's span after what follows it on its last line (a trailing
+/// comment too), so its end is found again at the closing quote.
+fn multi_line(text: &str, start: usize, end: usize, style: ScalarStyle) -> Option<Range<usize>> {
+    let bytes = &text.as_bytes()[..end];
+    let end = match style {
+        ScalarStyle::Plain => return None,
+        ScalarStyle::Literal | ScalarStyle::Folded => end,
+        ScalarStyle::DoubleQuoted => closing_quote(bytes, start, b'"'),
+        ScalarStyle::SingleQuoted => closing_quote(bytes, start, b'\''),
+    };
+    bytes[start..end].contains(&b'\n').then_some(start..end)
+}
+
+/// The end of the quoted scalar opening at or after `start`: past its
+/// closing quote (`\"` escapes one in double quotes, `''` in single).
+fn closing_quote(bytes: &[u8], start: usize, quote: u8) -> usize {
+    let Some(open) = bytes[start..].iter().position(|&b| b == quote) else {
+        return bytes.len();
+    };
+    let mut i = start + open + 1;
+    while let Some(&b) = bytes.get(i) {
+        match b {
+            b'\\' if quote == b'"' => i += 2,
+            _ if b == quote && quote == b'\'' && bytes.get(i + 1) == Some(&quote) => i += 2,
+            _ if b == quote => return i + 1,
+            _ => i += 1,
+        }
+    }
+    bytes.len()
 }
 
 /// The text of a scalar used as a key. Keys are compared as written, so

@@ -33,6 +33,7 @@ const MARKER: &str = "privlint:";
 pub fn parse(
     sources: &SourceMap,
     file: FileId,
+    verbatim: &[std::ops::Range<usize>],
     known: &[(&str, &str)],
     budget: &crate::suggest::Budget,
     findings: &mut Vec<Finding>,
@@ -43,8 +44,25 @@ pub fn parse(
     if !source.text.contains(MARKER) {
         return found;
     }
+    let mut verbatim = verbatim.iter().peekable();
     for line in 0..source.line_count() {
-        let range = source.line_range(line);
+        let mut range = source.line_range(line);
+        // A line that starts inside a block or quoted scalar is text up to
+        // the scalar's end: `# privlint: allow` there is not a comment.
+        let indent = source.text[range.clone()]
+            .find(|c: char| c != ' ' && c != '\t')
+            .map_or(range.end, |i| range.start + i);
+        while verbatim.next_if(|v| v.end <= indent).is_some() {}
+        let mut after_scalar = false;
+        if let Some(v) = verbatim.peek()
+            && v.start <= indent
+        {
+            if v.end >= range.end {
+                continue;
+            }
+            range.start = v.end;
+            after_scalar = true;
+        }
         let text = &source.text[range.clone()];
         let Some(hash) = comment_start(text) else {
             continue;
@@ -157,7 +175,7 @@ pub fn parse(
             continue;
         }
         // A comment alone on its line covers the next line; a trailing one its own.
-        let alone = text[..hash].trim().is_empty();
+        let alone = !after_scalar && text[..hash].trim().is_empty();
         found.push(Suppression {
             file,
             target_line: if alone { line + 1 } else { line },

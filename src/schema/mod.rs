@@ -320,6 +320,7 @@ mod tests {
             let document = crate::load::Document {
                 file: FileId(0),
                 root: root(&format!("version: {written}\nprocessors: []\n")),
+                verbatim: Vec::new(),
             };
             let findings = super::validate(&document);
             assert_eq!(findings.len(), 1, "{written}");
@@ -333,12 +334,14 @@ mod tests {
         let document = crate::load::Document {
             file: FileId(0),
             root: root("version: 1.0\nprocessors: []\n"),
+            verbatim: Vec::new(),
         };
         assert!(super::validate(&document).is_empty());
         // `"1"` is the right version, quoted.
         let document = crate::load::Document {
             file: FileId(0),
             root: root("version: \"1\"\nprocessors: []\n"),
+            verbatim: Vec::new(),
         };
         let findings = super::validate(&document);
         assert_eq!(findings[0].message, "`version` must be `1`");
@@ -353,6 +356,7 @@ mod tests {
         let document = crate::load::Document {
             file: FileId(0),
             root: root("version: 1\nprocessors:\n  - {id: a, name: A, role: true, country: DE}\n"),
+            verbatim: Vec::new(),
         };
         let findings = super::validate(&document);
         let codes: Vec<&str> = findings.iter().map(|f| f.code.as_str()).collect();
