@@ -366,6 +366,7 @@ fn suppress(
     let mut suppressions = Vec::new();
     // One "did you mean" budget for every suppression comment of the run.
     let budget = suggest::Budget::new(suggest::Budget::DEFAULT);
+    let mut malformed = report::sink::Sink::default();
     for (id, verbatim) in manifest_files {
         suppressions.extend(report::suppress::parse(
             sources,
@@ -373,9 +374,10 @@ fn suppress(
             verbatim,
             &known,
             &budget,
-            &mut findings,
+            &mut malformed,
         ));
     }
+    malformed.finish(&mut findings);
     if suppressions.is_empty() {
         return findings;
     }

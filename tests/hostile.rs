@@ -971,6 +971,29 @@ fn unknown_references_and_duplicate_ids_are_capped_per_file() {
 }
 
 #[test]
+fn unused_and_malformed_suppressions_are_capped_per_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = format!("{ORG}  contact: privacy@beispiel.de\n");
+    for _ in 0..1_200 {
+        text.push_str("  # privlint: allow GDPR101 -- stale\n  # privlint: allow GDPR101\n");
+    }
+    write(dir.path(), "a.yaml", text);
+    let run = concise(dir.path(), &["a.yaml"]);
+    let count = |code: &str| run.stdout.lines().filter(|l| l.contains(code)).count();
+    assert_eq!(count("[PL042]"), 1_000, "{}", run.stderr);
+    assert_eq!(count("[PL040]"), 1_000, "{}", run.stderr);
+    let text = privlint_in(dir.path(), &["check", "--as-of", "2026-11-21", "a.yaml"]);
+    assert_eq!(
+        text.stdout
+            .matches("note: 200 more problems like this in this file are not shown")
+            .count(),
+        2,
+        "{}",
+        &text.stdout[text.stdout.len().saturating_sub(3000)..]
+    );
+}
+
+#[test]
 fn flows_are_capped_with_a_located_limit() {
     let dir = tempfile::tempdir().unwrap();
     // 100 locations x 26 parties x 200 activities = 520,000 flows: the

@@ -11,6 +11,7 @@
 
 use super::Finding;
 use super::codes;
+use super::sink::Sink;
 use crate::source::{FileId, SourceMap, Span};
 use crate::suggest::did_you_mean;
 use jiff::civil::Date;
@@ -36,7 +37,7 @@ pub fn parse(
     verbatim: &[std::ops::Range<usize>],
     known: &[(&str, &str)],
     budget: &crate::suggest::Budget,
-    findings: &mut Vec<Finding>,
+    findings: &mut Sink,
 ) -> Vec<Suppression> {
     let source = sources.get(file);
     let mut found = Vec::new();
@@ -215,13 +216,16 @@ fn split_reason(rest: &str) -> (&str, Option<&str>) {
     (rest, None)
 }
 
-/// Removes suppressed findings, and reports expired and unused suppressions.
+/// Removes suppressed findings, and reports expired and unused suppressions
+/// (at most [`super::MAX_FORMAT_FINDINGS`] of each per file: a generated
+/// file may hold a million stale comments).
 pub fn apply(
     findings: Vec<Finding>,
     suppressions: &[Suppression],
     sources: &SourceMap,
     as_of: Date,
 ) -> Vec<Finding> {
+    let mut reported = Sink::default();
     let mut used = vec![vec![false; 0]; suppressions.len()];
     for (i, s) in suppressions.iter().enumerate() {
         used[i] = vec![false; s.rules.len()];
@@ -267,8 +271,11 @@ pub fn apply(
     }
     for (i, s) in suppressions.iter().enumerate() {
         if let Some(until) = s.until.filter(|u| *u < as_of) {
+            if !reported.wants(s.file, codes::EXPIRED_SUPPRESSION.code) {
+                continue;
+            }
             let rules: Vec<String> = s.rules.iter().map(|(r, _)| format!("`{r}`")).collect();
-            kept.push(
+            reported.push(
                 codes::EXPIRED_SUPPRESSION
                     .at(
                         s.span,
@@ -282,8 +289,8 @@ pub fn apply(
             continue;
         }
         for (r, (rule, span)) in s.rules.iter().enumerate() {
-            if !used[i][r] {
-                kept.push(
+            if !used[i][r] && reported.wants(s.file, codes::UNUSED_SUPPRESSION.code) {
+                reported.push(
                     codes::UNUSED_SUPPRESSION
                         .at(
                             *span,
@@ -297,5 +304,6 @@ pub fn apply(
             }
         }
     }
+    reported.finish(&mut kept);
     kept
 }
