@@ -380,6 +380,48 @@ fn custom_tags_are_reported_and_never_interpreted() {
 }
 
 #[test]
+fn core_schema_tags_are_read_as_yaml_defines_them() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "m.yaml",
+        "version: !!int 1\norganization: !!map\n  name: !!str 1234\n  country: !!str DE\n",
+    );
+    let run = concise(dir.path(), &["m.yaml"]);
+    assert_eq!((run.code, run.stdout.as_str()), (0, ""), "{}", run.stderr);
+    write(
+        dir.path(),
+        "m.yaml",
+        "version: !!int one\norganization:\n  name: B\n  country: DE\n",
+    );
+    let run = concise(dir.path(), &["m.yaml"]);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stdout.starts_with(
+            "m.yaml:1:10: error[PL003] `one` is not an integer, as its tag `!!int` says\n"
+        ),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn an_alias_inside_the_value_it_names_is_reported_as_recursive() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "m.yaml",
+        "version: 1\norganization: &o\n  name: B\n  country: DE\n  parent: *o\n",
+    );
+    let run = concise(dir.path(), &["m.yaml"]);
+    assert_eq!(run.code, 2);
+    assert_eq!(
+        run.stdout,
+        "m.yaml:5:11: error[PL003] the alias `*o` is inside the value it names\n"
+    );
+}
+
+#[test]
 fn an_empty_file_named_explicitly_is_not_a_manifest() {
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "empty.yaml", "");

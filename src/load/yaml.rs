@@ -197,28 +197,58 @@ impl Builder<'_> {
                     self.verbatim.push(range);
                 }
                 let span = self.span(start, end);
-                let tagged = tag.is_some();
-                if let Some(tag) = tag {
-                    self.tag_found(&display_tag(&tag), span);
-                }
-                let node = Node {
-                    value: resolve_scalar(&value, style),
-                    span,
+                let (value, tagged) = match tag.map(|t| display_tag(&t)) {
+                    None => (resolve_scalar(&value, style), false),
+                    Some(tag) => {
+                        match core_scalar(&tag, &value) {
+                            Some(Ok(value)) => (value, false),
+                            Some(Err(expected)) => {
+                                self.report(
+                                codes::UNSUPPORTED_YAML
+                                    .at(
+                                        span,
+                                        format!("`{value}` is not {expected}, as its tag `{tag}` says"),
+                                        "does not match its tag",
+                                    )
+                                    .with_help("remove the tag, or write a value of its type"),
+                            );
+                                // Read as if untagged: the key is there, and
+                                // what else is wrong with its value is said.
+                                (resolve_scalar(&value, style), false)
+                            }
+                            None => {
+                                self.tag_found(&tag, span);
+                                (Value::Null, true)
+                            }
+                        }
+                    }
                 };
-                return self.complete(node, anchor, tagged);
+                return self.complete(Node { value, span }, anchor, tagged);
             }
             Event::Alias(id) => {
                 let span = self.span(start, end);
                 let Some((node, size)) = self.anchors.get(&id) else {
-                    // saphyr reports unknown anchors itself; keep going safely.
-                    return self.complete(
-                        Node {
-                            value: Value::Null,
-                            span,
-                        },
-                        0,
-                        false,
+                    // saphyr reports unknown anchors itself, so this is an
+                    // alias inside the value its anchor names. It is left
+                    // out of the tree, as a tagged value is.
+                    let name = self.text.get(start..end).unwrap_or("*").trim_end();
+                    self.report(
+                        codes::UNSUPPORTED_YAML
+                            .at(
+                                span,
+                                format!("the alias `{name}` is inside the value it names"),
+                                "recursive alias",
+                            )
+                            .with_note(
+                                "a manifest is a tree of plain data; it cannot contain itself",
+                            )
+                            .with_help("write the value out instead of the alias"),
                     );
+                    let node = Node {
+                        value: Value::Null,
+                        span,
+                    };
+                    return self.complete(node, 0, true);
                 };
                 self.alias_nodes += size;
                 if self.alias_nodes > self.limits.max_alias_nodes {
@@ -283,6 +313,9 @@ impl Builder<'_> {
             );
             return Flow::Abort;
         }
+        // `!!map` on a mapping and `!!seq` on a sequence say what it is.
+        let core = if map { "!!map" } else { "!!seq" };
+        let tag = tag.filter(|t| t != core);
         let tagged = tag.is_some();
         if let Some(tag) = tag {
             self.tag_found(&tag, self.span(start, end));
@@ -652,6 +685,35 @@ fn scalar_key_text(value: Value, span: Span, text: &str) -> Box<str> {
 
 /// Resolves a scalar by the YAML 1.2 core schema. Only plain scalars are
 /// typed; quoted and block scalars are always strings.
+/// A scalar with a tag of the YAML 1.2 core schema (`!!str`, `!!int`,
+/// `!!float`, `!!bool`, `!!null`), read as its tag says, quoted or not:
+/// `Err` names the type when the text is not one. `None` for any other tag.
+fn core_scalar(tag: &str, text: &str) -> Option<Result<Value, &'static str>> {
+    let plain = || resolve_scalar(text, ScalarStyle::Plain);
+    Some(match tag {
+        "!!str" => Ok(Value::Str(text.into())),
+        "!!int" => match plain() {
+            v @ Value::Int(_) => Ok(v),
+            _ => Err("an integer"),
+        },
+        "!!float" => match plain() {
+            v @ Value::Float(_) => Ok(v),
+            #[allow(clippy::cast_precision_loss)]
+            Value::Int(i) => Ok(Value::Float(i as f64)),
+            _ => Err("a number"),
+        },
+        "!!bool" => match plain() {
+            v @ Value::Bool(_) => Ok(v),
+            _ => Err("`true` or `false`"),
+        },
+        "!!null" => match plain() {
+            Value::Null => Ok(Value::Null),
+            _ => Err("null"),
+        },
+        _ => return None,
+    })
+}
+
 pub fn resolve_scalar(text: &str, style: ScalarStyle) -> Value {
     if style != ScalarStyle::Plain {
         return Value::Str(text.into());
