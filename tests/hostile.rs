@@ -422,6 +422,25 @@ fn an_alias_inside_the_value_it_names_is_reported_as_recursive() {
 }
 
 #[test]
+fn a_surrogate_pair_escape_is_one_character_and_a_lone_surrogate_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    // Python's json.dumps writes an emoji so.
+    let json =
+        r#"{"version": 1, "organization": {"name": "Caf\u00e9 \ud83d\ude00", "country": "DE"}}"#;
+    write(dir.path(), "m.yaml", json);
+    let run = concise(dir.path(), &["m.yaml"]);
+    assert_eq!((run.code, run.stdout.as_str()), (0, ""), "{}", run.stderr);
+    write(dir.path(), "m.yaml", json.replace(r"\ude00", "x"));
+    let run = concise(dir.path(), &["m.yaml"]);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stdout.contains("error[PL002]") && run.stdout.contains("invalid Unicode"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
 fn an_empty_file_named_explicitly_is_not_a_manifest() {
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "empty.yaml", "");

@@ -2266,6 +2266,29 @@ impl<'input, T: Input> Scanner<'input, T> {
                 value = (value << 4) + as_hex(c);
             }
 
+            self.skip_n_non_blank(code_length);
+
+            // privlint patch: a UTF-16 surrogate pair written as two `\u`
+            // escapes (as JSON writers do) is one character.
+            if code_length == 4 && (0xD800..0xDC00).contains(&value) {
+                self.input.lookahead(6);
+                if self.input.peek() == '\\' && self.input.peek_nth(1) == 'u' {
+                    let mut low = 0u32;
+                    let mut hex = true;
+                    for i in 2..6 {
+                        let c = self.input.peek_nth(i);
+                        hex &= is_hex(c);
+                        if hex {
+                            low = (low << 4) + as_hex(c);
+                        }
+                    }
+                    if hex && (0xDC00..0xE000).contains(&low) {
+                        value = 0x10000 + ((value - 0xD800) << 10) + (low - 0xDC00);
+                        self.skip_n_non_blank(6);
+                    }
+                }
+            }
+
             let Some(ch) = char::from_u32(value) else {
                 return Err(ScanError::new_str(
                     *start_mark,
@@ -2273,8 +2296,6 @@ impl<'input, T: Input> Scanner<'input, T> {
                 ));
             };
             ret = ch;
-
-            self.skip_n_non_blank(code_length);
         }
         Ok(ret)
     }
