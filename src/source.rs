@@ -334,8 +334,14 @@ pub fn read_side_file_within(path: &Path, limit: u64) -> std::io::Result<String>
 
 /// Paths are shown with forward slashes and without a leading `./`, so the
 /// output is the same on every platform and byte-identical across runs.
+/// Only Windows separates with `\\`; elsewhere it is part of a name.
 pub fn display_path(path: &Path) -> String {
-    let shown = path.to_string_lossy().replace('\\', "/");
+    let shown = path.to_string_lossy();
+    let shown = if cfg!(windows) {
+        shown.replace('\\', "/")
+    } else {
+        shown.into_owned()
+    };
     match shown.strip_prefix("./") {
         Some(rest) if !rest.is_empty() => rest.to_string(),
         _ => shown,

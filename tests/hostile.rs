@@ -440,6 +440,26 @@ fn a_surrogate_pair_escape_is_one_character_and_a_lone_surrogate_an_error() {
     );
 }
 
+#[cfg(unix)]
+#[test]
+fn a_backslash_in_a_posix_file_name_is_shown_as_written() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "a\\b.yaml", format!("{ORG}bogus: 1\n"));
+    let run = concise(dir.path(), &["a\\b.yaml"]);
+    assert!(
+        run.stdout.starts_with("a\\b.yaml:5:1: error[PL010]"),
+        "{}",
+        run.stdout
+    );
+    let json = privlint_in(dir.path(), &["check", "--format", "json", "a\\b.yaml"]);
+    assert!(
+        json.stdout.contains(r#""file": "a\\b.yaml""#),
+        "{}",
+        json.stdout
+    );
+    assert!(json.stdout.contains("a%5Cb.yaml"), "{}", json.stdout);
+}
+
 #[test]
 fn an_empty_file_named_explicitly_is_not_a_manifest() {
     let dir = tempfile::tempdir().unwrap();

@@ -96,11 +96,11 @@ pub fn step_summary(findings: &[Finding], sources: &SourceMap, files_checked: us
     for f in findings {
         let _ = writeln!(
             out,
-            "| {} | [{}]({}) | `{}` | {} |",
+            "| {} | [{}]({}) | {} | {} |",
             f.severity.as_str(),
             f.code,
             super::docs_url(&f.code),
-            super::location(f, sources),
+            markdown_cell(&code_span(&super::location(f, sources))),
             markdown_cell(&f.message)
         );
     }
@@ -112,9 +112,34 @@ fn markdown_cell(text: &str) -> String {
     text.replace('|', "\\|").replace(['\n', '\r'], " ")
 }
 
+/// `text` as a Markdown code span: fenced by more backticks than it holds
+/// in a row (a file name may hold some), padded when it starts or ends
+/// with one (CommonMark 6.1).
+fn code_span(text: &str) -> String {
+    let longest = text.split(|c| c != '`').map(str::len).max().unwrap_or(0);
+    let fence = "`".repeat(longest + 1);
+    let pad = if text.starts_with('`') || text.ends_with('`') {
+        " "
+    } else {
+        ""
+    };
+    format!("{fence}{pad}{text}{pad}{fence}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_location_with_backticks_or_bars_stays_in_its_cell() {
+        assert_eq!(code_span("m.yaml:1:1"), "`m.yaml:1:1`");
+        assert_eq!(code_span("a``b.yaml:1:1"), "```a``b.yaml:1:1```");
+        assert_eq!(code_span("`a.yaml:1:1"), "`` `a.yaml:1:1 ``");
+        assert_eq!(
+            markdown_cell(&code_span("a|b\nc.yaml:2:3")),
+            "`a\\|b c.yaml:2:3`"
+        );
+    }
 
     #[test]
     fn escapes_like_the_actions_toolkit() {
