@@ -317,9 +317,10 @@ fn ignore_per_path(
         })?;
         builder.add(glob);
     }
+    // The configuration allows at most 1,000 short patterns, which build.
     let globs = builder.build().map_err(|e| Fatal::Usage {
-        message: format!("invalid `per_path_ignores`: {e}"),
-        help: None,
+        message: format!("the `per_path_ignores` patterns cannot be matched together: {e}"),
+        help: Some("use fewer or simpler patterns".into()),
     })?;
     let base = std::path::absolute(&options.per_path_base)
         .unwrap_or_else(|_| options.per_path_base.clone());

@@ -492,6 +492,23 @@ fn a_configured_rule_that_does_not_exist_or_a_bad_glob_is_located() {
         "{}",
         out.stderr
     );
+
+    // Tens of thousands of patterns would build an automaton of hundreds
+    // of MB, or fail: the first past the limit is pointed at.
+    let mut many = String::from("per_path_ignores:\n");
+    for i in 0..1_200 {
+        many.push_str(&format!("  \"**/dir{i}/**/*.y?ml\": [GDPR101]\n"));
+    }
+    write(dir.path(), "privlint.yaml", &many);
+    let out = privlint_in(dir.path(), &["check", "m.yaml"]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("error[PL031]: `per_path_ignores` has 1200 patterns; at most 1000 are read")
+            && out.stderr.contains("privlint.yaml:1002:3"),
+        "{}",
+        out.stderr
+    );
 }
 
 // --- init and output flags ----------------------------------------------------------
