@@ -1469,6 +1469,65 @@ fn a_rule_that_multiplies_comprehensions_is_stopped_at_its_budget() {
     }
 }
 
+/// A user rule that takes its `matches` pattern from the manifest
+/// compiles one per distinct value: each is charged to the rule once, by
+/// its size, so a set of large distinct patterns stops the rule promptly
+/// (PL032) instead of compiling for minutes, and one pattern shared by
+/// every processor costs one compilation.
+#[test]
+fn patterns_taken_from_the_manifest_are_charged_to_the_rule() {
+    let dir = tempfile::tempdir().unwrap();
+    let processors = |name: &dyn Fn(usize) -> String| {
+        let mut text = format!("{ORG}processors:\n");
+        for i in 0..400 {
+            text.push_str(&format!(
+                "  - {{id: p{i}, name: '{}', role: processor, country: DE, agreement: {{type: dpa, ref: 'https://example.com/dpa'}}}}\n",
+                name(i)
+            ));
+        }
+        text
+    };
+    // One evaluation going through every processor, and one per processor
+    // (where the fast path hands `matches` to the interpreter, which runs
+    // the condition again: the compilation is still charged once).
+    for (for_each, condition) in [
+        ("organization", "processors.all(p, !p.id.matches(p.name))"),
+        ("processor", "!processor.id.matches(processor.name)"),
+    ] {
+        write(
+            dir.path(),
+            "pack.yaml",
+            format!(
+                "version: 1\npack: naming\nname: Naming\nrules:\n  - code: NAME001\n    name: id-matches-name\n    severity: warning\n    summary: s\n    for_each: {for_each}\n    require: \"{condition}\"\n    message: m\n"
+            ),
+        );
+        // 400 distinct patterns of about 300 KiB compiled: 20 million steps.
+        write(
+            dir.path(),
+            "m/a.yaml",
+            processors(&|i| format!("x{i}[a-z]{{1000}}")),
+        );
+        let distinct = concise(dir.path(), &["--rules", "pack.yaml", "m"]);
+        assert_eq!(distinct.code, 2, "{}{}", distinct.stdout, distinct.stderr);
+        assert!(
+            distinct
+                .stdout
+                .contains("error[PL032] rule `NAME001` was stopped"),
+            "{for_each}: {}",
+            distinct.stdout
+        );
+        // The same pattern for all: compiled once.
+        write(
+            dir.path(),
+            "m/a.yaml",
+            processors(&|_| "x[a-z]{1000}".into()),
+        );
+        let shared = concise(dir.path(), &["--rules", "pack.yaml", "m"]);
+        assert!(!shared.stdout.contains("NAME001"), "{}", shared.stdout);
+        assert_eq!(shared.code, 0, "{}{}", shared.stdout, shared.stderr);
+    }
+}
+
 /// `retention: {}` is one mistake: the missing field (either of the two
 /// that would do), not also "no storage limit" (GDPR150) on the same value.
 /// An entity that lacks a field keeps its other findings.

@@ -12,10 +12,12 @@
 //! exactly when the sum of its evaluations' steps passes the budget).
 
 use cel::common::ast::{CallExpr, EntryExpr, Expr, IdedExpr, operators};
+use cel::common::types::{CelBool, CelString};
 use cel::common::value::CowVal;
 use cel::{Env, ExecutionError};
-use std::cell::Cell;
-use std::sync::{Arc, OnceLock};
+use std::cell::{Cell, RefCell};
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex, OnceLock};
 
 /// Steps one rule may take on a manifest set by default
 /// (`--max-rule-steps`): measured on a release build, 0.4 s on the fast
@@ -29,16 +31,72 @@ pub const SPENT: &str = "was stopped: the rule's evaluation budget is spent";
 /// The interpreter's charging function, wrapped around every range.
 const FUNCTION: &str = "__privlint_steps";
 
+/// The interpreter's `matches`, which every `matches` call is renamed to:
+/// it compiles each pattern once per thread, and charges a rule the first
+/// time it compiles a pattern (see [`Patterns`]).
+const MATCHES: &str = "__privlint_matches";
+
+/// Largest compiled `matches` pattern accepted (the `regex` crate's own
+/// limit is ten times more, and such a pattern takes tens of milliseconds
+/// to compile).
+pub const MAX_PATTERN_SIZE: usize = 1 << 20;
+
+/// Patterns that compile within this many bytes take well under a
+/// millisecond to compile, and are charged [`SMALL_PATTERN_STEPS`]; larger
+/// ones, up to [`MAX_PATTERN_SIZE`], up to about 7 ms, and are charged
+/// [`LARGE_PATTERN_STEPS`] (measured on a release build).
+const SMALL_PATTERN_SIZE: usize = 64 << 10;
+const SMALL_PATTERN_STEPS: usize = 1_000;
+const LARGE_PATTERN_STEPS: usize = 50_000;
+
+/// Compiled patterns kept per thread before the cache starts again, a
+/// large one counting as 16 small ones: at most about 16 MiB a thread.
+const CACHED_PATTERNS: usize = 256;
+const LARGE_PATTERN_WEIGHT: usize = 16;
+
+/// The `matches` patterns one rule has compiled, shared by all of its
+/// evaluations. A rule whose pattern comes from the manifest
+/// (`name.matches(other.name)`) may compile a new one per entity: each
+/// distinct pattern is charged once per rule, whichever thread compiles it
+/// first, so the rule's total does not depend on the threads.
+pub type Patterns = Arc<Mutex<HashSet<Box<str>>>>;
+
 thread_local! {
     /// Steps taken by, and allowed to, the evaluation running on this
     /// thread; unlimited outside one.
     static USED: Cell<u64> = const { Cell::new(0) };
     static LIMIT: Cell<u64> = const { Cell::new(u64::MAX) };
+    /// The part of `USED` that paid for compiling patterns.
+    static COMPILE_STEPS: Cell<u64> = const { Cell::new(0) };
+    /// The patterns of the rule being evaluated, when it is charged for them.
+    static PATTERNS: RefCell<Option<Patterns>> = const { RefCell::new(None) };
+    /// The patterns compiled on this thread, and their weight.
+    static COMPILED: RefCell<(HashMap<Box<str>, Compiled>, usize)> = RefCell::new(Default::default());
+}
+
+/// A pattern compiled, or why not; and whether it is a large one.
+type Compiled = (Result<regex::Regex, String>, bool);
+
+/// While it lives, `matches` charges the rule whose patterns these are.
+pub struct PatternScope(Option<Patterns>);
+
+/// Charges the running evaluation's `matches` compilations to `patterns`
+/// (`None`: not charged, as for a rule whose patterns are all literals,
+/// which are checked when the pack loads).
+pub fn patterns(patterns: Option<Patterns>) -> PatternScope {
+    PatternScope(PATTERNS.replace(patterns))
+}
+
+impl Drop for PatternScope {
+    fn drop(&mut self) {
+        PATTERNS.set(self.0.take());
+    }
 }
 
 /// Starts an evaluation that may take `limit` steps on this thread.
 pub fn begin(limit: u64) {
     USED.set(0);
+    COMPILE_STEPS.set(0);
     LIMIT.set(limit);
 }
 
@@ -50,14 +108,28 @@ pub fn end() -> u64 {
     used
 }
 
-/// Steps taken so far by the running evaluation.
-pub fn used() -> u64 {
-    USED.get()
+/// Where the running evaluation is: its steps, and those of them that
+/// paid for compiling patterns.
+#[derive(Clone, Copy)]
+pub struct Mark {
+    used: u64,
+    compiled: u64,
 }
 
-/// Takes back the steps of an attempt made again (see [`used`]).
-pub fn set_used(steps: u64) {
-    USED.set(steps);
+/// The running evaluation's steps so far, to take back later ([`rewind`]).
+pub fn mark() -> Mark {
+    Mark {
+        used: USED.get(),
+        compiled: COMPILE_STEPS.get(),
+    }
+}
+
+/// Takes back the steps taken since `mark` by an attempt that is made
+/// again, except those that paid for compiling a pattern: a rule is charged
+/// a pattern once, so the second attempt does not pay for it again.
+pub fn rewind(mark: Mark) {
+    let compiled = COMPILE_STEPS.get() - mark.compiled;
+    USED.set(mark.used.saturating_add(compiled));
 }
 
 /// Whether the running evaluation has passed its limit.
@@ -75,10 +147,13 @@ pub fn charge(steps: usize) -> bool {
 /// Runs `f` without charging the running evaluation (a debug build's
 /// second opinion must not count twice).
 pub fn apart<T>(f: impl FnOnce() -> T) -> T {
-    let (used, limit) = (USED.get(), LIMIT.get());
+    let (used, compiled, limit) = (USED.get(), COMPILE_STEPS.get(), LIMIT.get());
     begin(u64::MAX);
+    let scope = patterns(None);
     let out = f();
+    drop(scope);
     USED.set(used);
+    COMPILE_STEPS.set(compiled);
     LIMIT.set(limit);
     out
 }
@@ -96,6 +171,9 @@ pub fn env() -> Arc<Env> {
             steps,
         )
         .expect("the charging function is declared once");
+        cel::add_overload!(env, fn matches: (CelString, CelString) -> Result<CelBool>,
+            name = MATCHES, id = "privlint_matches")
+        .expect("the matching function is declared once");
         Arc::new(env)
     })
     .clone()
@@ -117,6 +195,67 @@ fn steps<'b, 'v>(mut args: Vec<CowVal<'b, 'v>>) -> Result<CowVal<'b, 'v>, Execut
             FUNCTION,
             "the rule's evaluation budget is spent",
         ))
+    }
+}
+
+/// `text.matches(pattern)` with the pattern compiled once per thread;
+/// charged as [`Patterns`] says.
+fn matches(text: &CelString<'_>, pattern: &CelString<'_>) -> Result<CelBool, ExecutionError> {
+    let spent =
+        || ExecutionError::function_error("matches", "the rule's evaluation budget is spent");
+    // Once the budget is spent, nothing more is compiled: CEL's `all` and
+    // `exists` go on through their list after an error.
+    if exhausted() {
+        return Err(spent());
+    }
+    let source = pattern.inner();
+    let first = PATTERNS.with_borrow(|set| {
+        set.as_ref()
+            .is_some_and(|set| set.lock().map_or(true, |mut s| s.insert(source.into())))
+    });
+    if first && !charge_compile(SMALL_PATTERN_STEPS) {
+        return Err(spent());
+    }
+    let (regex, large) = COMPILED.with_borrow_mut(|(cache, weight)| {
+        if let Some(compiled) = cache.get(source) {
+            return compiled.clone();
+        }
+        let compiled = compile(source);
+        let added = if compiled.1 { LARGE_PATTERN_WEIGHT } else { 1 };
+        if *weight + added > CACHED_PATTERNS {
+            cache.clear();
+            *weight = 0;
+        }
+        *weight += added;
+        cache.insert(source.into(), compiled.clone());
+        compiled
+    });
+    if first && large && !charge_compile(LARGE_PATTERN_STEPS - SMALL_PATTERN_STEPS) {
+        return Err(spent());
+    }
+    match regex {
+        Ok(regex) => Ok(CelBool::from(regex.is_match(text.inner()))),
+        Err(message) => Err(ExecutionError::function_error("matches", message)),
+    }
+}
+
+/// Charges the compilation of a pattern (see [`rewind`]).
+fn charge_compile(steps: usize) -> bool {
+    COMPILE_STEPS.set(COMPILE_STEPS.get() + steps as u64);
+    charge(steps)
+}
+
+fn compile(source: &str) -> Compiled {
+    let build = |limit| regex::RegexBuilder::new(source).size_limit(limit).build();
+    let describe = |e: regex::Error| {
+        let text = e.to_string();
+        let last = text.lines().last().unwrap_or_default().trim().to_string();
+        format!("`{source}` is not a valid regular expression, or one too large: {last}")
+    };
+    match build(SMALL_PATTERN_SIZE) {
+        Ok(regex) => (Ok(regex), false),
+        Err(regex::Error::CompiledTooBig(_)) => (build(MAX_PATTERN_SIZE).map_err(describe), true),
+        Err(e) => (Err(describe(e)), false),
     }
 }
 
@@ -152,6 +291,16 @@ pub fn meter(expr: &mut IdedExpr) {
                 ]);
             }
             Expr::Call(call) => {
+                // `t.matches(p)` and `matches(t, p)` become `__privlint_matches(t, p)`.
+                if call.func_name == "matches" {
+                    let arity = call.args.len() + usize::from(call.target.is_some());
+                    if arity == 2 {
+                        if let Some(target) = call.target.take() {
+                            call.args.insert(0, *target);
+                        }
+                        call.func_name = MATCHES.to_string();
+                    }
+                }
                 let internal = call
                     .args
                     .iter()
@@ -234,6 +383,51 @@ mod tests {
             (Ok(Value::Bool(true)), 3 + 3 * 4)
         );
         assert_eq!(run("1 + 1 == 2", 0), (Ok(Value::Bool(true)), 0));
+    }
+
+    #[test]
+    fn a_pattern_from_data_is_charged_once_per_rule_by_its_size() {
+        let _charged = patterns(Some(Patterns::default()));
+        // Three distinct patterns compiled, one of them twice.
+        assert_eq!(
+            run(
+                r#"["^a", "b$", "^a", "c"].all(p, "abc".matches(p) || true)"#,
+                10_000
+            ),
+            (Ok(Value::Bool(true)), 4 + 3 * SMALL_PATTERN_STEPS as u64)
+        );
+        // Already compiled by this rule: only the range is charged.
+        assert_eq!(
+            run(r#"["^a"].all(p, matches("abc", p))"#, 10_000),
+            (Ok(Value::Bool(true)), 1)
+        );
+        let large = r#"["[a-z]{1000}"].all(p, "abc".matches(p))"#;
+        assert_eq!(
+            run(large, 100_000),
+            (Ok(Value::Bool(false)), 1 + LARGE_PATTERN_STEPS as u64)
+        );
+        let (out, _) = run(r#"["("].all(p, "abc".matches(p))"#, 100_000);
+        let error = format!("{out:?}");
+        assert!(
+            error.contains("`(` is not a valid regular expression"),
+            "{error}"
+        );
+        let (out, used) = run(
+            r#"["x{1}", "x{2}", "x{3}"].all(p, !"abc".matches(p))"#,
+            1_500,
+        );
+        assert!(out.is_err() && used > 1_500, "{out:?} {used}");
+    }
+
+    #[test]
+    fn literal_patterns_and_rules_without_a_scope_are_not_charged() {
+        assert_eq!(
+            run(
+                r#"["^a", "c$"].all(p, "abc".matches(p)) && "abc".matches("c$")"#,
+                100
+            ),
+            (Ok(Value::Bool(true)), 2)
+        );
     }
 
     /// `map` and `filter` stay one pass: cel builds them in place only

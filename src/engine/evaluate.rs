@@ -239,6 +239,15 @@ impl Evaluator<'_> {
             .iter()
             .map(|(kind, rules)| (*kind, rules.iter().map(|_| AtomicU64::new(0)).collect()))
             .collect();
+        let patterns = rules
+            .iter()
+            .map(|(kind, rules)| {
+                let per_rule = rules
+                    .iter()
+                    .map(|r| r.patterns_from_data().then(Default::default));
+                (*kind, per_rule.collect())
+            })
+            .collect();
         let facts = crate::timings::time("    flow facts", || {
             (active(Kind::Transfer) || active(Kind::Flow)).then(|| FlowFacts::new(m, self.data))
         });
@@ -264,6 +273,7 @@ impl Evaluator<'_> {
             .collect();
         Shared {
             spent,
+            patterns,
             org: Cached::new(entities::organization(m, self.data)),
             today: Cached::new(string(m.as_of.to_string())),
             processors: crate::timings::time("    processor records", || {
@@ -475,7 +485,9 @@ impl Evaluator<'_> {
                 if spent.load(Ordering::Relaxed) > self.max_steps {
                     return None;
                 }
+                let patterns = &shared.patterns[&kind][i];
                 let metered = || {
+                    let _charged = patterns.as_ref().map(|p| budget::patterns(Some(p.clone())));
                     budget::begin(self.max_steps);
                     let verdict = Self::verdict(rule, &vars, &interpret);
                     // Most evaluations go through no list: no write to share.
@@ -906,6 +918,9 @@ struct Shared<'a, 'r> {
     /// Steps each rule has taken, by kind in the order of `rules`; past
     /// the evaluator's `max_steps` the rule is stopped.
     spent: HashMap<Kind, Vec<AtomicU64>>,
+    /// The `matches` patterns each rule that takes them from data has
+    /// compiled, in the same order.
+    patterns: HashMap<Kind, Vec<Option<budget::Patterns>>>,
     org: Cached,
     today: Cached,
     processors: Vec<ProcessorRecord<'a>>,

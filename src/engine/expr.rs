@@ -2,7 +2,7 @@
 //! loads, with the limits the `cel` crate lacks (length, nesting), and
 //! checked for names that are not in scope.
 
-use super::budget;
+use super::budget::{self, MAX_PATTERN_SIZE};
 use super::fast::{Fast, Interpret, V};
 use crate::suggest::did_you_mean;
 use cel::common::ast::IdedExpr;
@@ -45,6 +45,8 @@ pub struct Expr {
     program: OnceLock<Option<IdedExpr>>,
     /// The same condition for the fast path, when it is within its subset.
     fast: Option<Fast>,
+    /// Whether a `matches` pattern comes from data (see [`patterns_from_data`]).
+    pub patterns_from_data: bool,
 }
 
 impl std::fmt::Debug for Expr {
@@ -187,6 +189,7 @@ impl Expr {
         Ok(Expr {
             source: source.to_string(),
             fast: Fast::compile(program.expression()),
+            patterns_from_data: patterns_from_data(&program.expression().expr),
             program: OnceLock::from(Some(metered(&program))),
         })
     }
@@ -199,10 +202,13 @@ impl Expr {
             serde_json::from_str(include_str!("builtin.json")).unwrap_or_default()
         });
         let fast = STORE.get(source)?.clone();
+        // A stored condition is within the fast path's subset, whose
+        // patterns are literals.
         Some(Expr {
             source: source.to_string(),
             program: OnceLock::new(),
             fast: Some(fast),
+            patterns_from_data: false,
         })
     }
 
@@ -236,7 +242,7 @@ impl Expr {
         vars: &[(&str, V<'_>)],
         interpret: &Interpret<'_>,
     ) -> Result<bool, String> {
-        let before = budget::used();
+        let before = budget::mark();
         let answer = match self.fast.as_ref().and_then(|f| f.eval(vars, interpret)) {
             // A budget spent on the fast path is not spent again in the
             // interpreter.
@@ -254,7 +260,7 @@ impl Expr {
             // The steps of an attempt the fast path declined are taken
             // again in the interpreter, and counted once.
             None => {
-                budget::set_used(before);
+                budget::rewind(before);
                 Some(self.interpret(interpret))
             }
         };
@@ -505,10 +511,23 @@ fn comprehension_nesting(expr: &cel::common::ast::Expr) -> usize {
     }
 }
 
-/// Largest compiled `matches` pattern accepted: the interpreter compiles a
-/// pattern for every entity, and a pattern near the `regex` crate's own
-/// limit takes tens of milliseconds to compile.
-const MAX_PATTERN_SIZE: usize = 1 << 20;
+/// Whether a `matches` call takes its pattern from data rather than a
+/// literal: such a rule may compile a pattern per entity, and is charged
+/// for them (see [`budget::Patterns`]).
+fn patterns_from_data(expr: &cel::common::ast::Expr) -> bool {
+    use cel::common::ast::{Expr as E, LiteralValue};
+    if let E::Call(call) = expr {
+        let pattern = match (call.func_name.as_str(), &call.target, call.args.len()) {
+            ("matches", Some(_), 1) => call.args.first(),
+            ("matches", None, 2) => call.args.get(1),
+            _ => None,
+        };
+        if pattern.is_some_and(|p| !matches!(p.expr, E::Literal(LiteralValue::String(_)))) {
+            return true;
+        }
+    }
+    children(expr).into_iter().any(patterns_from_data)
+}
 
 /// Every literal pattern given to `matches` compiles, within
 /// [`MAX_PATTERN_SIZE`].

@@ -45,6 +45,20 @@ pub struct Rule {
     pub code_span: Span,
 }
 
+impl Rule {
+    /// Whether one of its conditions takes a `matches` pattern from data.
+    pub fn patterns_from_data(&self) -> bool {
+        [
+            self.when.as_ref(),
+            Some(&self.require),
+            self.verified.as_ref(),
+        ]
+        .into_iter()
+        .flatten()
+        .any(|e| e.patterns_from_data)
+    }
+}
+
 /// Summary of a loaded pack.
 #[derive(Debug, Clone)]
 pub struct PackInfo {
