@@ -10,6 +10,8 @@
 //! engine then reports it
 //! (the outcome does not depend on the order of evaluation: a rule stops
 //! exactly when the sum of its evaluations' steps passes the budget).
+//! A `matches` pattern taken from the manifest is charged its compilation
+//! once per rule ([`Patterns`]).
 
 use cel::common::ast::{CallExpr, EntryExpr, Expr, IdedExpr, operators};
 use cel::common::types::{CelBool, CelString};

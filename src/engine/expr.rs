@@ -728,7 +728,7 @@ impl Template {
                         });
                     }
                     let shown = value.map_or_else(|| "?".to_string(), |v| display(&v));
-                    out.push_str(&shorten(&shown));
+                    out.push_str(&crate::report::shorten(&shown, LONGEST_SHOWN));
                 }
             }
         }
@@ -739,13 +739,6 @@ impl Template {
 /// Longest value a placeholder prints: a list of thousands of entries in
 /// every finding's message would make the output quadratic.
 const LONGEST_SHOWN: usize = 200;
-
-fn shorten(text: &str) -> std::borrow::Cow<'_, str> {
-    match text.char_indices().nth(LONGEST_SHOWN) {
-        None => std::borrow::Cow::Borrowed(text),
-        Some((cut, _)) => std::borrow::Cow::Owned(format!("{}…", &text[..cut])),
-    }
-}
 
 /// How a value reads in a message.
 pub fn display(value: &Value) -> String {

@@ -197,31 +197,9 @@ impl Builder<'_> {
                     self.verbatim.push(range);
                 }
                 let span = self.span(start, end);
-                let (value, tagged) = match tag.map(|t| display_tag(&t)) {
+                let (value, tagged) = match tag {
                     None => (resolve_scalar(&value, style), false),
-                    Some(tag) => {
-                        match core_scalar(&tag, &value) {
-                            Some(Ok(value)) => (value, false),
-                            Some(Err(expected)) => {
-                                self.report(
-                                codes::UNSUPPORTED_YAML
-                                    .at(
-                                        span,
-                                        format!("`{value}` is not {expected}, as its tag `{tag}` says"),
-                                        "does not match its tag",
-                                    )
-                                    .with_help("remove the tag, or write a value of its type"),
-                            );
-                                // Read as if untagged: the key is there, and
-                                // what else is wrong with its value is said.
-                                (resolve_scalar(&value, style), false)
-                            }
-                            None => {
-                                self.tag_found(&tag, span);
-                                (Value::Null, true)
-                            }
-                        }
-                    }
+                    Some(tag) => self.tagged_scalar(&display_tag(&tag), &value, style, span),
                 };
                 return self.complete(Node { value, span }, anchor, tagged);
             }
@@ -461,6 +439,39 @@ impl Builder<'_> {
             },
         }
         Flow::Continue
+    }
+
+    /// A tagged scalar's value, and whether it is left out of the tree: a
+    /// core-schema tag is read, any other reported and left out.
+    fn tagged_scalar(
+        &mut self,
+        tag: &str,
+        text: &str,
+        style: ScalarStyle,
+        span: Span,
+    ) -> (Value, bool) {
+        match core_scalar(tag, text) {
+            Some(Ok(value)) => (value, false),
+            Some(Err(expected)) => {
+                let shown = crate::report::shorten(text, 80);
+                self.report(
+                    codes::UNSUPPORTED_YAML
+                        .at(
+                            span,
+                            format!("`{shown}` is not {expected}, as its tag `{tag}` says"),
+                            "does not match its tag",
+                        )
+                        .with_help("remove the tag, or write a value of its type"),
+                );
+                // Read as if untagged: the key is there, and what else is
+                // wrong with its value is said.
+                (resolve_scalar(text, style), false)
+            }
+            None => {
+                self.tag_found(tag, span);
+                (Value::Null, true)
+            }
+        }
     }
 
     fn tag_found(&mut self, tag: &str, span: Span) {

@@ -15,3 +15,12 @@ pub use finding::{Citation, Finding, Label, Severity, sort_findings};
 /// with a million wrong entries or duplicate keys would otherwise hold a
 /// million findings in memory.
 pub const MAX_FORMAT_FINDINGS: usize = 1_000;
+
+/// `text` cut after `chars` characters, with `…`: a message quotes a value
+/// back, and a value may be megabytes long.
+pub fn shorten(text: &str, chars: usize) -> std::borrow::Cow<'_, str> {
+    match text.char_indices().nth(chars) {
+        None => std::borrow::Cow::Borrowed(text),
+        Some((cut, _)) => std::borrow::Cow::Owned(format!("{}…", &text[..cut])),
+    }
+}

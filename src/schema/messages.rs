@@ -489,10 +489,7 @@ fn scalar_text(node: &Node) -> String {
         crate::load::node::Value::Str(s) => s.to_string(),
         _ => node.to_json().to_string(),
     };
-    match text.char_indices().nth(80) {
-        Some((cut, _)) => format!("{}…", &text[..cut]),
-        None => text,
-    }
+    crate::report::shorten(&text, 80).into_owned()
 }
 
 fn type_words(kind: &TypeKind) -> String {
