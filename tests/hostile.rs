@@ -304,6 +304,50 @@ fn invalid_utf8_is_located_at_the_bad_byte() {
     );
 }
 
+/// Another tool's YAML in a legacy encoding (a Latin-1 comment in a
+/// Compose file, a UTF-16 file from a Windows editor) is skipped when
+/// walking, like its UTF-8 YAML; a manifest in one is reported, even when
+/// the bad byte comes before `version: 1`.
+#[test]
+fn a_walked_file_in_another_encoding_is_reported_only_when_it_is_a_manifest() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "m.yaml", ORG);
+    write(
+        dir.path(),
+        "docker-compose.yml",
+        b"services:\n  web:\n    image: nginx\n    # Caf\xe9 proxy\n",
+    );
+    let utf16 = |text: &str| -> Vec<u8> {
+        let mut bytes = vec![0xFF, 0xFE];
+        bytes.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
+        bytes
+    };
+    write(dir.path(), "tool.yaml", utf16("jobs:\n  build: {}\n"));
+    let run = concise(dir.path(), &["."]);
+    assert_eq!((run.code, run.stdout.as_str()), (0, ""), "{}", run.stderr);
+
+    write(
+        dir.path(),
+        "p.yaml",
+        b"# Verarbeiter f\xfcr Zahlungen\nversion: 1\nprocessors: []\n",
+    );
+    write(dir.path(), "q.yaml", utf16("version: 1\nprocessors: []\n"));
+    let run = concise(dir.path(), &["."]);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stdout
+            .contains("p.yaml:1:16: error[PL001] file is not valid UTF-8"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains("q.yaml:1:1: error[PL001] file is UTF-16"),
+        "{}",
+        run.stdout
+    );
+}
+
 #[test]
 fn a_binary_file_named_yaml_is_reported_when_walking() {
     let dir = tempfile::tempdir().unwrap();
@@ -460,6 +504,35 @@ fn a_backslash_in_a_posix_file_name_is_shown_as_written() {
     assert!(json.stdout.contains("a%5Cb.yaml"), "{}", json.stdout);
 }
 
+/// A walked file that does not parse is reported when it shows a sign of
+/// being a manifest, in flow style and with `\r`-only line ends too:
+/// skipping it would pass the set without its processors.
+#[test]
+fn a_broken_manifest_found_by_walking_is_reported_in_any_style() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "org.yaml", ORG);
+    let broken = [
+        "{version: 1, processors: [{id: us1, name: U, role: processor, country: US}]\n",
+        "{\"processors\": [{\"id\": \"us1\"}], \"version\": 1\n",
+        "version: 1\rprocessors:\r  - {id: us1, name: [U\r",
+    ];
+    for text in broken {
+        write(dir.path(), "p.yaml", text);
+        let run = concise(dir.path(), &["."]);
+        assert_eq!(run.code, 2, "{text:?}: {}", run.stdout);
+        assert!(run.stdout.contains("p.yaml:"), "{text:?}: {}", run.stdout);
+        assert!(
+            run.stdout.contains("error[PL002]"),
+            "{text:?}: {}",
+            run.stdout
+        );
+    }
+    // Another tool's broken YAML is still skipped.
+    write(dir.path(), "p.yaml", "jobs: {build: [\n");
+    let run = concise(dir.path(), &["."]);
+    assert_eq!((run.code, run.stdout.as_str()), (0, ""), "{}", run.stderr);
+}
+
 #[test]
 fn an_empty_file_named_explicitly_is_not_a_manifest() {
     let dir = tempfile::tempdir().unwrap();
@@ -597,6 +670,34 @@ fn gitignored_files_are_not_checked() {
     write(dir.path(), "generated/broken.yaml", "version: 1\nfoo: [\n");
     let run = concise(dir.path(), &["."]);
     assert_eq!(run.code, 0, "{}", run.stdout);
+}
+
+/// Only `.gitignore` as git reads it hides a manifest: not one in a folder
+/// above the walked root (or above the repository), not an `.ignore` file.
+/// Otherwise a file elsewhere on the machine would pass a set unchecked.
+#[test]
+fn ignore_files_outside_the_set_or_not_gits_hide_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let broken = "version: 1\nfoo: [\n";
+    write(dir.path(), ".gitignore", "broken.yaml\n");
+    write(dir.path(), "set/m.yaml", ORG);
+    write(dir.path(), "set/broken.yaml", broken);
+    write(dir.path(), "set/.ignore", "broken.yaml\n");
+    let outside = concise(&dir.path().join("set"), &["."]);
+    assert_eq!(outside.code, 2, "{}", outside.stdout);
+    // In a repository, from its root down; not from above it.
+    std::fs::create_dir_all(dir.path().join("set/.git")).unwrap();
+    let above = concise(&dir.path().join("set"), &["."]);
+    assert_eq!(above.code, 2, "{}", above.stdout);
+    write(dir.path(), "set/.gitignore", "broken.yaml\n");
+    write(
+        dir.path(),
+        "set/sub/m.yaml",
+        ORG.replace("version: 1\n", "version: 1\nprocessors: []\n"),
+    );
+    write(dir.path(), "set/sub/broken.yaml", broken);
+    let inside = concise(&dir.path().join("set/sub"), &["."]);
+    assert_eq!(inside.code, 0, "{}", inside.stdout);
 }
 
 #[test]

@@ -159,9 +159,26 @@ fn load_bytes(
     if bytes.len() as u64 > limits.max_file_size {
         return too_large(id, path, bytes.len() as u64, limits.max_file_size);
     }
-    let (text, problem) = decode(bytes);
+    // A UTF-16 or UTF-32 file's text, to tell whether it is a manifest.
+    let wide = (!explicit).then(|| wide_text(&bytes)).flatten();
+    let (text, problem, lossy) = decode(bytes);
     let source = SourceFile::new(path, text);
     if let Some(problem) = problem {
+        // Another tool's YAML found by walking, in another encoding, is
+        // skipped like its UTF-8 YAML; a manifest is reported, and so is a
+        // binary file named `.yaml`, which is no tool's YAML.
+        let readable = wide.or(lossy);
+        if !explicit
+            && let Some(text) = readable
+            && !looks_like_manifest(&text)
+        {
+            return LoadedFile {
+                source,
+                findings: Vec::new(),
+                document: None,
+                skipped: true,
+            };
+        }
         let finding = problem.into_finding(id, source.text.len());
         return LoadedFile {
             source,
@@ -264,22 +281,28 @@ fn misspelt_version(root: &Node) -> bool {
 }
 
 /// Whether the text of a file that does not parse shows a manifest's top
-/// level: a `version: 1` line, or a line starting with one of the format's
-/// own top-level keys.
+/// level: `version: 1`, or one of the format's own top-level keys at the
+/// start of a line or, in flow style (`{version: 1, …}`), after `{` or `,`.
+/// Lines end at `\n` or `\r` (old Mac files end lines with `\r` alone).
 fn looks_like_manifest(text: &str) -> bool {
-    text.lines().any(|line| {
-        let Some((key, rest)) = line.split_once(':') else {
+    let keys = crate::schema::manifest_top_level_keys();
+    let shows = |part: &str, top_level: bool| {
+        let Some((key, rest)) = part.split_once(':') else {
             return false;
         };
         let key = key.trim_end().trim_matches(['"', '\'']);
         if key == "version" {
-            let value = rest.split(" #").next().unwrap_or_default().trim();
-            return value.trim_matches(['"', '\'']) == "1";
+            let value = rest.split([' ', ',', '}']).find(|v| !v.is_empty());
+            return value.is_some_and(|v| v.trim_matches(['"', '\'']) == "1");
         }
-        !line.starts_with(char::is_whitespace)
-            && crate::schema::manifest_top_level_keys()
-                .iter()
-                .any(|k| k == key)
+        top_level && keys.iter().any(|k| k == key)
+    };
+    text.split(['\n', '\r']).any(|line| {
+        shows(line, !line.starts_with(char::is_whitespace))
+            || (line
+                .split(['{', ','])
+                .skip(1)
+                .any(|part| shows(part.trim_start(), true)))
     })
 }
 
@@ -374,8 +397,6 @@ impl DecodeProblem {
     }
 }
 
-/// Decodes a file's bytes. On failure the text is the valid prefix, so the
-/// finding can show the line where the problem starts.
 /// UTF-16 without a byte-order mark, as some Windows editors save: the
 /// first characters are ASCII with a NUL byte beside each, all on the same
 /// side. (Otherwise the first NUL would call the file binary.)
@@ -391,36 +412,88 @@ fn looks_like_utf16(bytes: &[u8]) -> bool {
             || pairs.iter().all(|&(a, b)| a == 0 && ascii(b)))
 }
 
-fn decode(mut bytes: Vec<u8>) -> (String, Option<DecodeProblem>) {
+/// The text of a UTF-16 or UTF-32 file (by its byte-order mark, or by
+/// the NUL bytes beside ASCII of UTF-16 without one), decoded lossily;
+/// `None` for any other file.
+fn wide_text(bytes: &[u8]) -> Option<String> {
+    let units = |size: usize, big: bool| {
+        bytes.chunks_exact(size).map(move |c| {
+            let mut unit = 0u32;
+            for i in 0..size {
+                let byte = u32::from(c[if big { i } else { size - 1 - i }]);
+                unit = (unit << 8) | byte;
+            }
+            unit
+        })
+    };
+    let utf32 = |big| {
+        units(4, big)
+            .map(|u| char::from_u32(u).unwrap_or('\u{FFFD}'))
+            .collect()
+    };
+    let utf16 = |big| {
+        let units = units(2, big).map(|u| u as u16);
+        char::decode_utf16(units)
+            .map(|c| c.unwrap_or('\u{FFFD}'))
+            .collect()
+    };
+    if bytes.starts_with(&[0xFF, 0xFE, 0, 0]) {
+        Some(utf32(false))
+    } else if bytes.starts_with(&[0, 0, 0xFE, 0xFF]) {
+        Some(utf32(true))
+    } else if bytes.starts_with(&[0xFF, 0xFE]) {
+        Some(utf16(false))
+    } else if bytes.starts_with(&[0xFE, 0xFF]) {
+        Some(utf16(true))
+    } else if looks_like_utf16(bytes) {
+        Some(utf16(bytes.first() == Some(&0)))
+    } else {
+        None
+    }
+}
+
+/// Decodes a file's bytes: its text (on failure the valid prefix, so the
+/// finding can show the line where the problem starts), the problem, and
+/// for text that is not valid UTF-8 the whole text read lossily.
+fn decode(mut bytes: Vec<u8>) -> (String, Option<DecodeProblem>, Option<String>) {
     if bytes.starts_with(&[0xFF, 0xFE, 0, 0]) || bytes.starts_with(&[0, 0, 0xFE, 0xFF]) {
-        return (String::new(), Some(DecodeProblem::Utf32));
+        return (String::new(), Some(DecodeProblem::Utf32), None);
     }
     if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
-        return (String::new(), Some(DecodeProblem::Utf16));
+        return (String::new(), Some(DecodeProblem::Utf16), None);
     }
     if bytes.starts_with(&[0xEF, 0xBB, 0xBF]) {
         bytes.drain(..3);
     }
     if looks_like_utf16(&bytes) {
-        return (String::new(), Some(DecodeProblem::Utf16));
+        return (String::new(), Some(DecodeProblem::Utf16), None);
     }
-    let (bytes, problem) = match memchr::memchr(0, &bytes) {
-        Some(nul) => {
-            bytes.truncate(nul);
-            (bytes, Some(DecodeProblem::Binary))
-        }
-        None => (bytes, None),
-    };
+    if let Some(nul) = memchr::memchr(0, &bytes) {
+        bytes.truncate(nul);
+        let text = match String::from_utf8(bytes) {
+            Ok(text) => text,
+            Err(error) => valid_prefix(error),
+        };
+        return (text, Some(DecodeProblem::Binary), None);
+    }
     match String::from_utf8(bytes) {
-        Ok(text) => (text, problem),
+        Ok(text) => (text, None, None),
         Err(error) => {
-            let valid = error.utf8_error().valid_up_to();
-            let mut bytes = error.into_bytes();
-            bytes.truncate(valid);
-            let text = String::from_utf8(bytes).unwrap_or_default();
-            (text, Some(problem.unwrap_or(DecodeProblem::InvalidUtf8)))
+            let lossy = String::from_utf8_lossy(error.as_bytes()).into_owned();
+            (
+                valid_prefix(error),
+                Some(DecodeProblem::InvalidUtf8),
+                Some(lossy),
+            )
         }
     }
+}
+
+fn valid_prefix(error: std::string::FromUtf8Error) -> String {
+    let valid = error.utf8_error().valid_up_to();
+    let mut bytes = error.into_bytes();
+    bytes.truncate(valid);
+    String::from_utf8(bytes).unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -442,7 +515,7 @@ mod tests {
     #[test]
     fn utf16_without_a_byte_order_mark_is_named_as_such() {
         for big_endian in [false, true] {
-            let (_, problem) = decode(utf16("version: 1\n", big_endian));
+            let (_, problem, _) = decode(utf16("version: 1\n", big_endian));
             assert!(
                 matches!(problem, Some(DecodeProblem::Utf16)),
                 "{big_endian}"
