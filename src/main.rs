@@ -11,6 +11,21 @@ use privlint::{CheckOptions, render};
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicU8, Ordering};
+
+/// `eprintln!` that does not panic when standard error is closed
+/// (`privlint check 2>&- …`, or a reader that went away): the message is
+/// lost, the exit code is not.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
+/// The exit code of the run whose output is being written: a reader that
+/// closes standard output early (`privlint check | head`) does not turn
+/// findings into a pass.
+static EXIT_CODE: AtomicU8 = AtomicU8::new(0);
 
 #[derive(Parser)]
 #[command(name = "privlint", version, about = "Lint privacy manifests against the GDPR, ePrivacy and the Swiss revFADP", long_about = None, args_override_self = true)]
@@ -254,12 +269,12 @@ fn init(dir: &std::path::Path, force: bool) -> Result<ExitCode, Fatal> {
             path: path.clone(),
             error: source,
         })?;
-        eprintln!(
+        say!(
             "privlint: wrote `{}`",
             privlint::source::display_path(&path)
         );
     }
-    eprintln!(
+    say!(
         "privlint: next, run `privlint check` in `{}` and edit the manifest",
         privlint::source::display_path(dir)
     );
@@ -305,7 +320,7 @@ fn main() -> ExitCode {
         }
         Err(fatal) => {
             let report = miette::Report::new(fatal);
-            eprintln!("{report:?}");
+            say!("{report:?}");
             ExitCode::from(2)
         }
     }
@@ -352,6 +367,7 @@ fn usage_error(error: clap::Error) -> ExitCode {
     // mistake may be the output path itself, or a file being checked.
     let format = requested.and_then(|f| Format::from_str(&f, false).ok());
     if let Some(format) = format.filter(|_| last("--output", Some("-o")).is_none()) {
+        EXIT_CODE.store(2, Ordering::Relaxed);
         error_document(&None, format, "privlint::usage", &message, None);
     }
     let _ = error.print();
@@ -422,6 +438,7 @@ fn check(args: CheckArgs, config_args: &ConfigArgs) -> Result<ExitCode, Fatal> {
             _ => fatal.to_string(),
         };
         let help = fatal.help().map(|h| h.to_string());
+        EXIT_CODE.store(2, Ordering::Relaxed);
         error_document(&output, format, &code, &message, help.as_deref());
     }
     result
@@ -550,7 +567,7 @@ fn check_set(args: CheckArgs, config_args: &ConfigArgs) -> Result<ExitCode, Fata
             path: path.clone(),
             error: source,
         })?;
-        eprintln!(
+        say!(
             "privlint: recorded {} in `{}`",
             render::plural(report.findings.len(), "finding"),
             path.display()
@@ -563,13 +580,15 @@ fn check_set(args: CheckArgs, config_args: &ConfigArgs) -> Result<ExitCode, Fata
         .map(FailOn::severity)
         .or(config.fail_on)
         .unwrap_or(Severity::Error);
-    let exit = if report.invalid_input() {
-        ExitCode::from(2)
+    let code = if report.invalid_input() {
+        2
     } else if report.fails(fail_on) && !args.exit_zero {
-        ExitCode::from(1)
+        1
     } else {
-        ExitCode::SUCCESS
+        0
     };
+    EXIT_CODE.store(code, Ordering::Relaxed);
+    let exit = ExitCode::from(code);
 
     if args.statistics {
         emit(&args.output, &statistics(&report, args.format))?;
@@ -616,7 +635,7 @@ fn check_set(args: CheckArgs, config_args: &ConfigArgs) -> Result<ExitCode, Fata
                 let _ = stdout.reset();
             }
             if report.baselined > 0 && !args.quiet {
-                eprintln!(
+                say!(
                     "privlint: {} hidden by the baseline",
                     render::plural(report.baselined, "finding")
                 );
@@ -954,10 +973,11 @@ fn print_stdout(text: &str) -> Result<(), Fatal> {
         .map_err(stdout_error)
 }
 
-/// A closed pipe (`privlint check | head`) is not an error worth a message.
+/// A closed pipe (`privlint check | head`) is not an error worth a
+/// message; the run ends with the exit code it would have had.
 fn stdout_error(error: std::io::Error) -> Fatal {
     if error.kind() == std::io::ErrorKind::BrokenPipe {
-        std::process::exit(0);
+        std::process::exit(i32::from(EXIT_CODE.load(Ordering::Relaxed)));
     }
     Fatal::Write {
         path: PathBuf::from("<stdout>"),

@@ -1,6 +1,7 @@
 //! Phase timings on stderr when `PRIVLINT_TIMINGS` is set, like rustc's
 //! `-Z time-passes`: how the benchmark's figures break down by stage.
 
+use std::io::Write;
 use std::sync::OnceLock;
 use std::time::Instant;
 
@@ -16,7 +17,8 @@ pub fn time<T>(name: &str, f: impl FnOnce() -> T) -> T {
     }
     let start = Instant::now();
     let value = f();
-    eprintln!(
+    let _ = writeln!(
+        std::io::stderr(),
         "privlint: {name:<20} {:>9.2} ms{}",
         start.elapsed().as_secs_f64() * 1e3,
         resident().map_or(String::new(), |kb| format!(

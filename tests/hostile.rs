@@ -855,6 +855,57 @@ fn an_output_path_that_is_the_config_a_rule_pack_or_the_baseline_is_refused() {
     assert_eq!(read("base.json"), baseline);
 }
 
+/// A reader that goes away (`privlint check | head`, `2>&-`) neither
+/// crashes privlint (a panic is exit 101) nor changes its exit code: a
+/// pipeline under `pipefail` must still fail on findings.
+#[cfg(unix)]
+#[test]
+fn closed_output_streams_keep_the_exit_code() {
+    use std::process::{Command, Stdio};
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = format!("{ORG}activities:\n");
+    for i in 0..2_000 {
+        text.push_str(&format!("  - {{id: a{i}, name: A, purpose: P}}\n"));
+    }
+    write(dir.path(), "m.yaml", &text);
+    let run = |args: &[&str], closed: &str| {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_privlint"));
+        command
+            .current_dir(dir.path())
+            .args(args)
+            .stdin(Stdio::null());
+        let (stdout, stderr) = match closed {
+            "stdout" => (Stdio::piped(), Stdio::null()),
+            _ => (Stdio::null(), Stdio::piped()),
+        };
+        let mut child = command.stdout(stdout).stderr(stderr).spawn().unwrap();
+        // Close the reading end before privlint writes.
+        drop(child.stdout.take());
+        drop(child.stderr.take());
+        child.wait().unwrap().code()
+    };
+    let check = [
+        "check",
+        "--isolated",
+        "--as-of",
+        "2026-11-21",
+        "--color",
+        "never",
+    ];
+    assert_eq!(run(&[&check[..], &["m.yaml"]].concat(), "stdout"), Some(1));
+    assert_eq!(
+        run(&[&check[..], &["missing.yaml"]].concat(), "stderr"),
+        Some(2)
+    );
+    assert_eq!(
+        run(
+            &[&check[..], &["--write-baseline", "b.json", "m.yaml"]].concat(),
+            "stderr"
+        ),
+        Some(0)
+    );
+}
+
 #[test]
 fn a_file_named_twice_is_read_once() {
     let dir = tempfile::tempdir().unwrap();
