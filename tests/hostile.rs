@@ -906,6 +906,41 @@ fn closed_output_streams_keep_the_exit_code() {
     );
 }
 
+/// Two transfer entries for one country: which safeguard would be read
+/// depends on their order, so both orders are reported (PL027, exit 2).
+#[test]
+fn two_transfers_to_one_country_are_reported_in_either_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let entries = [
+        "{country: US, mechanism: scc, tia: 'https://t.example', scc_module: 2}",
+        "{country: US, mechanism: privacy-shield}",
+    ];
+    for (first, second) in [(0, 1), (1, 0)] {
+        write(
+            dir.path(),
+            "m.yaml",
+            format!(
+                "{ORG}processors:\n  - id: p\n    name: P\n    role: processor\n    country: DE\n    locations: [US]\n    agreement: {{type: dpa, ref: 'https://d.example'}}\n    transfers: [{}, {}]\nactivities:\n  - id: a\n    name: A\n    purpose: P\n    legal_basis: contract\n    retention: P1Y\n    recipients: [p]\n    transfers:\n      - {{to: p, country: US, mechanism: dpf}}\n      - {{to: p, country: US, mechanism: derogation-consent}}\n",
+                entries[first], entries[second]
+            ),
+        );
+        let run = concise(dir.path(), &["m.yaml"]);
+        assert_eq!(run.code, 2, "{}", run.stdout);
+        assert!(
+            run.stdout
+                .contains("error[PL027] processor `p` has two transfers to `US`"),
+            "{}",
+            run.stdout
+        );
+        assert!(
+            run.stdout
+                .contains("error[PL027] activity `a` (for `p`) has two transfers to `US`"),
+            "{}",
+            run.stdout
+        );
+    }
+}
+
 #[test]
 fn a_file_named_twice_is_read_once() {
     let dir = tempfile::tempdir().unwrap();

@@ -5,7 +5,7 @@
 use super::build::{Parts, UserEntry};
 use super::refdata::ReferenceData;
 use super::taxonomy::{Marks, Taxonomy, TaxonomyNode};
-use super::{Manifest, ResolveOptions, Spanned, flows};
+use super::{Manifest, ResolveOptions, Spanned, TransferDecl, flows};
 use crate::load::node::Node;
 use crate::report::codes;
 use crate::report::sink::Sink;
@@ -82,6 +82,7 @@ pub fn resolve(
         lookup.processors_of(&providers, "tracking provider", findings);
     }
     sub_processor_cycles(&parts, findings);
+    duplicate_transfers(&parts, findings);
 
     let mut taxonomy = Taxonomy::builtin(data);
     extend(
@@ -330,6 +331,58 @@ fn tracking_providers(node: &Node) -> Vec<Spanned<String>> {
                 .collect()
         })
         .unwrap_or_default()
+}
+
+/// Reports a second transfer entry for a country on one processor (or for
+/// a country and `to` on one activity): one safeguard is read per flow, so
+/// which one would depend on the order of the entries.
+fn duplicate_transfers(parts: &Parts, findings: &mut Sink) {
+    use std::collections::hash_map::Entry;
+    let mut report = |owner: String, first: &TransferDecl, again: &TransferDecl| {
+        let span = again.country.span;
+        if !findings.wants(span.file, codes::DUPLICATE_TRANSFER.code) {
+            return;
+        }
+        findings.push(
+            codes::DUPLICATE_TRANSFER
+                .at(
+                    span,
+                    format!("{owner} has two transfers to `{}`", again.country.value),
+                    "declared again here",
+                )
+                .with_secondary(Label::new(first.country.span, "first declared here"))
+                .with_help("keep one entry per country, with the safeguard that applies"),
+        );
+    };
+    for p in &parts.processors {
+        let mut seen: HashMap<&str, &TransferDecl> = HashMap::new();
+        for t in p.transfers.iter().filter(|t| !t.country.value.is_empty()) {
+            match seen.entry(t.country.value.as_str()) {
+                Entry::Occupied(first) => {
+                    report(format!("processor `{}`", p.id.value), first.get(), t)
+                }
+                Entry::Vacant(slot) => {
+                    slot.insert(t);
+                }
+            }
+        }
+    }
+    for a in &parts.activities {
+        let mut seen: HashMap<(&str, &str), &TransferDecl> = HashMap::new();
+        for t in a.transfers.iter().filter(|t| !t.country.value.is_empty()) {
+            let Some(to) = &t.to else { continue };
+            match seen.entry((t.country.value.as_str(), to.value.as_str())) {
+                Entry::Occupied(first) => report(
+                    format!("activity `{}` (for `{}`)", a.id.value, to.value),
+                    first.get(),
+                    t,
+                ),
+                Entry::Vacant(slot) => {
+                    slot.insert(t);
+                }
+            }
+        }
+    }
 }
 
 /// Reports each cycle of `sub_processors` once, at the reference that

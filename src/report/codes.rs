@@ -79,6 +79,9 @@ codes! {
     TAXONOMY_CYCLE = "PL026", "taxonomy-cycle", Error,
         "user-defined categories or subjects form a `parent` cycle",
         "## What it does\nReports `parent` links among user-defined data categories or data subjects that come back to where they started.\n\n## Fix\nPoint `parent` at a built-in entry or at an entry higher up.";
+    DUPLICATE_TRANSFER = "PL027", "duplicate-transfer", Error,
+        "a country has two transfer entries where one safeguard is read",
+        "## What it does\nReports a second `transfers` entry for the same country on one processor, or for the same country and `to` on one activity, pointing at both.\n\n## Why is this bad?\nOne safeguard covers a transfer: with two entries, which one applies depends on their order, and a stale one (`privacy-shield` after an update to `scc`) would be read or hidden by where it sits in the list.\n\n## Example\n```yaml\ntransfers:\n  - {country: US, mechanism: scc, scc_module: 2, tia: docs/tia.md}\n  - {country: US, mechanism: privacy-shield}\n```\n\n## Use instead\n```yaml\ntransfers:\n  - {country: US, mechanism: scc, scc_module: 2, tia: docs/tia.md}\n```";
     INVALID_RULE_PACK = "PL030", "invalid-rule-pack", Error,
         "a rule pack does not load",
         "## What it does\nReports a rule pack (built in, or named with `--rules`) that does not parse, does not match `schemas/rule-pack.schema.json`, has a CEL expression that does not compile or names an unknown variable, a message template naming an unknown field, an unknown `for_each`, or a code or name used twice.\n\n## Why is this bad?\nA rule that cannot load would silently check nothing. privlint stops with exit code 2 and points at the problem in the pack file.\n\n## Fix\nFollow the message; `docs/rule-packs.md` documents the format and every variable and field a rule can use.";
@@ -125,6 +128,7 @@ pub const INVALID_INPUT: &[&BuiltinCode] = &[
     MISSING_ORGANIZATION,
     DUPLICATE_ORGANIZATION,
     TAXONOMY_CYCLE,
+    DUPLICATE_TRANSFER,
     RULE_STOPPED,
 ];
 
