@@ -511,6 +511,29 @@ fn a_configured_rule_that_does_not_exist_or_a_bad_glob_is_located() {
     );
 }
 
+#[test]
+fn an_empty_regulations_list_is_an_error_not_a_silent_pass() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "m.yaml", &format!("{ORG}  regulations: []\n"));
+    let out = run(dir.path(), &["--format", "concise", "m.yaml"]);
+    assert_eq!(out.code, 2, "{}", out.stdout);
+    assert!(
+        out.stdout
+            .contains("m.yaml:5:16: error[PL012] `regulations` is empty; it needs an entry"),
+        "{}",
+        out.stdout
+    );
+    write(dir.path(), "m.yaml", ORG);
+    write(dir.path(), "privlint.yaml", "regulations: []\n");
+    let out = privlint_in(dir.path(), &["check", "m.yaml"]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("error[PL031]: `regulations` is empty"),
+        "{}",
+        out.stderr
+    );
+}
+
 // --- init and output flags ----------------------------------------------------------
 
 #[test]

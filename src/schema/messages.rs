@@ -311,6 +311,18 @@ pub fn describe_at(
                 "too large",
             ));
         }
+        ValidationErrorKind::MinItems { limit } => {
+            let entries = if *limit == 1 {
+                "an entry".to_string()
+            } else {
+                format!("at least {limit} entries")
+            };
+            out.push(codes::INVALID_VALUE.at(
+                node.span,
+                format!("{field} is empty; it needs {entries}"),
+                "empty list",
+            ));
+        }
         ValidationErrorKind::UniqueItems => repeated_entry(node, &path, out),
         ValidationErrorKind::Constant { expected_value } => {
             let mut finding = codes::INVALID_VALUE.at(
