@@ -53,7 +53,8 @@ pub struct Loaded {
     pub sources: SourceMap,
     pub documents: Vec<Document>,
     pub findings: Vec<Finding>,
-    /// YAML files that were found by walking and are not manifests.
+    /// Files in `sources` that were not checked: YAML found by walking that
+    /// is not a manifest, and the first file past the file limit.
     pub skipped: usize,
     /// Files were left unread (the file limit): what is declared across
     /// files is not known, so nothing is checked across them.
@@ -91,9 +92,11 @@ pub fn load(roots: &[PathBuf], limits: Limits) -> Result<Loaded, Fatal> {
                 ),
                 "not read",
             )
-            .with_note("ids, references and the rules were not checked: they need every file of the set")
+            .with_note(format!("the {} files before it were checked for their own format only: ids, references and the rules need every file of the set", limits.max_files))
             .with_help("raise the limit with `--max-files` (or `limits.max_files` in privlint.yaml), or check fewer paths");
         loaded.sources.add(SourceFile::new(path, String::new()));
+        // Shown for its finding, not read: not counted as checked.
+        loaded.skipped += 1;
         loaded.incomplete = true;
         loaded.findings.push(finding);
     }

@@ -689,7 +689,7 @@ fn closing_quote(bytes: &[u8], start: usize, quote: u8) -> usize {
 fn scalar_key_text(value: Value, span: Span, text: &str) -> Box<str> {
     match value {
         Value::Str(s) => s,
-        Value::Null => "".into(),
+        // `null:` and `~:` as written; an empty key stays empty.
         _ => text.get(span.range()).unwrap_or_default().trim().into(),
     }
 }

@@ -225,6 +225,13 @@ pub fn describe_at(
                 (short, kind)
             {
                 finding = finding.with_help(format!("write a number without quotes, not `{text}`"));
+            } else if schema_path.starts_with("/$defs/date/")
+                && let Some(digits) = node.as_i64().map(|n| n.to_string())
+                && digits.len() == 8
+            {
+                // `signed: 20250115`: a date written without its dashes.
+                let (y, m, d) = (&digits[..4], &digits[4..6], &digits[6..]);
+                finding = finding.with_help(format!("write the date as YYYY-MM-DD: `{y}-{m}-{d}`"));
             }
             out.push(finding);
         }
