@@ -421,7 +421,7 @@ fn check(args: CheckArgs, config_args: &ConfigArgs) -> Result<ExitCode, Fatal> {
     let writes_baseline = args.write_baseline.is_some();
     let result = check_set(args, config_args);
     if let Err(fatal) = &result
-        && matches!(format, Format::Json | Format::Sarif)
+        && matches!(format, Format::Json | Format::Sarif | Format::Github)
         && !writes_baseline
         // A usage or write error may be about the output path itself.
         && (output.is_none() || !matches!(fatal, Fatal::Usage { .. } | Fatal::Write { .. }))
@@ -445,8 +445,9 @@ fn check(args: CheckArgs, config_args: &ConfigArgs) -> Result<ExitCode, Fatal> {
 }
 
 /// The document a run that could not check writes where the report would
-/// have gone: a JSON error object or an unsuccessful SARIF invocation.
-/// Nothing for the human formats.
+/// have gone: a JSON error object, an unsuccessful SARIF invocation, or a
+/// GitHub `::error` annotation (else the failed step shows none). Nothing
+/// for the human formats, which have the error on standard error.
 fn error_document(
     output: &Option<PathBuf>,
     format: Format,
@@ -461,7 +462,21 @@ fn error_document(
         Format::Sarif => emit_streamed(output, |out| {
             render::sarif::render_error_to(out, code, message, help)
         }),
-        Format::Text | Format::Concise | Format::Github => Ok(()),
+        Format::Github => {
+            let mut text = message.to_string();
+            if let Some(help) = help {
+                text.push_str(&format!("\nhelp: {help}"));
+            }
+            emit(
+                output,
+                &format!(
+                    "::error title={}::{}\n",
+                    render::github::escape_property("privlint could not check"),
+                    render::github::escape_data(&format!("{text}\n({code})"))
+                ),
+            )
+        }
+        Format::Text | Format::Concise => Ok(()),
     };
 }
 

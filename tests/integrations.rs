@@ -712,6 +712,28 @@ fn command_line_and_configuration_errors_still_write_a_document() {
 /// still get a valid document saying why, where the report would have
 /// gone, so editors and code-scanning uploads do not fail on a missing or
 /// empty file. The exit code stays 2 and the error is on standard error.
+/// With `--format github`, a run that cannot check says so as an
+/// annotation: the failed step would otherwise show none.
+#[test]
+fn a_run_that_cannot_check_is_a_github_error_annotation() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "ci.yml", "on: push\n");
+    let out = run(dir.path(), &["--format", "github", "."]);
+    assert_eq!(out.code, 2);
+    assert!(
+        out.stdout
+            .starts_with("::error title=privlint could not check::no manifest found"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.ends_with("%0A(privlint::no_manifest)\n"),
+        "{}",
+        out.stdout
+    );
+    assert_eq!(out.stdout.lines().count(), 1);
+}
+
 #[test]
 fn a_run_that_cannot_check_still_writes_a_valid_json_or_sarif_document() {
     let dir = tempfile::tempdir().unwrap();
