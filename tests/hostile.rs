@@ -1519,6 +1519,13 @@ fn evidence_outside_the_repository_is_not_evidence() {
         assert_eq!(code_for(url), "PL012", "{url}");
     }
     assert_eq!(code_for("contracts"), "GDPR160"); // a folder
+
+    // Without a repository, the working folder and the paths given bound
+    // it: `../contracts` from `privacy/` is in the project, a climb out of
+    // it is not.
+    std::fs::remove_dir(dir.path().join(".git")).unwrap();
+    assert_eq!(code_for("../contracts/dpa.md"), "");
+    assert_eq!(code_for(&climbing), "GDPR160");
 }
 
 /// Paths that cannot be checked say why, once: `-` (no standard input),

@@ -857,13 +857,20 @@ impl EvidenceLookup {
             .entry(dir.to_path_buf())
             .or_insert_with(|| crate::source::repository_root(dir).map(|root| real(&root)))
             .clone();
-        // A document, inside the repository when there is one: a path that
-        // climbs out of it (`../../etc/passwd`) names a file of whichever
-        // machine runs the check.
+        // A document, inside the repository when there is one, else inside
+        // the working folder or a path given: a path that climbs out
+        // (`../../etc/passwd`) names a file of whichever machine runs the
+        // check.
         let inside = |found: &Path| {
-            repository
-                .as_ref()
-                .is_none_or(|root| real(found).starts_with(root))
+            let found = real(found);
+            match &repository {
+                Some(root) => found.starts_with(root),
+                None => std::env::current_dir()
+                    .ok()
+                    .into_iter()
+                    .chain(self.roots.iter().cloned())
+                    .any(|base| found.starts_with(real(&base))),
+            }
         };
         let found = std::iter::once(dir.to_path_buf())
             .chain(self.roots.iter().cloned())
