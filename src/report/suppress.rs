@@ -240,44 +240,60 @@ pub fn apply(
     as_of: Date,
 ) -> Vec<Finding> {
     let mut reported = Sink::default();
-    let mut used = vec![vec![false; 0]; suppressions.len()];
-    for (i, s) in suppressions.iter().enumerate() {
-        used[i] = vec![false; s.rules.len()];
+    // Which rule of which suppression was used, flat: a generated file may
+    // hold hundreds of thousands of comments.
+    let mut first_rule = Vec::with_capacity(suppressions.len() + 1);
+    first_rule.push(0);
+    for s in suppressions {
+        first_rule.push(first_rule.last().copied().unwrap_or(0) + s.rules.len());
     }
-    // Indexed by place and by rule: a comment may name thousands of codes
-    // on a line with thousands of findings.
+    let mut used = vec![false; first_rule.last().copied().unwrap_or(0)];
+    // The live suppressions by place, sorted for binary search.
+    let mut at: Vec<(FileId, usize, usize)> = suppressions
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| s.until.is_none_or(|u| u >= as_of))
+        .map(|(i, s)| (s.file, s.target_line, i))
+        .collect();
+    at.sort_unstable();
+    // A comment may name thousands of codes on a line with thousands of
+    // findings: those are indexed; most name a few, searched in place.
     use std::collections::HashMap;
-    let mut at: HashMap<(FileId, usize), Vec<usize>> = HashMap::new();
-    let mut by_code: Vec<HashMap<String, usize>> = Vec::with_capacity(suppressions.len());
-    let mut by_name: Vec<HashMap<&str, usize>> = Vec::with_capacity(suppressions.len());
-    for (i, s) in suppressions.iter().enumerate() {
-        if s.until.is_none_or(|u| u >= as_of) {
-            at.entry((s.file, s.target_line)).or_default().push(i);
-        }
-        let (mut codes, mut names) = (HashMap::new(), HashMap::new());
-        for (r, (rule, _)) in s.rules.iter().enumerate() {
-            codes.entry(rule.to_ascii_lowercase()).or_insert(r);
-            names.entry(rule.as_str()).or_insert(r);
-        }
-        by_code.push(codes);
-        by_name.push(names);
-    }
+    type Index<'s> = (HashMap<String, usize>, HashMap<&'s str, usize>);
+    let indexed: HashMap<usize, Index<'_>> = suppressions
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| s.rules.len() > 16)
+        .map(|(i, s)| {
+            let (mut codes, mut names) = (HashMap::new(), HashMap::new());
+            for (r, (rule, _)) in s.rules.iter().enumerate() {
+                codes.entry(rule.to_ascii_lowercase()).or_insert(r);
+                names.entry(rule.as_str()).or_insert(r);
+            }
+            (i, (codes, names))
+        })
+        .collect();
+    // The first rule of suppression `i` that names the finding, by code
+    // (in any case) or by name.
+    let naming = |i: usize, code: &str, name: &str| match indexed.get(&i) {
+        Some((codes, names)) => match (codes.get(&code.to_ascii_lowercase()), names.get(name)) {
+            (Some(&a), Some(&b)) => Some(a.min(b)),
+            (a, b) => a.or(b).copied(),
+        },
+        None => suppressions[i]
+            .rules
+            .iter()
+            .position(|(rule, _)| rule.eq_ignore_ascii_case(code) || rule == name),
+    };
     let mut kept = Vec::with_capacity(findings.len());
     'findings: for finding in findings {
         let file = sources.get(finding.primary.span.file);
         let line = file.line_index(finding.primary.span.start as usize);
-        let code = finding.code.to_ascii_lowercase();
-        for &i in at
-            .get(&(finding.primary.span.file, line))
-            .into_iter()
-            .flatten()
-        {
-            let r = match (by_code[i].get(&code), by_name[i].get(finding.name.as_str())) {
-                (Some(&a), Some(&b)) => Some(a.min(b)),
-                (a, b) => a.or(b).copied(),
-            };
-            if let Some(r) = r {
-                used[i][r] = true;
+        let place = (finding.primary.span.file, line);
+        let from = at.partition_point(|&(f, l, _)| (f, l) < place);
+        for &(_, _, i) in at[from..].iter().take_while(|&&(f, l, _)| (f, l) == place) {
+            if let Some(r) = naming(i, &finding.code, &finding.name) {
+                used[first_rule[i] + r] = true;
                 continue 'findings;
             }
         }
@@ -303,7 +319,7 @@ pub fn apply(
             continue;
         }
         for (r, (rule, span)) in s.rules.iter().enumerate() {
-            if !used[i][r] && reported.wants(s.file, codes::UNUSED_SUPPRESSION.code) {
+            if !used[first_rule[i] + r] && reported.wants(s.file, codes::UNUSED_SUPPRESSION.code) {
                 reported.push(
                     codes::UNUSED_SUPPRESSION
                         .at(
