@@ -330,6 +330,39 @@ fn suppressions_on_the_line_or_the_line_above_need_a_reason_and_may_expire() {
     );
 }
 
+/// A long comment (its rules are indexed, not searched) matches by code
+/// in any case or by name, like a short one.
+#[test]
+fn a_suppression_naming_many_rules_matches_like_a_short_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let others = [
+        "GDPR102", "GDPR103", "GDPR104", "GDPR105", "GDPR106", "GDPR107", "GDPR110", "GDPR111",
+        "GDPR120", "GDPR121", "GDPR130", "GDPR131", "GDPR132", "GDPR133", "GDPR134", "GDPR135",
+        "GDPR136", "GDPR137", "GDPR138",
+    ];
+    for named in ["gdpr101", "missing-legal-basis"] {
+        write(
+            dir.path(),
+            "m.yaml",
+            &format!(
+                "{ORG}activities:\n  # privlint: allow {}, {named} -- agreed\n  - id: a\n    name: A\n",
+                others.join(", ")
+            ),
+        );
+        let out = run(
+            dir.path(),
+            &["--select", "GDPR101", "--format", "concise", "m.yaml"],
+        );
+        assert!(!out.stdout.contains("[GDPR101]"), "{named}: {}", out.stdout);
+        assert_eq!(
+            out.stdout.matches("[PL042]").count(),
+            others.len(),
+            "{}",
+            out.stdout
+        );
+    }
+}
+
 #[test]
 fn a_suppression_that_matches_nothing_is_reported() {
     let dir = tempfile::tempdir().unwrap();
