@@ -11,14 +11,14 @@
 //! (the outcome does not depend on the order of evaluation: a rule stops
 //! exactly when the sum of its evaluations' steps passes the budget).
 //! A `matches` pattern taken from the manifest is charged its compilation
-//! once per rule ([`Patterns`]).
+//! once per rule, or each time when it is too large to keep ([`Patterns`]).
 
 use cel::common::ast::{CallExpr, EntryExpr, Expr, IdedExpr, operators};
 use cel::common::types::{CelBool, CelString};
 use cel::common::value::CowVal;
 use cel::{Env, ExecutionError};
 use std::cell::{Cell, RefCell};
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 
 /// Steps one rule may take on a manifest set by default
@@ -33,9 +33,8 @@ pub const SPENT: &str = "was stopped: the rule's evaluation budget is spent";
 /// The interpreter's charging function, wrapped around every range.
 const FUNCTION: &str = "__privlint_steps";
 
-/// The interpreter's `matches`, which every `matches` call is renamed to:
-/// it compiles each pattern once per thread, and charges a rule the first
-/// time it compiles a pattern (see [`Patterns`]).
+/// The interpreter's `matches`, which every `matches` call is renamed to
+/// (see [`Patterns`] for what it charges).
 const MATCHES: &str = "__privlint_matches";
 
 /// Largest compiled `matches` pattern accepted (the `regex` crate's own
@@ -43,25 +42,38 @@ const MATCHES: &str = "__privlint_matches";
 /// to compile).
 pub const MAX_PATTERN_SIZE: usize = 1 << 20;
 
-/// Patterns that compile within this many bytes take well under a
-/// millisecond to compile, and are charged [`SMALL_PATTERN_STEPS`]; larger
-/// ones, up to [`MAX_PATTERN_SIZE`], up to about 7 ms, and are charged
-/// [`LARGE_PATTERN_STEPS`] (measured on a release build).
-const SMALL_PATTERN_SIZE: usize = 64 << 10;
-const SMALL_PATTERN_STEPS: usize = 1_000;
+/// A pattern is compiled within the smallest of these sizes that holds it,
+/// and charged that tier's steps: about one step per 4 bytes kept, so the
+/// patterns a rule keeps stay within about 20 MB at the default budget.
+const PATTERN_TIERS: [(usize, usize); 3] =
+    [(4 << 10, 1_000), (16 << 10, 4_000), (64 << 10, 16_000)];
+
+/// A pattern past the last tier (up to [`MAX_PATTERN_SIZE`]) takes up to
+/// about 7 ms to compile (measured on a release build). It is not kept, and
+/// is charged this each time it is compiled.
 const LARGE_PATTERN_STEPS: usize = 50_000;
 
-/// Compiled patterns kept per thread before the cache starts again, a
-/// large one counting as 16 small ones: at most about 16 MiB a thread.
+/// Compiled patterns kept per thread for rules that take none from the
+/// manifest, before the cache starts again; a large one counts as 16.
 const CACHED_PATTERNS: usize = 256;
 const LARGE_PATTERN_WEIGHT: usize = 16;
 
-/// The `matches` patterns one rule has compiled, shared by all of its
-/// evaluations. A rule whose pattern comes from the manifest
-/// (`name.matches(other.name)`) may compile a new one per entity: each
-/// distinct pattern is charged once per rule, whichever thread compiles it
-/// first, so the rule's total does not depend on the threads.
-pub type Patterns = Arc<Mutex<HashSet<Box<str>>>>;
+/// The `matches` patterns a rule has compiled from the manifest's data
+/// (`name.matches(other.name)`), shared by all of its evaluations. Each
+/// distinct pattern is compiled and charged once for the rule, whichever
+/// thread meets it first, so the rule's total does not depend on the
+/// threads; a large pattern is charged each time, as it is compiled each
+/// time.
+pub type Patterns = Arc<Mutex<HashMap<Box<str>, Compiled>>>;
+
+/// A pattern compiled (or why not), what compiling it costs, and whether it
+/// is too large to keep.
+#[derive(Clone)]
+pub struct Compiled {
+    regex: Result<regex::Regex, Arc<str>>,
+    steps: usize,
+    large: bool,
+}
 
 thread_local! {
     /// Steps taken by, and allowed to, the evaluation running on this
@@ -72,12 +84,10 @@ thread_local! {
     static COMPILE_STEPS: Cell<u64> = const { Cell::new(0) };
     /// The patterns of the rule being evaluated, when it is charged for them.
     static PATTERNS: RefCell<Option<Patterns>> = const { RefCell::new(None) };
-    /// The patterns compiled on this thread, and their weight.
+    /// The patterns compiled on this thread for rules without a scope,
+    /// and their weight.
     static COMPILED: RefCell<(HashMap<Box<str>, Compiled>, usize)> = RefCell::new(Default::default());
 }
-
-/// A pattern compiled, or why not; and whether it is a large one.
-type Compiled = (Result<regex::Regex, String>, bool);
 
 /// While it lives, `matches` charges the rule whose patterns these are.
 pub struct PatternScope(Option<Patterns>);
@@ -200,8 +210,9 @@ fn steps<'b, 'v>(mut args: Vec<CowVal<'b, 'v>>) -> Result<CowVal<'b, 'v>, Execut
     }
 }
 
-/// `text.matches(pattern)` with the pattern compiled once per thread;
-/// charged as [`Patterns`] says.
+/// `text.matches(pattern)`: the pattern compiled once per rule, or once
+/// per thread for a rule that takes none from the manifest; charged as
+/// [`Patterns`] says.
 fn matches(text: &CelString<'_>, pattern: &CelString<'_>) -> Result<CelBool, ExecutionError> {
     let spent =
         || ExecutionError::function_error("matches", "the rule's evaluation budget is spent");
@@ -211,33 +222,56 @@ fn matches(text: &CelString<'_>, pattern: &CelString<'_>) -> Result<CelBool, Exe
         return Err(spent());
     }
     let source = pattern.inner();
-    let first = PATTERNS.with_borrow(|set| {
-        set.as_ref()
-            .is_some_and(|set| set.lock().map_or(true, |mut s| s.insert(source.into())))
-    });
-    if first && !charge_compile(SMALL_PATTERN_STEPS) {
-        return Err(spent());
-    }
-    let (regex, large) = COMPILED.with_borrow_mut(|(cache, weight)| {
-        if let Some(compiled) = cache.get(source) {
-            return compiled.clone();
+    let compiled = match PATTERNS.with_borrow(Clone::clone) {
+        Some(rule) => {
+            let kept = rule.lock().ok().and_then(|kept| kept.get(source).cloned());
+            match kept {
+                Some(compiled) => compiled,
+                None => {
+                    let compiled = compile(source);
+                    // Kept by the first thread to get here, which pays.
+                    let first = compiled.large
+                        || rule
+                            .lock()
+                            .map_or(true, |mut kept| match kept.entry(source.into()) {
+                                std::collections::hash_map::Entry::Vacant(slot) => {
+                                    slot.insert(compiled.clone());
+                                    true
+                                }
+                                std::collections::hash_map::Entry::Occupied(_) => false,
+                            });
+                    if first && !charge_compile(compiled.steps) {
+                        return Err(spent());
+                    }
+                    compiled
+                }
+            }
         }
-        let compiled = compile(source);
-        let added = if compiled.1 { LARGE_PATTERN_WEIGHT } else { 1 };
-        if *weight + added > CACHED_PATTERNS {
-            cache.clear();
-            *weight = 0;
-        }
-        *weight += added;
-        cache.insert(source.into(), compiled.clone());
-        compiled
-    });
-    if first && large && !charge_compile(LARGE_PATTERN_STEPS - SMALL_PATTERN_STEPS) {
-        return Err(spent());
-    }
-    match regex {
+        None => COMPILED.with_borrow_mut(|(cache, weight)| {
+            if let Some(compiled) = cache.get(source) {
+                return compiled.clone();
+            }
+            let compiled = compile(source);
+            let added = if compiled.large {
+                LARGE_PATTERN_WEIGHT
+            } else {
+                1
+            };
+            if *weight + added > CACHED_PATTERNS {
+                cache.clear();
+                *weight = 0;
+            }
+            *weight += added;
+            cache.insert(source.into(), compiled.clone());
+            compiled
+        }),
+    };
+    match compiled.regex {
         Ok(regex) => Ok(CelBool::from(regex.is_match(text.inner()))),
-        Err(message) => Err(ExecutionError::function_error("matches", message)),
+        Err(message) => Err(ExecutionError::function_error(
+            "matches",
+            message.to_string(),
+        )),
     }
 }
 
@@ -247,17 +281,32 @@ fn charge_compile(steps: usize) -> bool {
     charge(steps)
 }
 
+/// Compiles within the smallest tier that holds the pattern (see
+/// [`PATTERN_TIERS`]).
 fn compile(source: &str) -> Compiled {
     let build = |limit| regex::RegexBuilder::new(source).size_limit(limit).build();
-    let describe = |e: regex::Error| {
+    let describe = |e: regex::Error| -> Arc<str> {
         let text = e.to_string();
-        let last = text.lines().last().unwrap_or_default().trim().to_string();
-        format!("`{source}` is not a valid regular expression, or one too large: {last}")
+        let last = text.lines().last().unwrap_or_default().trim();
+        let shown = crate::report::shorten(source, 80);
+        format!("`{shown}` is not a valid regular expression, or one too large: {last}").into()
     };
-    match build(SMALL_PATTERN_SIZE) {
-        Ok(regex) => (Ok(regex), false),
-        Err(regex::Error::CompiledTooBig(_)) => (build(MAX_PATTERN_SIZE).map_err(describe), true),
-        Err(e) => (Err(describe(e)), false),
+    for (size, steps) in PATTERN_TIERS {
+        match build(size) {
+            Err(regex::Error::CompiledTooBig(_)) => continue,
+            built => {
+                return Compiled {
+                    regex: built.map_err(describe),
+                    steps,
+                    large: false,
+                };
+            }
+        }
+    }
+    Compiled {
+        regex: build(MAX_PATTERN_SIZE).map_err(describe),
+        steps: LARGE_PATTERN_STEPS,
+        large: true,
     }
 }
 
@@ -390,23 +439,33 @@ mod tests {
     #[test]
     fn a_pattern_from_data_is_charged_once_per_rule_by_its_size() {
         let _charged = patterns(Some(Patterns::default()));
+        let [(_, small), (_, medium), (_, larger)] = PATTERN_TIERS;
         // Three distinct patterns compiled, one of them twice.
         assert_eq!(
             run(
                 r#"["^a", "b$", "^a", "c"].all(p, "abc".matches(p) || true)"#,
-                10_000
+                100_000
             ),
-            (Ok(Value::Bool(true)), 4 + 3 * SMALL_PATTERN_STEPS as u64)
+            (Ok(Value::Bool(true)), 4 + 3 * small as u64)
         );
         // Already compiled by this rule: only the range is charged.
         assert_eq!(
-            run(r#"["^a"].all(p, matches("abc", p))"#, 10_000),
+            run(r#"["^a"].all(p, matches("abc", p))"#, 100_000),
             (Ok(Value::Bool(true)), 1)
         );
-        let large = r#"["[a-z]{1000}"].all(p, "abc".matches(p))"#;
+        // By the size they compile to.
         assert_eq!(
-            run(large, 100_000),
-            (Ok(Value::Bool(false)), 1 + LARGE_PATTERN_STEPS as u64)
+            run(
+                r#"["[a-z]{100}", "[a-z]{400}"].all(p, !"abc".matches(p))"#,
+                100_000
+            ),
+            (Ok(Value::Bool(true)), 2 + (medium + larger) as u64)
+        );
+        // Too large to keep: charged each time it is compiled.
+        let large = r#"["[a-z]{1000}", "[a-z]{1000}"].all(p, !"abc".matches(p))"#;
+        assert_eq!(
+            run(large, 1_000_000),
+            (Ok(Value::Bool(true)), 2 + 2 * LARGE_PATTERN_STEPS as u64)
         );
         let (out, _) = run(r#"["("].all(p, "abc".matches(p))"#, 100_000);
         let error = format!("{out:?}");
