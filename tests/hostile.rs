@@ -515,6 +515,7 @@ fn a_broken_manifest_found_by_walking_is_reported_in_any_style() {
         "{version: 1, processors: [{id: us1, name: U, role: processor, country: US}]\n",
         "{\"processors\": [{\"id\": \"us1\"}], \"version\": 1\n",
         "version: 1\rprocessors:\r  - {id: us1, name: [U\r",
+        "version:\t1\nprocessors: [\n",
     ];
     for text in broken {
         write(dir.path(), "p.yaml", text);
@@ -527,8 +528,13 @@ fn a_broken_manifest_found_by_walking_is_reported_in_any_style() {
             run.stdout
         );
     }
-    // Another tool's broken YAML is still skipped.
-    write(dir.path(), "p.yaml", "jobs: {build: [\n");
+    // Another tool's broken YAML is still skipped, whatever its nested
+    // mappings or comments hold.
+    write(
+        dir.path(),
+        "p.yaml",
+        "# see processors, activities: docs\njobs:\n  matrix: {os: linux, processors: 2}\n  build: {steps: [\n",
+    );
     let run = concise(dir.path(), &["."]);
     assert_eq!((run.code, run.stdout.as_str()), (0, ""), "{}", run.stderr);
 }

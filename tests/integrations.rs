@@ -413,6 +413,40 @@ fn a_directive_inside_a_block_or_quoted_string_is_text_not_a_suppression() {
     );
 }
 
+#[test]
+fn a_directive_inside_a_scalar_is_text_at_the_end_of_a_file_after_an_anchor_or_with_cr_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases = [
+        // A one-line block scalar, last in a file without a final newline.
+        format!(
+            "{ORG}activities:\n  - id: a\n    name: A\n    description: |\n      x # privlint: allow GDPR101 -- r"
+        ),
+        // An anchor whose name holds a quote, before a quoted scalar.
+        format!(
+            "{ORG}activities:\n  - id: a\n    name: A\n    description: &p\" \"two\n      # privlint: allow GDPR101 -- r\n      lines\"\n  - id: b\n    name: B\n"
+        ),
+        // Lines ended by a lone CR.
+        format!(
+            "{ORG}activities:\n  - id: a\n    name: A\n    description: \"two\r      # privlint: allow GDPR101 -- r\r      lines\"\n  - id: b\n    name: B\n"
+        ),
+    ];
+    for text in cases {
+        write(dir.path(), "m.yaml", &text);
+        let out = run(
+            dir.path(),
+            &["--select", "GDPR101", "--format", "concise", "m.yaml"],
+        );
+        assert!(!out.stdout.contains("PL04"), "{text:?}: {}", out.stdout);
+        let reported = out.stdout.matches("[GDPR101]").count();
+        assert_eq!(
+            reported,
+            text.matches("- id:").count(),
+            "{text:?}: {}",
+            out.stdout
+        );
+    }
+}
+
 // --- Configuration ---------------------------------------------------------------
 
 #[test]

@@ -285,27 +285,58 @@ fn misspelt_version(root: &Node) -> bool {
 
 /// Whether the text of a file that does not parse shows a manifest's top
 /// level: `version: 1`, or one of the format's own top-level keys at the
-/// start of a line or, in flow style (`{version: 1, …}`), after `{` or `,`.
-/// Lines end at `\n` or `\r` (old Mac files end lines with `\r` alone).
+/// start of a line or, in a flow mapping that opens a line at its start
+/// (`{version: 1, …}`), at its first level. Lines end at `\n` or `\r` (old
+/// Mac files end lines with `\r` alone); comments are not read.
 fn looks_like_manifest(text: &str) -> bool {
     let keys = crate::schema::manifest_top_level_keys();
     let shows = |part: &str, top_level: bool| {
         let Some((key, rest)) = part.split_once(':') else {
             return false;
         };
-        let key = key.trim_end().trim_matches(['"', '\'']);
+        let key = key.trim().trim_matches(['"', '\'']);
         if key == "version" {
-            let value = rest.split([' ', ',', '}']).find(|v| !v.is_empty());
+            let value = rest
+                .split(|c: char| c.is_whitespace() || c == ',' || c == '}')
+                .find(|v| !v.is_empty());
             return value.is_some_and(|v| v.trim_matches(['"', '\'']) == "1");
         }
         top_level && keys.iter().any(|k| k == key)
     };
     text.split(['\n', '\r']).any(|line| {
+        if line.trim_start().starts_with('#') {
+            return false;
+        }
         shows(line, !line.starts_with(char::is_whitespace))
-            || (line
-                .split(['{', ','])
-                .skip(1)
-                .any(|part| shows(part.trim_start(), true)))
+            || (line.starts_with('{') && first_level(line).any(|part| shows(part, true)))
+    })
+}
+
+/// The entries of a one-line flow mapping at its first level (quotes and
+/// nested brackets aside).
+fn first_level(line: &str) -> impl Iterator<Item = &str> {
+    let mut depth = 0usize;
+    let mut quote = None;
+    let mut cuts = vec![];
+    for (i, c) in line.char_indices() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '"' | '\'') => quote = Some(c),
+            (None, '{' | '[') => {
+                depth += 1;
+                if depth == 1 {
+                    cuts.push(i + 1);
+                }
+            }
+            (None, '}' | ']') => depth = depth.saturating_sub(1),
+            (None, ',') if depth == 1 => cuts.push(i + 1),
+            _ => {}
+        }
+    }
+    cuts.into_iter().map(move |at| {
+        let rest = &line[at..];
+        rest.split(',').next().unwrap_or(rest).trim_start()
     })
 }
 

@@ -66,8 +66,9 @@ pub fn find_candidates(
         }
         // `.gitignore` as git reads it: in a repository, the files from its
         // root down; outside one, those at or below the root walked (none
-        // from the folders above it). Not `.ignore` files or the user's
-        // global excludes: the same set is checked on every machine.
+        // from the folders above it). Not `.ignore` files, the user's
+        // global excludes or a clone's own `.git/info/exclude`: the same
+        // set is checked on every machine.
         let in_repository = crate::source::repository_root(root).is_some();
         let walker = ignore::WalkBuilder::new(root)
             .follow_links(true)
@@ -75,6 +76,7 @@ pub fn find_candidates(
             .parents(in_repository)
             .ignore(false)
             .git_global(false)
+            .git_exclude(false)
             .sort_by_file_name(|a, b| a.cmp(b))
             .build();
         for entry in walker {

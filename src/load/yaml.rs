@@ -37,8 +37,8 @@ impl Default for YamlLimits {
 pub struct ParsedYaml {
     pub root: Option<Node>,
     pub findings: Vec<Finding>,
-    /// Byte ranges of the block and quoted scalars that span lines, in
-    /// order: a `#` line inside one is text, not a comment.
+    /// Byte ranges of the block scalars and of the quoted scalars that span
+    /// lines, in order: a `#` line inside one is text, not a comment.
     pub verbatim: Vec<Range<usize>>,
 }
 
@@ -652,27 +652,41 @@ fn next_char_end(text: &str, at: usize) -> usize {
         .map_or(at, |c| at + c.len_utf8())
 }
 
-/// The bytes of a block or quoted scalar that spans lines. saphyr ends a
-/// quoted scalar's span after what follows it on its last line (a trailing
-/// comment too), so its end is found again at the closing quote.
+/// The bytes of a block scalar, or of a quoted scalar that spans lines
+/// (at `\n` or a lone `\r`): where a `#` is text, not a comment. saphyr
+/// ends a quoted scalar's span after what follows it on its last line (a
+/// trailing comment too), so its end is found again at the closing quote.
 fn multi_line(text: &str, start: usize, end: usize, style: ScalarStyle) -> Option<Range<usize>> {
     let bytes = &text.as_bytes()[..end];
     let end = match style {
         ScalarStyle::Plain => return None,
-        ScalarStyle::Literal | ScalarStyle::Folded => end,
+        ScalarStyle::Literal | ScalarStyle::Folded => return Some(start..end),
         ScalarStyle::DoubleQuoted => closing_quote(bytes, start, b'"'),
         ScalarStyle::SingleQuoted => closing_quote(bytes, start, b'\''),
     };
-    bytes[start..end].contains(&b'\n').then_some(start..end)
+    bytes[start..end]
+        .iter()
+        .any(|&b| b == b'\n' || b == b'\r')
+        .then_some(start..end)
 }
 
-/// The end of the quoted scalar opening at or after `start`: past its
-/// closing quote (`\"` escapes one in double quotes, `''` in single).
+/// The end of the quoted scalar whose event starts at `start`: past its
+/// closing quote (`\"` escapes one in double quotes, `''` in single). The
+/// event starts at its tag or anchor, if any, whose names may hold quotes.
 fn closing_quote(bytes: &[u8], start: usize, quote: u8) -> usize {
-    let Some(open) = bytes[start..].iter().position(|&b| b == quote) else {
+    let mut open = start;
+    while matches!(bytes.get(open), Some(b'!' | b'&')) {
+        while bytes.get(open).is_some_and(|b| !b.is_ascii_whitespace()) {
+            open += 1;
+        }
+        while bytes.get(open).is_some_and(u8::is_ascii_whitespace) {
+            open += 1;
+        }
+    }
+    if bytes.get(open) != Some(&quote) {
         return bytes.len();
-    };
-    let mut i = start + open + 1;
+    }
+    let mut i = open + 1;
     while let Some(&b) = bytes.get(i) {
         match b {
             b'\\' if quote == b'"' => i += 2,
@@ -689,13 +703,21 @@ fn closing_quote(bytes: &[u8], start: usize, quote: u8) -> usize {
 fn scalar_key_text(value: Value, span: Span, text: &str) -> Box<str> {
     match value {
         Value::Str(s) => s,
-        // `null:` and `~:` as written; an empty key stays empty.
-        _ => text.get(span.range()).unwrap_or_default().trim().into(),
+        // `null:` and `~:` as written (an empty key stays empty), without
+        // the tag or anchor the span starts with: `!!bool true:` and
+        // `&k true:` are the key `true`.
+        _ => {
+            let mut written = text.get(span.range()).unwrap_or_default().trim();
+            while written.starts_with(['!', '&']) {
+                written = written
+                    .split_once(char::is_whitespace)
+                    .map_or("", |(_, rest)| rest.trim_start());
+            }
+            written.into()
+        }
     }
 }
 
-/// Resolves a scalar by the YAML 1.2 core schema. Only plain scalars are
-/// typed; quoted and block scalars are always strings.
 /// A scalar with a tag of the YAML 1.2 core schema (`!!str`, `!!int`,
 /// `!!float`, `!!bool`, `!!null`), read as its tag says, quoted or not:
 /// `Err` names the type when the text is not one. `None` for any other tag.
@@ -725,6 +747,8 @@ fn core_scalar(tag: &str, text: &str) -> Option<Result<Value, &'static str>> {
     })
 }
 
+/// Resolves a scalar by the YAML 1.2 core schema. Only plain scalars are
+/// typed; quoted and block scalars are always strings.
 pub fn resolve_scalar(text: &str, style: ScalarStyle) -> Value {
     if style != ScalarStyle::Plain {
         return Value::Str(text.into());

@@ -338,16 +338,17 @@ fn tracking_providers(node: &Node) -> Vec<Spanned<String>> {
 /// which one would depend on the order of the entries.
 fn duplicate_transfers(parts: &Parts, findings: &mut Sink) {
     use std::collections::hash_map::Entry;
-    let mut report = |owner: String, first: &TransferDecl, again: &TransferDecl| {
+    let mut report = |owner: &dyn Fn() -> String, first: &TransferDecl, again: &TransferDecl| {
         let span = again.country.span;
         if !findings.wants(span.file, codes::DUPLICATE_TRANSFER.code) {
             return;
         }
+        let country = crate::report::shorten(&again.country.value, 80);
         findings.push(
             codes::DUPLICATE_TRANSFER
                 .at(
                     span,
-                    format!("{owner} has two transfers to `{}`", again.country.value),
+                    format!("{} has two transfers to `{country}`", owner()),
                     "declared again here",
                 )
                 .with_secondary(Label::new(first.country.span, "first declared here"))
@@ -358,9 +359,11 @@ fn duplicate_transfers(parts: &Parts, findings: &mut Sink) {
         let mut seen: HashMap<&str, &TransferDecl> = HashMap::new();
         for t in p.transfers.iter().filter(|t| !t.country.value.is_empty()) {
             match seen.entry(t.country.value.as_str()) {
-                Entry::Occupied(first) => {
-                    report(format!("processor `{}`", p.id.value), first.get(), t)
-                }
+                Entry::Occupied(first) => report(
+                    &|| format!("processor `{}`", crate::report::shorten(&p.id.value, 80)),
+                    first.get(),
+                    t,
+                ),
                 Entry::Vacant(slot) => {
                     slot.insert(t);
                 }
@@ -373,7 +376,14 @@ fn duplicate_transfers(parts: &Parts, findings: &mut Sink) {
             let Some(to) = &t.to else { continue };
             match seen.entry((t.country.value.as_str(), to.value.as_str())) {
                 Entry::Occupied(first) => report(
-                    format!("activity `{}` (for `{}`)", a.id.value, to.value),
+                    &|| {
+                        let shown = |text| crate::report::shorten(text, 80);
+                        format!(
+                            "activity `{}` (for `{}`)",
+                            shown(&a.id.value),
+                            shown(&to.value)
+                        )
+                    },
                     first.get(),
                     t,
                 ),

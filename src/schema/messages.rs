@@ -228,6 +228,9 @@ pub fn describe_at(
             } else if schema_path.starts_with("/$defs/date/")
                 && let Some(digits) = node.as_i64().map(|n| n.to_string())
                 && digits.len() == 8
+                && format!("{}-{}-{}", &digits[..4], &digits[4..6], &digits[6..])
+                    .parse::<jiff::civil::Date>()
+                    .is_ok()
             {
                 // `signed: 20250115`: a date written without its dashes.
                 let (y, m, d) = (&digits[..4], &digits[4..6], &digits[6..]);
