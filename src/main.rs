@@ -439,9 +439,30 @@ fn check(args: CheckArgs, config_args: &ConfigArgs) -> Result<ExitCode, Fatal> {
         };
         let help = fatal.help().map(|h| h.to_string());
         EXIT_CODE.store(2, Ordering::Relaxed);
-        error_document(&output, format, &code, &message, help.as_deref());
+        // The check stopped before it knew every file it reads: an existing
+        // file is replaced only when it is an earlier report.
+        if output.as_deref().is_none_or(replaceable) {
+            error_document(&output, format, &code, &message, help.as_deref());
+        }
     }
     result
+}
+
+/// Whether an error document may go to `path`: it does not exist, or it
+/// holds an earlier privlint report (JSON, SARIF or GitHub annotations),
+/// not a manifest, configuration, rule pack or baseline.
+fn replaceable(path: &std::path::Path) -> bool {
+    use std::io::Read;
+    let Ok(file) = std::fs::File::open(path) else {
+        return !path.exists();
+    };
+    let mut head = Vec::new();
+    if file.take(4096).read_to_end(&mut head).is_err() {
+        return false;
+    }
+    let head = String::from_utf8_lossy(&head);
+    let json_report = head.contains("\"name\": \"privlint\"");
+    head.is_empty() || json_report || head.starts_with("::")
 }
 
 /// The document a run that could not check writes where the report would

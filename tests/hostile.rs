@@ -947,6 +947,41 @@ fn two_transfers_to_one_country_are_reported_in_either_order() {
     }
 }
 
+/// A check that stops early (a broken configuration or pack) does not
+/// know every file it reads: its error document replaces only a new file
+/// or an earlier report, never the configuration or a pack named by `-o`.
+#[test]
+fn an_error_document_never_replaces_a_file_privlint_reads() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "a.yaml", ORG);
+    let config = "select: [NOPE001]\n";
+    write(dir.path(), "privlint.yaml", config);
+    for format in ["json", "sarif", "github"] {
+        let run = concise(
+            dir.path(),
+            &["--format", format, "-o", "privlint.yaml", "a.yaml"],
+        );
+        assert_eq!(run.code, 2, "{}", run.stderr);
+        let after = std::fs::read_to_string(dir.path().join("privlint.yaml")).unwrap();
+        assert_eq!(after, config, "{format}");
+    }
+    // An earlier report is replaced by the error document.
+    write(dir.path(), "privlint.yaml", "");
+    let report = privlint_in(
+        dir.path(),
+        &["check", "--format", "json", "-o", "r.json", "a.yaml"],
+    );
+    assert_eq!(report.code, 0, "{}", report.stderr);
+    write(dir.path(), "privlint.yaml", config);
+    let failed = privlint_in(
+        dir.path(),
+        &["check", "--format", "json", "-o", "r.json", "a.yaml"],
+    );
+    assert_eq!(failed.code, 2);
+    let document = std::fs::read_to_string(dir.path().join("r.json")).unwrap();
+    assert!(document.contains("\"error\""), "{document}");
+}
+
 #[test]
 fn a_file_named_twice_is_read_once() {
     let dir = tempfile::tempdir().unwrap();
