@@ -302,21 +302,25 @@ fn a_baseline_keeps_a_finding_when_the_processor_is_renamed() {
 
 // --- Suppressions ---------------------------------------------------------------
 
+/// `m.yaml` written with `text`, checked for GDPR101 alone: the concise lines.
+fn gdpr101_lines(dir: &Path, text: &str) -> Vec<String> {
+    write(dir, "m.yaml", text);
+    let out = run(
+        dir,
+        &["--select", "GDPR101", "--format", "concise", "m.yaml"],
+    );
+    out.stdout.lines().map(String::from).collect()
+}
+
 #[test]
 fn suppressions_on_the_line_or_the_line_above_need_a_reason_and_may_expire() {
     let dir = tempfile::tempdir().unwrap();
-    write(
+    let lines = gdpr101_lines(
         dir.path(),
-        "m.yaml",
         &format!(
             "{ORG}activities:\n  # privlint: allow GDPR101 — agreed with the DPO on 2026-01-10\n  - id: a\n    name: A\n  - id: b  # privlint: allow missing-legal-basis -- pilot ends in March\n    name: B\n  - id: c  # privlint: allow GDPR101\n    name: C\n  - id: d  # privlint: allow GDPR101 until 2026-01-31 -- temporary\n    name: D\n"
         ),
     );
-    let out = run(
-        dir.path(),
-        &["--select", "GDPR101", "--format", "concise", "m.yaml"],
-    );
-    let lines: Vec<&str> = out.stdout.lines().collect();
     assert_eq!(
         lines,
         [
@@ -324,9 +328,7 @@ fn suppressions_on_the_line_or_the_line_above_need_a_reason_and_may_expire() {
             "m.yaml:11:12: error[PL040] a suppression needs a reason",
             "m.yaml:13:9: error[GDPR101] activity `d` has no legal basis",
             "m.yaml:13:12: warning[PL041] suppression of `GDPR101` expired on 2026-01-31",
-        ],
-        "{}",
-        out.stdout
+        ]
     );
 }
 
@@ -385,18 +387,12 @@ fn a_suppression_that_matches_nothing_is_reported() {
 #[test]
 fn a_directive_inside_a_block_or_quoted_string_is_text_not_a_suppression() {
     let dir = tempfile::tempdir().unwrap();
-    write(
+    let lines = gdpr101_lines(
         dir.path(),
-        "m.yaml",
         &format!(
             "{ORG}activities:\n  - id: a\n    name: A\n    description: |\n      Notes\n      # privlint: allow GDPR101 — inside a literal block\n  - id: b\n    name: B\n    description: \"two\n      # privlint: allow GDPR101 — inside a quoted string\n      lines\"\n  - id: c\n    description: 'x\n      y' # privlint: allow GDPR101 — a comment after a string of two lines\n    name: C\n"
         ),
     );
-    let out = run(
-        dir.path(),
-        &["--select", "GDPR101", "--format", "concise", "m.yaml"],
-    );
-    let lines: Vec<&str> = out.stdout.lines().collect();
     // `b` and `c` start on the line after a directive-looking text line,
     // which suppresses nothing; the trailing comment after `c`'s string is
     // a comment, on a line with no finding.
@@ -407,9 +403,7 @@ fn a_directive_inside_a_block_or_quoted_string_is_text_not_a_suppression() {
             "m.yaml:11:9: error[GDPR101] activity `b` has no legal basis",
             "m.yaml:16:9: error[GDPR101] activity `c` has no legal basis",
             "m.yaml:18:28: warning[PL042] suppression of `GDPR101` matches no finding",
-        ],
-        "{}",
-        out.stdout
+        ]
     );
 }
 
