@@ -5,6 +5,17 @@
 //! derived model) → [`render`]. Every stage adds [`report::Finding`]s;
 //! [`check`] runs them all.
 
+/// `eprintln!` that does not panic when standard error is closed
+/// (`privlint check 2>&- …`, or a reader that went away): the message is
+/// lost, the exit code is not.
+#[macro_export]
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use ::std::io::Write as _;
+        let _ = writeln!(::std::io::stderr(), $($arg)*);
+    }};
+}
+
 pub mod config;
 pub mod engine;
 pub mod error;

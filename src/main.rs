@@ -7,20 +7,11 @@ use privlint::config::{self, Config};
 use privlint::engine::Engine;
 use privlint::error::Fatal;
 use privlint::report::{Severity, codes};
-use privlint::{CheckOptions, render};
+use privlint::{CheckOptions, render, say};
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicU8, Ordering};
-
-/// `eprintln!` that does not panic when standard error is closed
-/// (`privlint check 2>&- …`, or a reader that went away): the message is
-/// lost, the exit code is not.
-macro_rules! say {
-    ($($arg:tt)*) => {{
-        let _ = writeln!(std::io::stderr(), $($arg)*);
-    }};
-}
 
 /// The exit code of the run whose output is being written: a reader that
 /// closes standard output early (`privlint check | head`) does not turn

@@ -1,7 +1,6 @@
 //! Phase timings on stderr when `PRIVLINT_TIMINGS` is set, like rustc's
 //! `-Z time-passes`: how the benchmark's figures break down by stage.
 
-use std::io::Write;
 use std::sync::OnceLock;
 use std::time::Instant;
 
@@ -17,8 +16,7 @@ pub fn time<T>(name: &str, f: impl FnOnce() -> T) -> T {
     }
     let start = Instant::now();
     let value = f();
-    let _ = writeln!(
-        std::io::stderr(),
+    crate::say!(
         "privlint: {name:<20} {:>9.2} ms{}",
         start.elapsed().as_secs_f64() * 1e3,
         resident().map_or(String::new(), |kb| format!(

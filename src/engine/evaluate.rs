@@ -815,6 +815,9 @@ struct EvidenceLookup {
     /// The roots as folders, worked out once.
     roots: Vec<PathBuf>,
     repositories: HashMap<PathBuf, Option<PathBuf>>,
+    /// Outside a repository, the folders evidence must be in: the working
+    /// folder and the roots, resolved once, when first needed.
+    bounds: std::cell::OnceCell<Vec<PathBuf>>,
     answers: HashMap<(PathBuf, String), bool>,
 }
 
@@ -832,6 +835,7 @@ impl EvidenceLookup {
                 })
                 .collect(),
             repositories: HashMap::new(),
+            bounds: std::cell::OnceCell::new(),
             answers: HashMap::new(),
         }
     }
@@ -847,11 +851,6 @@ impl EvidenceLookup {
         if let Some(&known) = self.answers.get(&key) {
             return known;
         }
-        // Resolved as the file system does, links included: a committed
-        // link to `/` must not carry the path out.
-        let real = |p: &Path| {
-            std::fs::canonicalize(p).unwrap_or_else(|_| crate::source::absolute_normalized(p))
-        };
         let repository = self
             .repositories
             .entry(dir.to_path_buf())
@@ -865,11 +864,14 @@ impl EvidenceLookup {
             let found = real(found);
             match &repository {
                 Some(root) => found.starts_with(root),
-                None => std::env::current_dir()
-                    .ok()
-                    .into_iter()
-                    .chain(self.roots.iter().cloned())
-                    .any(|base| found.starts_with(real(&base))),
+                None => self
+                    .bounds
+                    .get_or_init(|| {
+                        let cwd = std::env::current_dir().ok();
+                        cwd.iter().chain(&self.roots).map(|b| real(b)).collect()
+                    })
+                    .iter()
+                    .any(|bound| found.starts_with(bound)),
             }
         };
         let found = std::iter::once(dir.to_path_buf())
@@ -880,6 +882,12 @@ impl EvidenceLookup {
         self.answers.insert(key, found);
         found
     }
+}
+
+/// A path resolved as the file system does, links included: a committed
+/// link to `/` must not carry evidence out of the project.
+fn real(path: &Path) -> PathBuf {
+    std::fs::canonicalize(path).unwrap_or_else(|_| crate::source::absolute_normalized(path))
 }
 
 struct Evidence {

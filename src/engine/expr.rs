@@ -516,39 +516,37 @@ fn comprehension_nesting(expr: &cel::common::ast::Expr) -> usize {
 /// for them (see [`budget::Patterns`]).
 fn patterns_from_data(expr: &cel::common::ast::Expr) -> bool {
     use cel::common::ast::{Expr as E, LiteralValue};
-    if let E::Call(call) = expr {
-        let pattern = match (call.func_name.as_str(), &call.target, call.args.len()) {
-            ("matches", Some(_), 1) => call.args.first(),
-            ("matches", None, 2) => call.args.get(1),
-            _ => None,
-        };
-        if pattern.is_some_and(|p| !matches!(p.expr, E::Literal(LiteralValue::String(_)))) {
-            return true;
-        }
-    }
-    children(expr).into_iter().any(patterns_from_data)
+    matches_pattern(expr).is_some_and(|p| !matches!(p, E::Literal(LiteralValue::String(_))))
+        || children(expr).into_iter().any(patterns_from_data)
+}
+
+/// The pattern argument of a `matches` call (`t.matches(p)` or
+/// `matches(t, p)`).
+fn matches_pattern(expr: &cel::common::ast::Expr) -> Option<&cel::common::ast::Expr> {
+    let cel::common::ast::Expr::Call(call) = expr else {
+        return None;
+    };
+    let pattern = match (call.func_name.as_str(), &call.target, call.args.len()) {
+        ("matches", Some(_), 1) => call.args.first(),
+        ("matches", None, 2) => call.args.get(1),
+        _ => None,
+    };
+    pattern.map(|p| &p.expr)
 }
 
 /// Every literal pattern given to `matches` compiles, within
 /// [`MAX_PATTERN_SIZE`].
 fn check_patterns(expr: &cel::common::ast::Expr) -> Result<(), String> {
     use cel::common::ast::{Expr as E, LiteralValue};
-    if let E::Call(call) = expr {
-        let pattern = match (call.func_name.as_str(), &call.target, call.args.len()) {
-            ("matches", Some(_), 1) => call.args.first(),
-            ("matches", None, 2) => call.args.get(1),
-            _ => None,
-        };
-        if let Some(E::Literal(LiteralValue::String(source))) = pattern.map(|p| &p.expr) {
-            regex::RegexBuilder::new(source)
-                .size_limit(MAX_PATTERN_SIZE)
-                .build()
-                .map_err(|e| {
-                    let text = e.to_string();
-                    let last = text.lines().last().unwrap_or_default().trim();
-                    format!("invalid or too large regular expression in `matches`: {last}")
-                })?;
-        }
+    if let Some(E::Literal(LiteralValue::String(source))) = matches_pattern(expr) {
+        regex::RegexBuilder::new(source)
+            .size_limit(MAX_PATTERN_SIZE)
+            .build()
+            .map_err(|e| {
+                let text = e.to_string();
+                let last = text.lines().last().unwrap_or_default().trim();
+                format!("invalid or too large regular expression in `matches`: {last}")
+            })?;
     }
     children(expr).into_iter().try_for_each(check_patterns)
 }

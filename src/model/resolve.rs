@@ -337,61 +337,50 @@ fn tracking_providers(node: &Node) -> Vec<Spanned<String>> {
 /// a country and `to` on one activity): one safeguard is read per flow, so
 /// which one would depend on the order of the entries.
 fn duplicate_transfers(parts: &Parts, findings: &mut Sink) {
-    use std::collections::hash_map::Entry;
-    let mut report = |owner: &dyn Fn() -> String, first: &TransferDecl, again: &TransferDecl| {
-        let span = again.country.span;
-        if !findings.wants(span.file, codes::DUPLICATE_TRANSFER.code) {
-            return;
+    let shown = |text: &str| crate::report::shorten(text, 80).into_owned();
+    // Each owner's transfers by (country, `to`): the first of a key is the
+    // one a flow reads, every later one is reported against it.
+    let mut check = |owner: &dyn Fn(&TransferDecl) -> String,
+                     transfers: &[TransferDecl],
+                     by_to: bool| {
+        let mut first: HashMap<(&str, &str), &TransferDecl> = HashMap::new();
+        for t in transfers.iter().filter(|t| !t.country.value.is_empty()) {
+            let to = match (&t.to, by_to) {
+                (Some(to), true) => to.value.as_str(),
+                (None, true) => continue,
+                (_, false) => "",
+            };
+            let kept = *first.entry((t.country.value.as_str(), to)).or_insert(t);
+            let span = t.country.span;
+            if std::ptr::eq(kept, t) || !findings.wants(span.file, codes::DUPLICATE_TRANSFER.code) {
+                continue;
+            }
+            let country = shown(&t.country.value);
+            findings.push(
+                codes::DUPLICATE_TRANSFER
+                    .at(
+                        span,
+                        format!("{} has two transfers to `{country}`", owner(t)),
+                        "declared again here",
+                    )
+                    .with_secondary(Label::new(kept.country.span, "first declared here"))
+                    .with_help("keep one entry per country, with the safeguard that applies"),
+            );
         }
-        let country = crate::report::shorten(&again.country.value, 80);
-        findings.push(
-            codes::DUPLICATE_TRANSFER
-                .at(
-                    span,
-                    format!("{} has two transfers to `{country}`", owner()),
-                    "declared again here",
-                )
-                .with_secondary(Label::new(first.country.span, "first declared here"))
-                .with_help("keep one entry per country, with the safeguard that applies"),
-        );
     };
     for p in &parts.processors {
-        let mut seen: HashMap<&str, &TransferDecl> = HashMap::new();
-        for t in p.transfers.iter().filter(|t| !t.country.value.is_empty()) {
-            match seen.entry(t.country.value.as_str()) {
-                Entry::Occupied(first) => report(
-                    &|| format!("processor `{}`", crate::report::shorten(&p.id.value, 80)),
-                    first.get(),
-                    t,
-                ),
-                Entry::Vacant(slot) => {
-                    slot.insert(t);
-                }
-            }
-        }
+        check(
+            &|_| format!("processor `{}`", shown(&p.id.value)),
+            &p.transfers,
+            false,
+        );
     }
     for a in &parts.activities {
-        let mut seen: HashMap<(&str, &str), &TransferDecl> = HashMap::new();
-        for t in a.transfers.iter().filter(|t| !t.country.value.is_empty()) {
-            let Some(to) = &t.to else { continue };
-            match seen.entry((t.country.value.as_str(), to.value.as_str())) {
-                Entry::Occupied(first) => report(
-                    &|| {
-                        let shown = |text| crate::report::shorten(text, 80);
-                        format!(
-                            "activity `{}` (for `{}`)",
-                            shown(&a.id.value),
-                            shown(&to.value)
-                        )
-                    },
-                    first.get(),
-                    t,
-                ),
-                Entry::Vacant(slot) => {
-                    slot.insert(t);
-                }
-            }
-        }
+        let owner = |t: &TransferDecl| {
+            let to = t.to.as_ref().map_or(String::new(), |to| shown(&to.value));
+            format!("activity `{}` (for `{to}`)", shown(&a.id.value))
+        };
+        check(&owner, &a.transfers, true);
     }
 }
 
