@@ -475,17 +475,19 @@ impl Evaluator<'_> {
             context.set_variable_resolver(&lent);
             Value::resolve(expr, &context)
         };
+        // Looked up once per subject, not once per rule and subject.
+        let (spent, patterns) = (&shared.spent[&kind], &shared.patterns[&kind]);
         rules
             .iter()
             .enumerate()
             .filter_map(|(i, rule)| {
                 // Once a rule has spent its budget, its other evaluations
                 // are skipped: it is reported as stopped, whatever they give.
-                let spent = &shared.spent[&kind][i];
+                let spent = &spent[i];
                 if spent.load(Ordering::Relaxed) > self.max_steps {
                     return None;
                 }
-                let patterns = &shared.patterns[&kind][i];
+                let patterns = &patterns[i];
                 let metered = || {
                     let _charged = patterns.as_ref().map(|p| budget::patterns(Some(p.clone())));
                     budget::begin(self.max_steps);

@@ -11,7 +11,8 @@
 use super::refdata::ReferenceData;
 use super::{DeclaredOn, Flow, Manifest};
 use crate::report::{Finding, codes};
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
 
 /// The longest chain of parties followed from a recipient. Real chains are
 /// three or four parties long; a generated chain of thousands would make
@@ -24,13 +25,97 @@ pub const MAX_CHAIN: usize = 32;
 /// would otherwise make millions and take gigabytes.
 pub const MAX_FLOWS: usize = 500_000;
 
+/// Most steps spent following sub-processors in one run: each reference
+/// looked at and each party of each chain kept is one. The chains from a
+/// recipient are followed once and shared by every activity naming it, so a
+/// real set spends a few hundred thousand; a generated one where a thousand
+/// processors each list all the others would spend billions.
+pub const MAX_REACH_STEPS: usize = 4_000_000;
+
+/// The chains from one recipient, each shared by the flows that take it.
+type Chains = Arc<[Arc<[usize]>]>;
+
+/// Why inference stopped early.
+enum Stop {
+    Flows,
+    Chains,
+}
+
+/// The chains from each recipient to every party it reaches, breadth-first
+/// (each party through its shortest chain), worked out the first time the
+/// recipient is met and shared by every activity that names it.
+struct Reach {
+    chains: Vec<Option<Chains>>,
+    /// Parties reached in the current search carry its stamp: no set to
+    /// hash into or to clear per recipient.
+    seen: Vec<u32>,
+    stamp: u32,
+    steps: usize,
+    /// Parties whose sub-processors were not followed: the chain reaching
+    /// them was already [`MAX_CHAIN`] long.
+    cut: BTreeSet<usize>,
+}
+
+impl Reach {
+    fn new(parties: usize) -> Reach {
+        Reach {
+            chains: vec![None; parties],
+            seen: vec![0; parties],
+            stamp: 0,
+            steps: 0,
+            cut: BTreeSet::new(),
+        }
+    }
+
+    /// The chains from `recipient`, or `None` once the step budget is spent.
+    fn of(&mut self, manifest: &Manifest, recipient: usize) -> Option<Chains> {
+        if let Some(chains) = &self.chains[recipient] {
+            return Some(chains.clone());
+        }
+        self.stamp += 1;
+        self.seen[recipient] = self.stamp;
+        let mut chains: Vec<Arc<[usize]>> = vec![Arc::from([recipient])];
+        let mut next = 0;
+        while let Some(chain) = chains.get(next).cloned() {
+            next += 1;
+            let party = *chain.last().unwrap_or(&recipient);
+            let p = &manifest.processors[party];
+            if p.is_independent_controller() {
+                continue;
+            }
+            if chain.len() == MAX_CHAIN {
+                if !p.sub_processor_ids.is_empty() {
+                    self.cut.insert(party);
+                }
+                continue;
+            }
+            for &sub in &p.sub_processor_ids {
+                self.steps += 1;
+                if self.seen[sub] != self.stamp {
+                    self.seen[sub] = self.stamp;
+                    self.steps += chain.len() + 1;
+                    let mut longer = Vec::with_capacity(chain.len() + 1);
+                    longer.extend_from_slice(&chain);
+                    longer.push(sub);
+                    chains.push(longer.into());
+                }
+            }
+            if self.steps > MAX_REACH_STEPS {
+                return None;
+            }
+        }
+        let chains: Chains = chains.into();
+        self.chains[recipient] = Some(chains.clone());
+        Some(chains)
+    }
+}
+
 /// One flow per (activity, recipient, party, location): each party reachable
 /// from a recipient is reached through its shortest chain (breadth-first),
 /// so the number of flows grows with the parties, not with the paths.
 pub fn infer(manifest: &Manifest, data: &ReferenceData, findings: &mut Vec<Finding>) -> Vec<Flow> {
-    use std::collections::{BTreeSet, HashSet, VecDeque};
+    use std::collections::HashSet;
     let mut flows = Vec::new();
-    let mut cut: BTreeSet<usize> = BTreeSet::new();
     // Each party's distinct places, with whether each is a known country
     // and in the EEA on the evaluation date: worked out once per party, not
     // once per flow (tens of thousands of flows reach a few thousand
@@ -53,72 +138,60 @@ pub fn infer(manifest: &Manifest, data: &ReferenceData, findings: &mut Vec<Findi
         })
         .collect();
     let safeguards = Safeguards::new(manifest);
-    let mut stopped_at = None;
+    let mut reach = Reach::new(manifest.processors.len());
+    let mut stopped = None;
     'activities: for (a, activity) in manifest.activities.iter().enumerate() {
         let own = ActivityTransfers::new(manifest, a);
         for &recipient in &activity.recipient_ids {
-            let mut seen: HashSet<usize> = HashSet::from([recipient]);
-            let mut queue: VecDeque<Vec<usize>> = VecDeque::from([vec![recipient]]);
-            while let Some(chain) = queue.pop_front() {
+            let Some(chains) = reach.of(manifest, recipient) else {
+                stopped = Some((a, Stop::Chains));
+                break 'activities;
+            };
+            for chain in chains.iter() {
                 let party = *chain.last().unwrap_or(&recipient);
-                let shared: std::sync::Arc<[usize]> = chain.as_slice().into();
                 // An unknown country code is reported (PL023); no flow is inferred to it.
                 for &(location, in_eea) in &places_of[party] {
                     let Some(in_eea) = in_eea else { continue };
                     // Checked per flow: one activity can reach millions.
                     if flows.len() >= MAX_FLOWS {
-                        stopped_at = Some(a);
+                        stopped = Some((a, Stop::Flows));
                         break 'activities;
                     }
                     flows.push(Flow {
                         activity: a,
-                        chain: shared.clone(),
+                        chain: chain.clone(),
                         country: location.clone(),
                         in_eea,
                         covered_by: own
-                            .covering(manifest, &chain, &location.value)
-                            .or_else(|| safeguards.covering(&chain, &location.value)),
+                            .covering(manifest, chain, &location.value)
+                            .or_else(|| safeguards.covering(chain, &location.value)),
                     });
-                }
-                if manifest.processors[party].is_independent_controller() {
-                    continue;
-                }
-                if chain.len() == MAX_CHAIN {
-                    if !manifest.processors[party].sub_processor_ids.is_empty() {
-                        cut.insert(party);
-                    }
-                    continue;
-                }
-                for &sub in &manifest.processors[party].sub_processor_ids {
-                    if seen.insert(sub) {
-                        let mut next = chain.clone();
-                        next.push(sub);
-                        queue.push_back(next);
-                    }
                 }
             }
         }
     }
-    if let Some(a) = stopped_at {
+    if let Some((a, stop)) = stopped {
         let activity = &manifest.activities[a];
         let at = activity
             .recipients
             .first()
             .map_or(activity.id.span, |r| r.span);
+        let id = &activity.id.value;
+        let message = match stop {
+            Stop::Flows => format!(
+                "more than {MAX_FLOWS} data flows: the flows of `{id}` and of the activities after it were not all inferred"
+            ),
+            Stop::Chains => format!(
+                "following sub-processors took more than {MAX_REACH_STEPS} steps: the flows of `{id}` and of the activities after it were not all inferred"
+            ),
+        };
         findings.push(
             codes::LIMIT_EXCEEDED
-                .at(
-                    at,
-                    format!(
-                        "more than {MAX_FLOWS} data flows: the flows of `{}` and of the activities after it were not all inferred",
-                        activity.id.value
-                    ),
-                    "not followed",
-                )
+                .at(at, message, "not followed")
                 .with_help("each activity sends data to every location of every party its recipients reach: check for lists of locations or sub-processors that were generated or pasted by mistake"),
         );
     }
-    for party in cut {
+    for party in reach.cut {
         let p = &manifest.processors[party];
         let Some(first) = p.sub_processors.first() else {
             continue;

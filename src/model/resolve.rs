@@ -384,51 +384,70 @@ fn duplicate_transfers(parts: &Parts, findings: &mut Sink) {
     }
 }
 
-/// Reports each cycle of `sub_processors` once, at the reference that
-/// closes it, with a label on every step.
+/// Cycles of `sub_processors` reported at most: a set where every
+/// processor lists every other has a cycle per pair, and each would be
+/// built and kept (minutes and gigabytes for a few megabytes of input).
+const MAX_CYCLES: usize = 100;
+
+/// Reports each cycle of `sub_processors` the search meets once, at the
+/// reference that closes it, with a label on every step.
 fn sub_processor_cycles(parts: &Parts, findings: &mut Sink) {
+    const OFF_STACK: usize = usize::MAX;
     let processors = &parts.processors;
     let n = processors.len();
-    let mut state = vec![0u8; n]; // 0 new, 1 on the stack, 2 done
+    let mut done = vec![false; n];
+    // Where each processor is on the search's stack, so that closing a
+    // cycle does not search the stack for it.
+    let mut at = vec![OFF_STACK; n];
     let mut reported: BTreeSet<Vec<usize>> = BTreeSet::new();
-    for start in 0..n {
-        if state[start] != 0 {
+    let mut out: Vec<Finding> = Vec::new();
+    let mut more = false;
+    'search: for start in 0..n {
+        if done[start] {
             continue;
         }
         // Iterative DFS: (node, next edge to follow).
         let mut stack: Vec<(usize, usize)> = vec![(start, 0)];
-        state[start] = 1;
+        at[start] = 0;
         while let Some(&mut (node, ref mut edge)) = stack.last_mut() {
             let edges = &processors[node].sub_processor_ids;
             if *edge == edges.len() {
-                state[node] = 2;
+                done[node] = true;
+                at[node] = OFF_STACK;
                 stack.pop();
                 continue;
             }
             let next = edges[*edge];
             *edge += 1;
-            match state[next] {
-                0 => {
-                    state[next] = 1;
-                    stack.push((next, 0));
+            if at[next] != OFF_STACK {
+                if reported.len() == MAX_CYCLES {
+                    more = true;
+                    break 'search;
                 }
-                1 => {
-                    let from = stack.iter().position(|&(p, _)| p == next).unwrap_or(0);
-                    let cycle: Vec<usize> = stack[from..].iter().map(|&(p, _)| p).collect();
-                    let mut key = cycle.clone();
-                    let min = key
-                        .iter()
-                        .enumerate()
-                        .min_by_key(|(_, p)| **p)
-                        .map_or(0, |(i, _)| i);
-                    key.rotate_left(min);
-                    if reported.insert(key) {
-                        findings.push(cycle_finding(processors, &cycle));
-                    }
+                let cycle: Vec<usize> = stack[at[next]..].iter().map(|&(p, _)| p).collect();
+                let mut key = cycle.clone();
+                let min = key
+                    .iter()
+                    .enumerate()
+                    .min_by_key(|(_, p)| **p)
+                    .map_or(0, |(i, _)| i);
+                key.rotate_left(min);
+                if reported.insert(key) {
+                    out.push(cycle_finding(processors, &cycle));
                 }
-                _ => {}
+            } else if !done[next] {
+                at[next] = stack.len();
+                stack.push((next, 0));
             }
         }
+    }
+    if more && let Some(last) = out.last_mut() {
+        last.notes.push(format!(
+            "the search stopped after {MAX_CYCLES} cycles; more may remain: fix these first"
+        ));
+    }
+    for finding in out {
+        findings.push(finding);
     }
 }
 
