@@ -354,9 +354,10 @@ fn ignore_per_path(
                     .flat_map(|i| options.per_path_ignores[i].1.iter().map(String::as_str))
                     .collect()
             });
-            !ignored
-                .iter()
-                .any(|rule| engine::selector_matches(rule, &f.code, &f.name))
+            report::codes::always_reported(&f.code)
+                || !ignored
+                    .iter()
+                    .any(|rule| engine::selector_matches(rule, &f.code, &f.name))
         })
         .collect())
 }

@@ -1815,3 +1815,102 @@ fn a_tab_after_a_colon_is_named() {
         "a.yaml:3:8: error[PL002] invalid YAML: a tab after `:`, where a space is needed"
     );
 }
+
+/// A file that does not parse was never checked: no selector, severity,
+/// per-path ignore, suppression or baseline makes it a pass.
+#[test]
+fn unreadable_files_cannot_be_ignored_into_a_pass() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "m.yaml",
+        "version: 1\norganization: {name: A, country: DE\n",
+    );
+    for args in [
+        &["--ignore", "PL002"][..],
+        &["--ignore", "yaml-syntax"],
+        &["--ignore", "PL0"],
+    ] {
+        let mut all = args.to_vec();
+        all.push("m.yaml");
+        let run = concise(dir.path(), &all);
+        assert_eq!(run.code, 2, "{args:?}: {}", run.stdout);
+        assert!(
+            run.stdout.contains("error[PL002]"),
+            "{args:?}: {}",
+            run.stdout
+        );
+    }
+    write(
+        dir.path(),
+        "privlint.yaml",
+        "severity:\n  PL002: info\nper_path_ignores:\n  \"*.yaml\": [PL002]\n",
+    );
+    let run = privlint_in(dir.path(), &["check", "--format", "concise", "m.yaml"]);
+    assert_eq!(run.code, 2, "{}", run.stdout);
+    let baseline = dir.path().join("baseline.json");
+    let written = privlint_in(
+        dir.path(),
+        &[
+            "check",
+            "--isolated",
+            "--write-baseline",
+            baseline.to_str().unwrap(),
+            "m.yaml",
+        ],
+    );
+    assert!(written.code == 0 || written.code == 2, "{}", written.stderr);
+    if baseline.exists() {
+        let run = privlint_in(
+            dir.path(),
+            &[
+                "check",
+                "--isolated",
+                "--baseline",
+                baseline.to_str().unwrap(),
+                "m.yaml",
+            ],
+        );
+        assert_eq!(run.code, 2, "{}", run.stdout);
+    }
+}
+
+/// Processors that each list every other one: each cycle the search meets
+/// is reported up to a cap, and following the chains stops at a step
+/// budget (this took 24 s and 2.7 GB for 7 MB).
+#[test]
+fn processors_that_all_list_each_other_are_checked_promptly() {
+    let dir = tempfile::tempdir().unwrap();
+    let n = 300;
+    let ids: Vec<String> = (0..n).map(|i| format!("f{i}")).collect();
+    let mut text = String::from("version: 1\norganization: {name: A, country: DE}\nprocessors:\n");
+    for id in &ids {
+        let subs: Vec<&str> = ids
+            .iter()
+            .filter(|s| *s != id)
+            .map(String::as_str)
+            .collect();
+        text.push_str(&format!(
+            "  - {{id: {id}, name: P, role: processor, country: DE, sub_processors: [{}]}}\n",
+            subs.join(", ")
+        ));
+    }
+    text.push_str("activities:\n");
+    for a in 0..50 {
+        text.push_str(&format!(
+            "  - {{id: a{a}, name: A, legal_basis: contract, retention: P1Y, recipients: [{}]}}\n",
+            ids.join(", ")
+        ));
+    }
+    write(dir.path(), "m.yaml", text);
+    let run = concise(dir.path(), &["m.yaml"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    let count = |code: &str| run.stdout.lines().filter(|l| l.contains(code)).count();
+    assert_eq!(count("[PL022]"), 100, "{}", run.stdout);
+    assert!(
+        run.stdout
+            .contains("following sub-processors took more than"),
+        "{}",
+        run.stdout
+    );
+}

@@ -114,6 +114,23 @@ impl Selection {
         let names = |sel: &str| {
             !sel.eq_ignore_ascii_case("ALL") && selector_matches(sel, &finding.code, &finding.name)
         };
+        if let Some(code) = crate::report::codes::ALWAYS_REPORTED
+            .iter()
+            .find(|c| c.code == finding.code)
+        {
+            let exact = |sel: &String| sel.eq_ignore_ascii_case(code.code) || sel == code.name;
+            if self
+                .ignore
+                .iter()
+                .chain(self.severity.iter().map(|(s, _)| s))
+                .any(exact)
+            {
+                finding
+                    .notes
+                    .push(crate::report::codes::not_ignorable_note(code));
+            }
+            return true;
+        }
         if self.ignore.iter().any(|s| names(s)) {
             return false;
         }

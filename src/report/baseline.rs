@@ -76,6 +76,9 @@ pub fn filter(
     let kept = findings
         .into_iter()
         .filter(|f| {
+            if super::codes::always_reported(&f.code) {
+                return true;
+            }
             let fp = fingerprint(f, sources);
             match remaining.get_mut(fp.as_str()) {
                 Some(n) if *n > 0 => {

@@ -14,6 +14,25 @@ pub struct BuiltinCode {
     pub docs: &'static str,
 }
 
+/// Codes that mean a file was not read, or not wholly: no selector,
+/// severity, per-path ignore, suppression or baseline entry turns them into
+/// a pass, since the file (or the rest of the set after it) was never
+/// checked. `--ignore PL0` would otherwise pass a file that does not parse.
+pub const ALWAYS_REPORTED: &[&BuiltinCode] = &[INVALID_ENCODING, YAML_SYNTAX, LIMIT_EXCEEDED];
+
+/// Whether a finding's code is one of [`ALWAYS_REPORTED`].
+pub fn always_reported(code: &str) -> bool {
+    ALWAYS_REPORTED.iter().any(|c| c.code == code)
+}
+
+/// The note on an always-reported finding that a selector named.
+pub fn not_ignorable_note(code: &BuiltinCode) -> String {
+    format!(
+        "`{}` ({}) cannot be ignored or downgraded: privlint did not check what it could not read",
+        code.code, code.name
+    )
+}
+
 macro_rules! codes {
     ($($ident:ident = $code:literal, $name:literal, $sev:ident, $summary:literal, $docs:literal;)*) => {
         $(pub const $ident: &BuiltinCode = &BuiltinCode {

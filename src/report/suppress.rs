@@ -287,6 +287,10 @@ pub fn apply(
     };
     let mut kept = Vec::with_capacity(findings.len());
     'findings: for finding in findings {
+        if codes::always_reported(&finding.code) {
+            kept.push(finding);
+            continue;
+        }
         let file = sources.get(finding.primary.span.file);
         let line = file.line_index(finding.primary.span.start as usize);
         let place = (finding.primary.span.file, line);
