@@ -181,3 +181,25 @@ fn child_consent_ages_say_which_are_defaults() {
         "{out}"
     );
 }
+
+/// GDPR Art. 9(1): health data is a special category whatever a user's own
+/// category names as its parent. `special.health.mental` under `contact`
+/// kept no mark (a false pass); the nearest built-in ancestor of its id
+/// now adds its marks, however many levels down.
+#[test]
+fn a_user_category_under_special_keeps_the_mark_whatever_its_parent() {
+    for (id, parent) in [
+        ("special.health.mental", "\n    parent: contact.email"),
+        ("special.health.mental.sessions", ""),
+    ] {
+        let (_tmp, path) = variant("tests/fixtures/rules/GDPR110/fail", |t| {
+            let t = t.replace("special.health.medical_records", id);
+            t.replace(
+                "processors:\n",
+                &format!("data_categories:\n  - id: {id}{parent}\nprocessors:\n"),
+            )
+        });
+        let out = only("GDPR110", &path);
+        assert!(out.contains("[GDPR110]"), "{id}: {out}");
+    }
+}

@@ -566,6 +566,23 @@ fn extend(
             ));
         }
     }
+    // An id under a built-in one (`special.health.mental`) carries its
+    // marks whatever `parent` says: a parent cannot take away the special
+    // category its own name claims. The nearest built-in ancestor counts,
+    // however many levels down.
+    let implied: Vec<Marks> = user
+        .iter()
+        .map(|e| {
+            let mut id = e.id.value.as_str();
+            while let Some((prefix, _)) = id.rsplit_once('.') {
+                if let Some(node) = table.get(prefix) {
+                    return node.marks;
+                }
+                id = prefix;
+            }
+            Marks::default()
+        })
+        .collect();
     // Follow each chain of parents; memoise, and report each cycle once.
     let mut marks: Vec<Option<Marks>> = vec![None; user.len()];
     // Where each entry sits on the chain being followed (a search along
@@ -590,8 +607,12 @@ fn extend(
                 Parent::Unknown(_) | Parent::None => break Marks::default(),
             }
         };
-        for p in path {
-            marks[p] = Some(base);
+        // Each entry has its own implied marks and those of every entry
+        // after it on the chain.
+        let mut inherited = base;
+        for &p in path.iter().rev() {
+            inherited = inherited.union(implied[p]);
+            marks[p] = Some(inherited);
             on_path[p] = None;
         }
     }
