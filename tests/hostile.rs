@@ -1914,3 +1914,27 @@ fn processors_that_all_list_each_other_are_checked_promptly() {
         run.stdout
     );
 }
+
+/// A rule that cites an invalid value as evidence is a consequence of the
+/// format error, not a second problem: `country: EEA` is a PL012, not also
+/// an organisation "established outside the EEA" without a representative.
+#[test]
+fn a_rule_citing_an_invalid_value_is_not_reported_beside_it() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "m.yaml",
+        "version: 1\norganization: {name: A, country: EEA, markets: [EEA]}\n",
+    );
+    let run = concise(dir.path(), &["m.yaml"]);
+    assert!(run.stdout.contains("error[PL012]"), "{}", run.stdout);
+    assert!(!run.stdout.contains("GDPR140"), "{}", run.stdout);
+    // A valid third country still gets the finding.
+    write(
+        dir.path(),
+        "m.yaml",
+        "version: 1\norganization: {name: A, country: US, markets: [DE]}\n",
+    );
+    let run = concise(dir.path(), &["m.yaml"]);
+    assert!(run.stdout.contains("[GDPR140]"), "{}", run.stdout);
+}

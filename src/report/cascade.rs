@@ -18,7 +18,9 @@ const FORMAT_ERRORS: &[&codes::BuiltinCode] = &[
 ];
 
 /// Drops the `rule_findings` whose primary label overlaps a format error's
-/// among `findings` (or contains it), or the value it covers.
+/// among `findings` (or contains it), or the value it covers, and those
+/// with a secondary label inside one: the rule read the invalid value as
+/// evidence (`country: EEA` is a PL012, not also a place "outside the EEA").
 pub fn drop_cascades(rule_findings: Vec<Finding>, findings: &[Finding]) -> Vec<Finding> {
     let errors = Errors::new(findings);
     if errors.spans.is_empty() {
@@ -26,7 +28,9 @@ pub fn drop_cascades(rule_findings: Vec<Finding>, findings: &[Finding]) -> Vec<F
     }
     rule_findings
         .into_iter()
-        .filter(|f| !errors.overlap(f.primary.span))
+        .filter(|f| {
+            !errors.overlap(f.primary.span) && !f.secondary.iter().any(|l| errors.inside(l.span))
+        })
         .collect()
 }
 
@@ -55,6 +59,18 @@ impl Errors {
             });
         }
         Errors { spans, furthest }
+    }
+
+    /// Whether `span` lies within one of the errors.
+    fn inside(&self, span: Span) -> bool {
+        let end = span.end.max(span.start + 1);
+        // The errors of the file that start where `span` does or before.
+        let before = self
+            .spans
+            .partition_point(|e| (e.file, e.start) <= (span.file, span.start));
+        before
+            .checked_sub(1)
+            .is_some_and(|i| self.spans[i].file == span.file && self.furthest[i] >= end)
     }
 
     /// Whether `span` overlaps one of the errors.
@@ -123,6 +139,15 @@ mod tests {
                     errors.overlap(*probe),
                     pairwise,
                     "{probe:?} against {n} errors"
+                );
+                let within = |e: &Span| {
+                    let end = |s: &Span| s.end.max(s.start + 1);
+                    e.file == probe.file && e.start <= probe.start && end(e) >= end(probe)
+                };
+                assert_eq!(
+                    errors.inside(*probe),
+                    spans[..n].iter().any(within),
+                    "{probe:?} inside {n} errors"
                 );
             }
         }
