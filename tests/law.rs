@@ -203,3 +203,28 @@ fn a_user_category_under_special_keeps_the_mark_whatever_its_parent() {
         assert!(out.contains("[GDPR110]"), "{id}: {out}");
     }
 }
+
+/// FDPIC, 8 Sep 2020: the Swiss-US Privacy Shield gives no adequate
+/// protection, so until the Swiss-US DPF (15 Sep 2024) a US disclosure
+/// needed a guarantee or an exception. Declaring nothing passed before
+/// 2023-09-01 while declaring the dead Privacy Shield was reported.
+#[test]
+fn a_swiss_disclosure_to_the_us_needs_a_guarantee_from_september_2020() {
+    let on = |date: &str| {
+        privlint(&[
+            "check",
+            "--as-of",
+            date,
+            "--format",
+            "concise",
+            "--select",
+            "NDSG201",
+            "tests/fixtures/rules/NDSG201/fail",
+        ])
+        .stdout
+    };
+    let before = on("2020-09-07");
+    assert!(!before.contains("[NDSG201]"), "{before}");
+    let after = on("2022-01-01");
+    assert!(after.contains("[NDSG201]"), "{after}");
+}
