@@ -30,6 +30,7 @@ pub const REGIME_FIELDS: &[&str] = &[
     "mechanism_article",
     "mechanism_url",
     "mechanism_country_allowed",
+    "mechanism_countries",
     "mechanism_requires_certification",
     "certified",
     "mechanism_requires_tia",
@@ -120,6 +121,7 @@ pub fn regime_facts(
             .set("mechanism_article", string(""))
             .set("mechanism_url", string(""))
             .set("mechanism_country_allowed", Value::Bool(false))
+            .set("mechanism_countries", string(""))
             .set("mechanism_requires_certification", string(""))
             .set("certified", Value::Bool(false))
             .set("mechanism_requires_tia", Value::Bool(false))
@@ -170,6 +172,10 @@ pub fn regime_facts(
         .set("mechanism_article", string(facts.article.clone()))
         .set("mechanism_url", string(facts.url.clone()))
         .set("mechanism_country_allowed", Value::Bool(country_allowed))
+        .set(
+            "mechanism_countries",
+            string(facts.countries.as_ref().map_or(String::new(), |c| c.join(", "))),
+        )
         .set(
             "mechanism_requires_certification",
             string(facts.requires_certification.clone().unwrap_or_default()),
