@@ -174,7 +174,12 @@ pub fn regime_facts(
         .set("mechanism_country_allowed", Value::Bool(country_allowed))
         .set(
             "mechanism_countries",
-            string(facts.countries.as_ref().map_or(String::new(), |c| c.join(", "))),
+            string(
+                facts
+                    .countries
+                    .as_ref()
+                    .map_or(String::new(), |c| c.join(", ")),
+            ),
         )
         .set(
             "mechanism_requires_certification",
