@@ -42,6 +42,9 @@ pub struct Config {
     /// Where each rule selector is written, to point at one that names no
     /// rule once the packs are loaded.
     pub selectors: Selectors,
+    /// The paths of `roots`, `rules` and `baseline` (joined to the file's
+    /// folder) with where each is written, to point at a missing one.
+    pub paths_written: Vec<(PathBuf, crate::source::Span)>,
 }
 
 /// The rule selectors of a configuration file (`select`, `ignore`, the
@@ -119,6 +122,39 @@ pub fn selector_message(selector: &str, hint: Option<&str>) -> String {
 pub const SELECTOR_HELP: &str = "select rules by code (`GDPR130`), name (`transfer-without-mechanism`) or code prefix (`GDPR`, `PL0`); `privlint rules` lists them";
 
 impl Config {
+    /// Reports the paths this file names that the run uses (`in_use`) and
+    /// that do not exist, at the line that names them: a mistyped `roots`
+    /// or `rules` entry is the configuration's mistake, not the manifests'.
+    pub fn check_paths(&self, in_use: &[&Path]) -> Result<(), ConfigFailure> {
+        let missing = |p: &Path| {
+            std::fs::symlink_metadata(p).is_err_and(|e| e.kind() == std::io::ErrorKind::NotFound)
+        };
+        let written: Vec<(PathBuf, crate::source::Span)> = (self.paths_written.iter())
+            .filter(|(p, _)| in_use.contains(&p.as_path()) && missing(p))
+            .cloned()
+            .collect();
+        if written.is_empty() {
+            return Ok(());
+        }
+        let dir = crate::source::display_path(self.dir());
+        Err(failure(&self.path, self.selectors.text.clone(), |id| {
+            written
+                .iter()
+                .map(|(path, span)| {
+                    crate::report::codes::INVALID_CONFIG
+                        .at(
+                            crate::source::Span::new(id, span.start as usize..span.end as usize),
+                            format!("`{}` does not exist", crate::source::display_path(path)),
+                            "no such file or folder",
+                        )
+                        .with_help(format!(
+                            "paths in this file are relative to its folder (`{dir}`)"
+                        ))
+                })
+                .collect()
+        }))
+    }
+
     /// The folder paths in the file are relative to.
     pub fn dir(&self) -> &Path {
         match self.path.parent() {
@@ -277,6 +313,15 @@ pub fn load(path: &Path) -> Result<Config, ConfigFailure> {
         max_depth: limit("max_depth").map(|v| v as usize),
         max_alias_nodes: limit("max_alias_nodes").map(|v| v as usize),
         max_rule_steps: limit("max_rule_steps"),
+        paths_written: ["roots", "rules", "baseline"]
+            .into_iter()
+            .filter_map(|key| root.get(key))
+            .flat_map(|node| match node.as_str() {
+                Some(_) => std::slice::from_ref(node),
+                None => node.as_seq(),
+            })
+            .filter_map(|n| Some((dir.join(n.as_str()?), n.span)))
+            .collect(),
         selectors: Selectors::collect(path, &text, &root),
     })
 }

@@ -274,7 +274,7 @@ fn init(dir: &std::path::Path, force: bool) -> Result<ExitCode, Fatal> {
 
 fn parse_date(text: &str) -> Result<jiff::civil::Date, String> {
     text.parse::<jiff::civil::Date>()
-        .map_err(|_| format!("`{text}` is not a date in the form YYYY-MM-DD"))
+        .map_err(|_| privlint::report::not_a_date(text))
 }
 
 /// jemalloc, where it builds (see Cargo.toml for why).
@@ -565,6 +565,12 @@ fn check_set(args: CheckArgs, config_args: &ConfigArgs) -> Result<ExitCode, Fata
     if args.write_baseline.is_none() {
         options.baseline = args.baseline.or(config.baseline.clone());
     }
+    let in_use: Vec<&std::path::Path> = (options.paths.iter())
+        .chain(&options.rule_packs)
+        .chain(&options.baseline)
+        .map(PathBuf::as_path)
+        .collect();
+    config.check_paths(&in_use)?;
     if let (Some(output), Some(baseline)) = (&args.output, &args.write_baseline)
         && output == baseline
     {
@@ -879,9 +885,30 @@ fn explain(code: &str, rule_packs: &[PathBuf]) -> Result<ExitCode, Fatal> {
                     .flat_map(|r| [r.code.as_str(), r.name.as_str()]),
             )
             .collect();
-        let help = privlint::suggest::did_you_mean(code, known.iter().copied())
-            .map(|s| format!("did you mean `{s}`? `privlint rules` lists every code"))
-            .or_else(|| Some("`privlint rules` lists every code".to_string()));
+        // A prefix (`GDPR13`) names a group: list it rather than guess one.
+        let mut group: Vec<&str> = known
+            .iter()
+            .copied()
+            .filter(|k| {
+                k.len() > code.len()
+                    && k.get(..code.len())
+                        .is_some_and(|p| p.eq_ignore_ascii_case(code))
+            })
+            .filter(|k| k.bytes().any(|b| b.is_ascii_digit()))
+            .collect();
+        group.sort_unstable();
+        let help = if !code.is_empty() && !group.is_empty() {
+            let shown: Vec<String> = group.iter().take(12).map(|c| format!("`{c}`")).collect();
+            let more = if group.len() > 12 { ", …" } else { "" };
+            Some(format!(
+                "`{code}` is the start of {}{more}: explain one code at a time",
+                shown.join(", ")
+            ))
+        } else {
+            privlint::suggest::did_you_mean(code, known.iter().copied())
+                .map(|s| format!("did you mean `{s}`? `privlint rules` lists every code"))
+                .or_else(|| Some("`privlint rules` lists every code".to_string()))
+        };
         return Err(Fatal::Usage {
             message: format!("no rule or diagnostic is called `{code}`"),
             help,
@@ -988,7 +1015,8 @@ fn taxonomy_listing() -> String {
     }
     out.push_str("Marks:\n");
     for (name, mark) in &data.taxonomy.marks {
-        out.push_str(&format!("  {name:<16} {} ({})\n", mark.name, mark.citation));
+        // The name already cites the article; the link is what it lacks.
+        out.push_str(&format!("  {name:<16} {} <{}>\n", mark.name, mark.url));
     }
     out
 }

@@ -830,3 +830,34 @@ fn a_run_that_cannot_check_still_writes_a_valid_json_or_sarif_document() {
     );
     assert_valid_sarif(&log);
 }
+
+/// A missing `roots`, `rules` or `baseline` path of the configuration is
+/// pointed at where the configuration writes it; a root the command line
+/// replaces is not checked, nor a baseline about to be written.
+#[test]
+fn a_configured_path_that_does_not_exist_is_located() {
+    let dir = tempfile::tempdir().unwrap();
+    missing_basis(dir.path());
+    for (config, at) in [
+        ("rules: [nope.yaml]\n", "privlint.yaml:1:9"),
+        ("roots: [m.yaml, nope]\n", "privlint.yaml:1:17"),
+        ("baseline: nope.json\n", "privlint.yaml:1:11"),
+    ] {
+        write(dir.path(), "privlint.yaml", config);
+        let out = privlint_in(dir.path(), &["check"]);
+        assert_eq!(out.code, 2, "{config}");
+        assert!(out.stderr.contains("error[PL031]"), "{}", out.stderr);
+        assert!(out.stderr.contains("does not exist"), "{}", out.stderr);
+        assert!(out.stderr.contains(at), "{config}: {}", out.stderr);
+    }
+    write(
+        dir.path(),
+        "privlint.yaml",
+        "roots: [nope]\nbaseline: b.json\n",
+    );
+    let out = privlint_in(
+        dir.path(),
+        &["check", "--write-baseline", "b.json", "m.yaml"],
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+}

@@ -16,6 +16,23 @@ pub use finding::{Citation, Finding, Label, Severity, sort_findings};
 /// million findings in memory.
 pub const MAX_FORMAT_FINDINGS: usize = 1_000;
 
+/// Why `text` is not a date: `2026-02-30` has the form, not the day.
+pub fn not_a_date(text: &str) -> String {
+    let shaped = text.len() == 10
+        && text.bytes().enumerate().all(|(i, b)| match i {
+            4 | 7 => b == b'-',
+            _ => b.is_ascii_digit(),
+        });
+    if shaped {
+        format!("`{text}` is not a day of the calendar")
+    } else {
+        format!(
+            "`{}` is not a date in the form YYYY-MM-DD",
+            shorten(text, 40)
+        )
+    }
+}
+
 /// `text` cut after `chars` characters, with `…`: a message quotes a value
 /// back, and a value may be megabytes long.
 pub fn shorten(text: &str, chars: usize) -> std::borrow::Cow<'_, str> {

@@ -123,20 +123,7 @@ pub fn parse(
                 match date.parse::<Date>() {
                     Ok(d) => until = Some(d),
                     Err(_) => {
-                        // `2026-02-30` has the form, not the day.
-                        let shaped = date.len() == 10
-                            && date.bytes().enumerate().all(|(i, b)| {
-                                if i == 4 || i == 7 {
-                                    b == b'-'
-                                } else {
-                                    b.is_ascii_digit()
-                                }
-                            });
-                        let message = if shaped {
-                            format!("`{date}` is not a day of the calendar")
-                        } else {
-                            format!("`{date}` is not a date in the form YYYY-MM-DD")
-                        };
+                        let message = super::not_a_date(date);
                         findings.push(
                             codes::INVALID_SUPPRESSION
                                 .at(
