@@ -61,19 +61,7 @@ fn module_three_fits_an_eea_processors_own_location_abroad() {
 /// as of an earlier day does not cite it.
 #[test]
 fn the_dpf_appeal_is_cited_only_once_lodged() {
-    let on = |date: &str| {
-        let run = privlint(&[
-            "check",
-            "--as-of",
-            date,
-            "--format",
-            "concise",
-            "--select",
-            "GDPR136",
-            "tests/fixtures/law/dpf",
-        ]);
-        run.stdout
-    };
+    let on = |date: &str| only_on("GDPR136", date, "tests/fixtures/law/dpf");
     let before = on("2025-10-30");
     assert!(!before.contains("[GDPR136]"), "{before}");
     let after = on("2025-10-31");
@@ -93,6 +81,14 @@ fn variant(dir: &str, edit: impl Fn(String) -> String) -> (tempfile::TempDir, St
     }
     let path = tmp.path().to_str().unwrap().to_string();
     (tmp, path)
+}
+
+/// The concise output of one rule on a directory, as of a date.
+fn only_on(code: &str, date: &str, path: &str) -> String {
+    let args = [
+        "check", "--as-of", date, "--format", "concise", "--select", code, path,
+    ];
+    privlint(&args).stdout
 }
 
 /// The concise output of one rule on a directory.
@@ -210,19 +206,7 @@ fn a_user_category_under_special_keeps_the_mark_whatever_its_parent() {
 /// 2023-09-01 while declaring the dead Privacy Shield was reported.
 #[test]
 fn a_swiss_disclosure_to_the_us_needs_a_guarantee_from_september_2020() {
-    let on = |date: &str| {
-        privlint(&[
-            "check",
-            "--as-of",
-            date,
-            "--format",
-            "concise",
-            "--select",
-            "NDSG201",
-            "tests/fixtures/rules/NDSG201/fail",
-        ])
-        .stdout
-    };
+    let on = |date: &str| only_on("NDSG201", date, "tests/fixtures/rules/NDSG201/fail");
     let before = on("2020-09-07");
     assert!(!before.contains("[NDSG201]"), "{before}");
     let after = on("2022-01-01");
