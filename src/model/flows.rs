@@ -33,7 +33,7 @@ pub const MAX_FLOWS: usize = 500_000;
 pub const MAX_REACH_STEPS: usize = 4_000_000;
 
 /// The chains from one recipient, each shared by the flows that take it.
-type Chains = Arc<[Arc<[usize]>]>;
+pub(super) type Chains = Arc<[Arc<[usize]>]>;
 
 /// Why inference stopped early.
 #[derive(Clone, Copy)]
@@ -192,8 +192,10 @@ pub fn infer(manifest: &Manifest, data: &ReferenceData, findings: &mut Vec<Findi
                 .with_help("each activity sends data to every location of every party its recipients reach: check for lists of locations or sub-processors that were generated or pasted by mistake"),
         );
     }
-    if stopped.is_none() {
-        unused_transfers(manifest, data, &flows, findings);
+    // A set whose flows were not all inferred (PL005) would make entries
+    // look unused that are not.
+    if stopped.is_none() && reach.cut.is_empty() {
+        super::unused::report(manifest, data, &flows, |r| reach.of(manifest, r), findings);
     }
     for party in reach.cut {
         let p = &manifest.processors[party];
@@ -214,115 +216,6 @@ pub fn infer(manifest: &Manifest, data: &ReferenceData, findings: &mut Vec<Findi
         );
     }
     flows
-}
-
-/// Reports the `transfers` entries that no flow uses (PL028): on a
-/// processor (not an independent controller) that receives data, a country
-/// neither it nor a party after it reaches; on an activity, an entry that covers none of its flows.
-fn unused_transfers(
-    manifest: &Manifest,
-    data: &ReferenceData,
-    flows: &[Flow],
-    findings: &mut Vec<Finding>,
-) {
-    use std::collections::HashSet;
-    // (party, country) for every party on a chain to that country: a
-    // processor's entry covers flows to it and on through its sub-processors.
-    let mut reached: HashSet<(usize, &str)> = HashSet::new();
-    let mut used_parties = vec![false; manifest.processors.len()];
-    let mut covering: HashSet<(usize, usize)> = HashSet::new();
-    for flow in flows {
-        for &p in flow.chain.iter() {
-            used_parties[p] = true;
-            reached.insert((p, flow.country.value.as_str()));
-        }
-        if let Some((DeclaredOn::Activity(a), i)) = flow.covered_by {
-            covering.insert((a, i));
-        }
-    }
-    let ids: HashSet<&str> = manifest
-        .processors
-        .iter()
-        .map(|p| p.id.value.as_str())
-        .collect();
-    // An unknown country code is reported as PL023 already.
-    let known = |t: &super::TransferDecl| data.country(&t.country.value).is_some();
-    let mut shown = 0;
-    let mut push = |finding: Finding| {
-        shown += 1;
-        if shown <= crate::report::MAX_FORMAT_FINDINGS {
-            findings.push(finding);
-        }
-    };
-    for (p, processor) in manifest.processors.iter().enumerate() {
-        // An independent controller's own onward transfers are its
-        // business (see the module note): declaring them is not a mistake.
-        if !used_parties[p] || processor.is_independent_controller() {
-            continue;
-        }
-        for t in &processor.transfers {
-            if reached.contains(&(p, t.country.value.as_str())) || !known(t) {
-                continue;
-            }
-            let places: Vec<&str> = places(processor).iter().map(|l| l.value.as_str()).collect();
-            let note = match places.is_empty() {
-                true => format!("`{}` lists no `locations`", processor.id.value),
-                false => format!(
-                    "`{}` receives data in {}",
-                    processor.id.value,
-                    places.join(", ")
-                ),
-            };
-            push(
-                codes::UNUSED_TRANSFER
-                    .at(
-                        t.country.span,
-                        format!(
-                            "`{}` declares a transfer to {}, but no data reach {} through it",
-                            processor.id.value, t.country.value, t.country.value
-                        ),
-                        "no flow to this country",
-                    )
-                    .with_note(note)
-                    .with_help(format!(
-                        "add {} to the `locations` of the party that processes data there, or remove this entry",
-                        t.country.value
-                    )),
-            );
-        }
-    }
-    for (a, activity) in manifest.activities.iter().enumerate() {
-        for (i, t) in activity.transfers.iter().enumerate() {
-            let Some(to) = &t.to else { continue };
-            if covering.contains(&(a, i)) || !ids.contains(to.value.as_str()) || !known(t) {
-                continue; // used, or an unknown target (PL021)
-            }
-            push(
-                codes::UNUSED_TRANSFER
-                    .at(
-                        t.country.span,
-                        format!(
-                            "`{}` declares a transfer to `{}` in {}, but `{}` receives none of its data in {}",
-                            activity.id.value, to.value, t.country.value, to.value, t.country.value
-                        ),
-                        "no flow to this party and country",
-                    )
-                    .with_secondary(crate::report::Label::new(to.span, "the party named"))
-                    .with_help(format!(
-                        "check that `{}` is among the activity's `recipients` (or their sub-processors) and lists {} in its `locations`; otherwise remove this entry",
-                        to.value, t.country.value
-                    )),
-            );
-        }
-    }
-    if shown > crate::report::MAX_FORMAT_FINDINGS
-        && let Some(last) = findings.last_mut()
-    {
-        last.notes.push(format!(
-            "{} more unused transfer entries are not shown",
-            shown - crate::report::MAX_FORMAT_FINDINGS
-        ));
-    }
 }
 
 /// The first transfer each processor declares to each country, found by
@@ -402,7 +295,7 @@ impl<'m> ActivityTransfers<'m> {
 /// Where a party receives data: an independent controller where it is
 /// established (where it processes them then is its own transfer, like its
 /// sub-processors), any other party at each of its locations.
-fn places(p: &super::Processor) -> &[super::Spanned<String>] {
+pub(super) fn places(p: &super::Processor) -> &[super::Spanned<String>] {
     match (p.is_independent_controller(), &p.country) {
         (true, Some(country)) => std::slice::from_ref(country),
         _ => p.locations.as_slice(),

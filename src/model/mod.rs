@@ -23,6 +23,7 @@ mod flows;
 pub mod refdata;
 mod resolve;
 pub mod taxonomy;
+mod unused;
 
 use crate::load::Document;
 use crate::load::node::Node;
