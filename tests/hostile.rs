@@ -1875,6 +1875,42 @@ fn unreadable_files_cannot_be_ignored_into_a_pass() {
     }
 }
 
+/// A suppression comment naming a limit (PL005) cannot hide it: the finding
+/// stays, with a note saying why, and the comment is not "unused" (PL042).
+#[test]
+fn a_suppressed_limit_stays_with_a_note() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = String::from(ORG);
+    text.push_str("processors:\n");
+    for i in 0..40 {
+        let comment = if i == 31 {
+            "  # privlint: allow PL005 -- generated"
+        } else {
+            ""
+        };
+        text.push_str(&format!(
+            "  - {{id: p{i}, name: P, role: processor, country: DE, sub_processors: [p{}]}}{comment}\n",
+            i + 1
+        ));
+    }
+    text.push_str("  - {id: p40, name: P, role: processor, country: DE}\n");
+    text.push_str("activities:\n  - {id: a, name: A, recipients: [p0]}\n");
+    write(dir.path(), "a.yaml", text);
+    let run = concise(dir.path(), &["a.yaml"]);
+    assert!(run.stdout.contains("error[PL005]"), "{}", run.stdout);
+    assert!(!run.stdout.contains("PL042"), "{}", run.stdout);
+    let full = privlint_in(
+        dir.path(),
+        &["check", "--isolated", "--color", "never", "a.yaml"],
+    );
+    assert!(
+        full.stdout
+            .contains("`PL005` (limit-exceeded) cannot be ignored or downgraded"),
+        "{}",
+        full.stdout
+    );
+}
+
 /// Processors that each list every other one: each cycle the search meets
 /// is reported up to a cap, and following the chains stops at a step
 /// budget (this took 24 s and 2.7 GB for 7 MB).

@@ -212,3 +212,22 @@ fn a_swiss_disclosure_to_the_us_needs_a_guarantee_from_september_2020() {
     let after = on("2022-01-01");
     assert!(after.contains("[NDSG201]"), "{after}");
 }
+
+/// The same FDPIC statement: from 8 Sep 2020 the FDPIC's list of states no
+/// longer rated the US adequate, so an adequacy claim for the US fails
+/// there before the new law too, not only from 2023-09-01.
+#[test]
+fn a_swiss_adequacy_claim_for_the_us_fails_from_september_2020() {
+    let (_tmp, path) = variant("tests/fixtures/rules/NDSG202/fail", |t| {
+        let us = t.replace("country: KR", "country: US");
+        let us = us.replace("locations: [KR]", "locations: [US]");
+        us.replace(
+            "{country: KR, mechanism: adequacy}",
+            "{country: US, mechanism: adequacy}",
+        )
+    });
+    let before = only_on("NDSG202", "2020-09-07", &path);
+    assert!(!before.contains("[NDSG202]"), "{before}");
+    let after = only_on("NDSG202", "2022-01-01", &path);
+    assert!(after.contains("[NDSG202]"), "{after}");
+}

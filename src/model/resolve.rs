@@ -570,10 +570,19 @@ fn extend(
     // marks whatever `parent` says: a parent cannot take away the special
     // category its own name claims. The nearest built-in ancestor counts,
     // however many levels down.
+    // Only prefixes no deeper than a built-in id are looked up: a generated
+    // id of a million dots would otherwise hash a million long prefixes.
+    let depth = (table.keys())
+        .map(|k| k.bytes().filter(|&b| b == b'.').count())
+        .max()
+        .unwrap_or(0);
     let implied: Vec<Marks> = user
         .iter()
         .map(|e| {
             let mut id = e.id.value.as_str();
+            if let Some((cut, _)) = id.match_indices('.').nth(depth + 1) {
+                id = &id[..cut];
+            }
             while let Some((prefix, _)) = id.rsplit_once('.') {
                 if let Some(node) = table.get(prefix) {
                     return node.marks;

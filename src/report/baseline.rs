@@ -26,8 +26,11 @@ pub struct Entry {
 
 /// The baseline of the current findings, as pretty JSON.
 pub fn write(findings: &[Finding], sources: &SourceMap) -> String {
+    // A file privlint could not read is never hidden (see `filter`): an
+    // entry for it would be dead weight.
     let mut entries: Vec<Entry> = findings
         .iter()
+        .filter(|f| !super::codes::always_reported(&f.code))
         .map(|f| Entry {
             file: sources.get(f.primary.span.file).display_path(),
             code: f.code.clone(),

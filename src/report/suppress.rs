@@ -274,10 +274,6 @@ pub fn apply(
     };
     let mut kept = Vec::with_capacity(findings.len());
     'findings: for finding in findings {
-        if codes::always_reported(&finding.code) {
-            kept.push(finding);
-            continue;
-        }
         let file = sources.get(finding.primary.span.file);
         let line = file.line_index(finding.primary.span.start as usize);
         let place = (finding.primary.span.file, line);
@@ -285,6 +281,16 @@ pub fn apply(
         for &(_, _, i) in at[from..].iter().take_while(|&&(f, l, _)| (f, l) == place) {
             if let Some(r) = naming(i, &finding.code, &finding.name) {
                 used[first_rule[i] + r] = true;
+                // Named, so not unused; but a file privlint could not read
+                // is never a pass.
+                if let Some(code) = codes::ALWAYS_REPORTED
+                    .iter()
+                    .find(|c| c.code == finding.code)
+                {
+                    let mut finding = finding;
+                    finding.notes.push(codes::not_ignorable_note(code));
+                    kept.push(finding);
+                }
                 continue 'findings;
             }
         }
