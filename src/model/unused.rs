@@ -153,9 +153,12 @@ pub(super) fn report(
                 continue;
             }
             let id = &processor.id.value;
-            let note = match countries.is_empty() {
-                true => format!("`{id}` and its sub-processors list no `locations`"),
-                false => format!(
+            let alone = processor.sub_processor_ids.is_empty();
+            let note = match (countries.is_empty(), alone) {
+                (true, true) => format!("`{id}` lists no `locations`"),
+                (true, false) => format!("`{id}` and its sub-processors list no `locations`"),
+                (false, true) => format!("`{id}` receives data in {}", countries.join(", ")),
+                (false, false) => format!(
                     "data reach `{id}` and its sub-processors in {}",
                     countries.join(", ")
                 ),
