@@ -595,16 +595,26 @@ fn check_set(args: CheckArgs, config_args: &ConfigArgs) -> Result<ExitCode, Fata
     }
 
     if let Some(path) = &args.write_baseline {
-        let text = privlint::report::baseline::write(&report.findings, &report.sources);
+        let (text, recorded) = privlint::report::baseline::write(&report.findings, &report.sources);
         std::fs::write(path, text).map_err(|source| Fatal::Write {
             path: path.clone(),
             error: source,
         })?;
         say!(
             "privlint: recorded {} in `{}`",
-            render::plural(report.findings.len(), "finding"),
+            render::plural(recorded, "finding"),
             path.display()
         );
+        // Those are never baselined: the set was not all checked.
+        let unread = (report.findings.iter())
+            .filter(|f| privlint::report::codes::always_reported(&f.code))
+            .count();
+        if unread > 0 {
+            say!(
+                "privlint: not recorded: {} that no baseline hides (PL001, PL002, PL005): what they name was not checked",
+                render::plural(unread, "finding")
+            );
+        }
         return Ok(ExitCode::SUCCESS);
     }
 

@@ -215,3 +215,168 @@ fn every_entry_of_a_dense_graph_is_judged() {
     manifest.push_str(&format!("activities:\n{}", activity("a", "[p0]", "")));
     assert_eq!(pl028(&manifest).lines().count(), 300);
 }
+
+/// A party with `locations: []` ends no flow, but data reach it: its
+/// entries are judged too, whatever the order of the lists that lead to
+/// it.
+#[test]
+fn a_party_without_locations_is_judged() {
+    for subs in ["[mid, other]", "[other, mid]"] {
+        let manifest = format!(
+            "{HEAD}processors:
+  - {{id: hub, name: Hub GmbH, role: processor, country: IE, sub_processors: {subs}}}
+  - {{id: other, name: Other GmbH, role: processor, country: IE, sub_processors: [store]}}
+  - {{id: mid, name: Mid GmbH, role: processor, country: IE, locations: [], sub_processors: [store],
+      transfers: [{{country: JP, mechanism: scc, scc_module: 3, tia: https://x.example/tia}}]}}
+  - {{id: store, name: Store GmbH, role: processor, country: IE}}
+  - {{id: lone, name: Lone GmbH, role: processor, country: IE, locations: [],
+      transfers: [{{country: US, mechanism: dpf}}]}}
+activities:
+{}",
+            activity("sales", "[hub, lone]", ""),
+        );
+        let out = pl028(&manifest);
+        assert_eq!(out.lines().count(), 2, "{subs}: {out}");
+        assert!(
+            out.contains("`mid` declares a transfer to JP"),
+            "{subs}: {out}"
+        );
+        assert!(
+            out.contains("`lone` declares a transfer to US"),
+            "{subs}: {out}"
+        );
+    }
+}
+
+/// The note on an independent controller's place is given only where the
+/// data reach it.
+#[test]
+fn the_controller_note_only_where_data_reach_it() {
+    let manifest = format!(
+        "{HEAD}processors:
+  - {{id: crm, name: CRM GmbH, role: processor, country: IE}}
+  - {{id: psp, name: Pay Inc., role: controller, country: US, locations: [US, PH]}}
+activities:
+{}{}",
+        activity(
+            "sales",
+            "[crm]",
+            "    transfers: [{to: psp, country: US, mechanism: derogation-contract}]\n"
+        ),
+        activity(
+            "payments",
+            "[psp]",
+            "    transfers: [{to: psp, country: PH, mechanism: derogation-contract}]\n"
+        ),
+    );
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("manifest.yaml");
+    std::fs::write(&path, manifest).unwrap();
+    let run = check_with(
+        &["--isolated", "--select", "PL028"],
+        &[path.to_str().unwrap()],
+        "text",
+    );
+    let out = run.stdout;
+    assert_eq!(out.matches("warning[PL028]").count(), 2, "{out}");
+    assert_eq!(
+        out.matches("is an independent controller").count(),
+        1,
+        "{out}"
+    );
+    let payments = &out[out.find("`payments` declares").expect("payments")..];
+    assert!(
+        payments.contains(
+            "`psp` is an independent controller: your data reach it where it is established (US)"
+        ),
+        "{out}"
+    );
+}
+
+/// 1,005 unused entries, the first 1,000 allowed by a comment: the other 5
+/// are reported (a cap taken before suppressions hid them), and a baseline
+/// records all 1,005.
+#[test]
+fn many_entries_are_not_capped_before_suppressions_or_the_baseline() {
+    let mut manifest = format!("{HEAD}processors:\n");
+    let mut recipients = Vec::new();
+    for i in 0..1005 {
+        let allow = if i < 1000 {
+            "      # privlint: allow PL028 -- US region planned\n"
+        } else {
+            ""
+        };
+        manifest.push_str(&format!(
+            "  - id: p{i}\n    name: P\n    role: processor\n    country: IE\n    transfers:\n{allow}      - {{country: US, mechanism: dpf}}\n"
+        ));
+        recipients.push(format!("p{i}"));
+    }
+    manifest.push_str(&format!(
+        "activities:\n{}",
+        activity("a", &format!("[{}]", recipients.join(", ")), "")
+    ));
+    let out = pl028(&manifest);
+    assert_eq!(out.lines().count(), 5, "{out}");
+    assert!(out.lines().all(|l| l.contains("`p100")), "{out}");
+
+    let tmp = tempfile::tempdir().unwrap();
+    let plain = manifest.replace("      # privlint: allow PL028 -- US region planned\n", "");
+    std::fs::write(tmp.path().join("m.yaml"), plain).unwrap();
+    let dir = tmp.path();
+    let written = common::privlint_in(
+        dir,
+        &[
+            "check",
+            "--isolated",
+            "--write-baseline",
+            "b.json",
+            "m.yaml",
+        ],
+    );
+    assert!(
+        written.stderr.contains("privlint: recorded"),
+        "{}",
+        written.stderr
+    );
+    let recorded = std::fs::read_to_string(dir.join("b.json")).unwrap();
+    assert_eq!(recorded.matches("\"PL028\"").count(), 1005);
+    let run = common::privlint_in(
+        dir,
+        &[
+            "check",
+            "--isolated",
+            "--format",
+            "concise",
+            "--baseline",
+            "b.json",
+            "m.yaml",
+        ],
+    );
+    assert!(!run.stdout.contains("[PL028]"), "{}", run.stdout);
+}
+
+/// Where a limit stopped part of the check (PL005), a suppression whose
+/// finding is missing is not called unused: removing it would bring the
+/// finding back once the limit is fixed.
+#[test]
+fn no_unused_suppression_when_a_limit_stopped_the_check() {
+    let mut manifest = format!("{HEAD}processors:\n");
+    for i in 0..40 {
+        manifest.push_str(&format!(
+            "  - {{id: c{i}, name: C, role: processor, country: IE, sub_processors: [c{}]}}\n",
+            i + 1
+        ));
+    }
+    manifest.push_str("  - {id: c40, name: C, role: processor, country: IE}\n");
+    manifest.push_str(
+        "  - id: a\n    name: A\n    role: processor\n    country: IE\n    transfers:\n      # privlint: allow GDPR130 -- planned\n      - {country: US, mechanism: dpf}\n",
+    );
+    manifest.push_str(&format!(
+        "activities:\n{}{}",
+        activity("chain", "[c0]", ""),
+        activity("other", "[a]", "")
+    ));
+    let out = run(&manifest).stdout;
+    assert!(out.contains("[PL005]"), "{out}");
+    assert!(!out.contains("[PL042]"), "{out}");
+}

@@ -192,11 +192,15 @@ pub fn infer(manifest: &Manifest, data: &ReferenceData, findings: &mut Vec<Findi
                 .with_help("each activity sends data to every location of every party its recipients reach: check for lists of locations or sub-processors that were generated or pasted by mistake"),
         );
     }
-    // A set whose flows were not all inferred (PL005) would make entries
-    // look unused that are not.
-    if stopped.is_none() && reach.cut.is_empty() {
-        super::unused::report(manifest, data, &flows, |r| reach.of(manifest, r), findings);
-    }
+    // Where flows were not all inferred (PL005), which parties an
+    // activity's data reach is not known.
+    let complete = stopped.is_none() && reach.cut.is_empty();
+    let mut chains = |r| reach.of(manifest, r);
+    let chains: Option<&mut dyn FnMut(usize) -> Option<Chains>> = match complete {
+        true => Some(&mut chains),
+        false => None,
+    };
+    super::unused::report(manifest, data, chains, findings);
     for party in reach.cut {
         let p = &manifest.processors[party];
         let Some(first) = p.sub_processors.first() else {

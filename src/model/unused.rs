@@ -5,8 +5,8 @@
 
 use super::flows::{Chains, places};
 use super::refdata::ReferenceData;
-use super::{Flow, Manifest, TransferDecl};
-use crate::report::{Finding, Label, MAX_FORMAT_FINDINGS, codes};
+use super::{Manifest, TransferDecl};
+use crate::report::{Finding, Label, codes};
 use petgraph::algo::kosaraju_scc;
 use petgraph::graph::{DiGraph, NodeIndex};
 use std::collections::HashMap;
@@ -17,6 +17,7 @@ use std::collections::HashMap;
 /// a country code already reported (PL021, PL023), when nothing can be
 /// said.
 struct Onward<'m> {
+    graph: DiGraph<(), ()>,
     codes: Vec<&'m str>,
     words: usize,
     sets: Vec<u64>,
@@ -83,11 +84,24 @@ impl<'m> Onward<'m> {
             }
         }
         Onward {
+            graph,
             codes,
             words,
             sets,
             unsure,
         }
+    }
+
+    /// Which parties data reach from `starts` on (the starts included).
+    fn reached(&self, starts: impl IntoIterator<Item = usize>) -> Vec<bool> {
+        let mut seen = vec![false; self.unsure.len()];
+        let mut stack: Vec<usize> = starts.into_iter().collect();
+        while let Some(p) = stack.pop() {
+            if !std::mem::replace(&mut seen[p], true) {
+                stack.extend(self.graph.neighbors(NodeIndex::new(p)).map(|q| q.index()));
+            }
+        }
+        seen
     }
 
     /// The countries data reach from `party` on, or `None` when that is not
@@ -110,35 +124,30 @@ impl<'m> Onward<'m> {
 /// processor (not an independent controller) that receives data, a country
 /// where neither it nor any party after it receives data; on an activity,
 /// a `to` party its data do not reach, or reach nowhere in that country.
-/// `chains` gives the chains from a recipient, as flows were inferred.
+/// `chains` gives the chains from a recipient, as flows were inferred;
+/// `None` where inference stopped at a limit (PL005), when activity entries
+/// are not judged.
 pub(super) fn report(
     manifest: &Manifest,
     data: &ReferenceData,
-    flows: &[Flow],
-    mut chains: impl FnMut(usize) -> Option<Chains>,
+    chains: Option<&mut dyn FnMut(usize) -> Option<Chains>>,
     findings: &mut Vec<Finding>,
 ) {
     let n = manifest.processors.len();
-    let mut used = vec![false; n];
-    for flow in flows {
-        for &p in flow.chain.iter() {
-            used[p] = true;
-        }
-    }
     let onward = Onward::new(manifest, data);
+    // Parties any activity sends data to, along every chain: not only
+    // those ending a flow (a party with `locations: []` ends none).
+    let used =
+        onward.reached((manifest.activities.iter()).flat_map(|a| a.recipient_ids.iter().copied()));
     let mut index: HashMap<&str, usize> = HashMap::new();
     for (i, p) in manifest.processors.iter().enumerate() {
         index.entry(p.id.value.as_str()).or_insert(i);
     }
     // An unknown country code is reported as PL023 already.
     let known = |t: &TransferDecl| data.country(&t.country.value).is_some();
-    let mut shown = 0;
-    let mut push = |finding: Finding| {
-        shown += 1;
-        if shown <= MAX_FORMAT_FINDINGS {
-            findings.push(finding);
-        }
-    };
+    // Not capped: at most one finding per entry written, and a cap taken
+    // before suppressions and the baseline would hide findings still due.
+    let mut push = |finding: Finding| findings.push(finding);
     for (p, processor) in manifest.processors.iter().enumerate() {
         // An independent controller's own onward transfers are its
         // business (see the flows module): declaring them is not a mistake.
@@ -178,6 +187,7 @@ pub(super) fn report(
             );
         }
     }
+    let Some(chains) = chains else { return };
     // The parties an activity's data reach carry its stamp.
     let mut reached = vec![usize::MAX; n];
     for (a, activity) in manifest.activities.iter().enumerate() {
@@ -229,7 +239,8 @@ pub(super) fn report(
                 )
                 .with_secondary(Label::new(to.span, "the party named"));
             let party = &manifest.processors[target];
-            if party.is_independent_controller()
+            if reached[target] == a
+                && party.is_independent_controller()
                 && let Some(country) = &party.country
             {
                 finding = finding.with_note(format!(
@@ -242,13 +253,5 @@ pub(super) fn report(
                 t.country.value
             )));
         }
-    }
-    if shown > MAX_FORMAT_FINDINGS
-        && let Some(last) = findings.last_mut()
-    {
-        last.notes.push(format!(
-            "{} more unused transfer entries are not shown",
-            shown - MAX_FORMAT_FINDINGS
-        ));
     }
 }

@@ -24,8 +24,9 @@ pub struct Entry {
     pub message: String,
 }
 
-/// The baseline of the current findings, as pretty JSON.
-pub fn write(findings: &[Finding], sources: &SourceMap) -> String {
+/// The baseline of the current findings, as pretty JSON, with the number
+/// of findings it records.
+pub fn write(findings: &[Finding], sources: &SourceMap) -> (String, usize) {
     // A file privlint could not read is never hidden (see `filter`): an
     // entry for it would be dead weight.
     let mut entries: Vec<Entry> = findings
@@ -39,13 +40,14 @@ pub fn write(findings: &[Finding], sources: &SourceMap) -> String {
         })
         .collect();
     entries.sort();
+    let recorded = entries.len();
     let baseline = Baseline {
         version: 1,
         findings: entries,
     };
     let mut text = serde_json::to_string_pretty(&baseline).unwrap_or_default();
     text.push('\n');
-    text
+    (text, recorded)
 }
 
 /// Reads a baseline file.

@@ -226,6 +226,12 @@ pub fn apply(
     sources: &SourceMap,
     as_of: Date,
 ) -> Vec<Finding> {
+    // Where a limit stopped part of the check (PL005), a finding a
+    // suppression allowed may only be missing: saying "remove it" would
+    // bring it back once the limit is out of the way.
+    let complete = !findings
+        .iter()
+        .any(|f| f.code == codes::LIMIT_EXCEEDED.code);
     let mut reported = Sink::default();
     // Which rule of which suppression was used, flat: a generated file may
     // hold hundreds of thousands of comments.
@@ -316,7 +322,10 @@ pub fn apply(
             continue;
         }
         for (r, (rule, span)) in s.rules.iter().enumerate() {
-            if !used[first_rule[i] + r] && reported.wants(s.file, codes::UNUSED_SUPPRESSION.code) {
+            if complete
+                && !used[first_rule[i] + r]
+                && reported.wants(s.file, codes::UNUSED_SUPPRESSION.code)
+            {
                 reported.push(
                     codes::UNUSED_SUPPRESSION
                         .at(
