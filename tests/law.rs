@@ -231,3 +231,45 @@ fn a_swiss_adequacy_claim_for_the_us_fails_from_september_2020() {
     let after = only_on("NDSG202", "2022-01-01", &path);
     assert!(after.contains("[NDSG202]"), "{after}");
 }
+
+/// GDPR Art. 44: each route by which data reach a party abroad is a
+/// transfer. Where two sub-processors both pass data to a US host and only
+/// one has a safeguard, the other route is unprotected, whichever of the
+/// two the `sub_processors` list names first (the flow kept only the
+/// shortest chain, so one order passed).
+#[test]
+fn a_route_without_a_safeguard_is_reported_whatever_the_order() {
+    for subs in ["[crm, ticketing]", "[ticketing, crm]"] {
+        let tmp = tempfile::tempdir().unwrap();
+        let manifest = format!(
+            "version: 1
+organization: {{name: Beispiel GmbH, country: DE}}
+processors:
+  - {{id: platform, name: Plattform AG, role: processor, country: DE, sub_processors: {subs}}}
+  - {{id: crm, name: CRM GmbH, role: processor, country: DE, sub_processors: [host]}}
+  - {{id: ticketing, name: Ticketing SAS, role: processor, country: FR, sub_processors: [host],
+      transfers: [{{country: US, mechanism: scc, scc_module: 3, tia: https://x.example/tia}}]}}
+  - {{id: host, name: Host Inc., role: processor, country: US}}
+activities:
+  - {{id: sales, name: Sales, purpose: Sell, legal_basis: contract, data_subjects: [customers],
+      data_categories: [contact.email], recipients: [platform], retention: P1Y}}
+"
+        );
+        std::fs::write(tmp.path().join("m.yaml"), manifest).unwrap();
+        let out = only("GDPR130", tmp.path().to_str().unwrap());
+        assert!(
+            out.contains("[GDPR130] `sales` sends data to `host` in US"),
+            "{subs}: {out}"
+        );
+        // With a safeguard on both routes, nothing.
+        let both = std::fs::read_to_string(tmp.path().join("m.yaml"))
+            .unwrap()
+            .replace(
+                "sub_processors: [host]}",
+                "sub_processors: [host], transfers: [{country: US, mechanism: scc, scc_module: 3, tia: https://x.example/tia}]}",
+            );
+        std::fs::write(tmp.path().join("m.yaml"), both).unwrap();
+        let out = only("GDPR130", tmp.path().to_str().unwrap());
+        assert!(!out.contains("[GDPR130]"), "{subs}: {out}");
+    }
+}

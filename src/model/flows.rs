@@ -47,6 +47,10 @@ enum Stop {
 /// recipient is met and shared by every activity that names it.
 struct Reach {
     chains: Vec<Option<Chains>>,
+    /// Whether some party is reached from the recipient along more than
+    /// one chain (two sub-processors sharing one, or a cycle): only then
+    /// can the chain a flow keeps be covered while another is not.
+    merges: Vec<bool>,
     /// Parties reached in the current search carry its stamp: no set to
     /// hash into or to clear per recipient.
     seen: Vec<u32>,
@@ -61,6 +65,7 @@ impl Reach {
     fn new(parties: usize) -> Reach {
         Reach {
             chains: vec![None; parties],
+            merges: vec![false; parties],
             seen: vec![0; parties],
             stamp: 0,
             steps: 0,
@@ -92,7 +97,9 @@ impl Reach {
             }
             for &sub in &p.sub_processor_ids {
                 self.steps += 1;
-                if self.seen[sub] != self.stamp {
+                if self.seen[sub] == self.stamp {
+                    self.merges[recipient] = true;
+                } else {
                     self.seen[sub] = self.stamp;
                     self.steps += chain.len() + 1;
                     let mut longer = Vec::with_capacity(chain.len() + 1);
@@ -109,11 +116,58 @@ impl Reach {
         self.chains[recipient] = Some(chains.clone());
         Some(chains)
     }
+
+    /// The shortest chain from `recipient` to each party it reaches through
+    /// parties none of which `covers` a country: where data reach a party
+    /// along such a chain, no declared safeguard protects that route
+    /// whatever the chain a flow kept. `None` once the step budget is spent.
+    fn open(
+        &mut self,
+        manifest: &Manifest,
+        recipient: usize,
+        covers: impl Fn(usize) -> bool,
+    ) -> Option<HashMap<usize, Arc<[usize]>>> {
+        let mut open = HashMap::new();
+        if covers(recipient) {
+            return Some(open);
+        }
+        self.stamp += 1;
+        self.seen[recipient] = self.stamp;
+        let mut chains: Vec<Arc<[usize]>> = vec![Arc::from([recipient])];
+        let mut next = 0;
+        while let Some(chain) = chains.get(next).cloned() {
+            next += 1;
+            let party = *chain.last().unwrap_or(&recipient);
+            open.insert(party, chain.clone());
+            let p = &manifest.processors[party];
+            if p.is_independent_controller() || chain.len() == MAX_CHAIN {
+                continue;
+            }
+            for &sub in &p.sub_processor_ids {
+                self.steps += 1;
+                if self.seen[sub] != self.stamp && !covers(sub) {
+                    self.seen[sub] = self.stamp;
+                    self.steps += chain.len() + 1;
+                    let mut longer = Vec::with_capacity(chain.len() + 1);
+                    longer.extend_from_slice(&chain);
+                    longer.push(sub);
+                    chains.push(longer.into());
+                }
+            }
+            if self.steps > MAX_REACH_STEPS {
+                return None;
+            }
+        }
+        Some(open)
+    }
 }
 
 /// One flow per (activity, recipient, party, location): each party reachable
 /// from a recipient is reached through its shortest chain (breadth-first),
-/// so the number of flows grows with the parties, not with the paths.
+/// so the number of flows grows with the parties, not with the paths. Where
+/// that chain has a safeguard for the country and another chain to the
+/// party has none, the flow takes the shortest such open chain: each route
+/// is a transfer (GDPR Art. 44), and the unprotected one is what to report.
 pub fn infer(manifest: &Manifest, data: &ReferenceData, findings: &mut Vec<Finding>) -> Vec<Flow> {
     use std::collections::HashSet;
     let mut flows = Vec::new();
@@ -140,6 +194,10 @@ pub fn infer(manifest: &Manifest, data: &ReferenceData, findings: &mut Vec<Findi
         .collect();
     let safeguards = Safeguards::new(manifest);
     let mut reach = Reach::new(manifest.processors.len());
+    // Per (activity when it declares the country itself, recipient,
+    // country): the open routes, worked out once.
+    type Key<'m> = (Option<usize>, usize, &'m str);
+    let mut open_routes: HashMap<Key<'_>, HashMap<usize, Arc<[usize]>>> = HashMap::new();
     let mut stopped = None;
     'activities: for (a, activity) in manifest.activities.iter().enumerate() {
         let own = ActivityTransfers::new(manifest, a);
@@ -150,6 +208,7 @@ pub fn infer(manifest: &Manifest, data: &ReferenceData, findings: &mut Vec<Findi
             };
             for chain in chains.iter() {
                 let party = *chain.last().unwrap_or(&recipient);
+                let merges = reach.merges[recipient];
                 // An unknown country code is reported (PL023); no flow is inferred to it.
                 for &(location, in_eea) in &places_of[party] {
                     let Some(in_eea) = in_eea else { continue };
@@ -158,14 +217,40 @@ pub fn infer(manifest: &Manifest, data: &ReferenceData, findings: &mut Vec<Findi
                         stopped = Some((a, Stop::Flows));
                         break 'activities;
                     }
+                    let country = location.value.as_str();
+                    let mut chain = chain.clone();
+                    let mut covered_by = own
+                        .covering(manifest, &chain, country)
+                        .or_else(|| safeguards.covering(&chain, country));
+                    // The chain kept may be covered where another is not:
+                    // report the open one (the flow's worst route).
+                    if covered_by.is_some() && merges && !in_eea {
+                        let key = (own.declares(country).then_some(a), recipient, country);
+                        let open = match open_routes.get(&key) {
+                            Some(open) => open,
+                            None => {
+                                let covers = |p: usize| {
+                                    safeguards.declares(p, country)
+                                        || own.declares_for(manifest, p, country)
+                                };
+                                let Some(open) = reach.open(manifest, recipient, covers) else {
+                                    stopped = Some((a, Stop::Chains));
+                                    break 'activities;
+                                };
+                                open_routes.entry(key).or_insert(open)
+                            }
+                        };
+                        if let Some(route) = open.get(&party) {
+                            chain = route.clone();
+                            covered_by = None;
+                        }
+                    }
                     flows.push(Flow {
                         activity: a,
-                        chain: chain.clone(),
+                        chain,
                         country: location.clone(),
                         in_eea,
-                        covered_by: own
-                            .covering(manifest, chain, &location.value)
-                            .or_else(|| safeguards.covering(chain, &location.value)),
+                        covered_by,
                     });
                 }
             }
@@ -244,6 +329,11 @@ impl<'m> Safeguards<'m> {
         Safeguards { first }
     }
 
+    /// Whether `party` declares a transfer to `country`.
+    fn declares(&self, party: usize, country: &str) -> bool {
+        self.first[party].contains_key(country)
+    }
+
     /// The transfer of the party nearest the end of the chain that covers
     /// `country`.
     fn covering(&self, chain: &[usize], country: &str) -> Option<(DeclaredOn, usize)> {
@@ -274,6 +364,17 @@ impl<'m> ActivityTransfers<'m> {
             }
         }
         ActivityTransfers { activity, first }
+    }
+
+    /// Whether the activity declares a transfer to `country` to any party.
+    fn declares(&self, country: &str) -> bool {
+        !self.first.is_empty() && self.first.keys().any(|&(c, _)| c == country)
+    }
+
+    /// Whether the activity declares a transfer to `country` to `party`.
+    fn declares_for(&self, manifest: &Manifest, party: usize, country: &str) -> bool {
+        !self.first.is_empty()
+            && (self.first).contains_key(&(country, manifest.processors[party].id.value.as_str()))
     }
 
     fn covering(

@@ -122,7 +122,8 @@ pub enum DeclaredOn {
 pub struct Flow {
     pub activity: usize,
     /// Processor indices from the recipient down to the party at `country`,
-    /// shared by the flows to each of that party's locations.
+    /// shared by the flows to each of that party's locations: the shortest
+    /// chain, or the shortest with no safeguard for `country` where one is.
     pub chain: std::sync::Arc<[usize]>,
     /// The location, with the span of its entry in the last party's `locations`.
     pub country: Spanned<String>,
