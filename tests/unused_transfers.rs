@@ -380,3 +380,38 @@ fn no_unused_suppression_when_a_limit_stopped_the_check() {
     assert!(out.contains("[PL005]"), "{out}");
     assert!(!out.contains("[PL042]"), "{out}");
 }
+
+/// A repeated entry (PL027) gets one PL028, on the first; a wrong
+/// reference past an independent controller (never followed) does not
+/// stop the check of the parties before it.
+#[test]
+fn repeats_and_references_past_a_controller() {
+    let manifest = format!(
+        "{HEAD}processors:
+  - {{id: crm, name: CRM GmbH, role: processor, country: IE, sub_processors: [psp],
+      transfers: [{{country: US, mechanism: dpf}}, {{country: US, mechanism: dpf}}]}}
+  - {{id: psp, name: Pay Ltd, role: controller, country: IE, sub_processors: [nope]}}
+activities:
+{}",
+        activity(
+            "sales",
+            "[crm]",
+            "    transfers:
+      - {to: crm, country: JP, mechanism: derogation-consent}
+      - {to: crm, country: JP, mechanism: derogation-consent}
+",
+        ),
+    );
+    let out = run(&manifest).stdout;
+    assert!(out.contains("[PL021]") && out.contains("[PL027]"), "{out}");
+    let unused: Vec<&str> = out.lines().filter(|l| l.contains("[PL028]")).collect();
+    assert_eq!(unused.len(), 2, "{out}");
+    assert!(
+        unused[0].contains("`crm` declares a transfer to US"),
+        "{out}"
+    );
+    assert!(
+        unused[1].contains("`sales` declares a transfer to `crm` in JP"),
+        "{out}"
+    );
+}

@@ -34,7 +34,10 @@ impl<'m> Onward<'m> {
         let mut codes = Vec::new();
         let mut unsure = vec![false; n];
         for (i, p) in manifest.processors.iter().enumerate() {
-            unsure[i] = p.sub_processor_ids.len() < p.sub_processors.len();
+            // An independent controller's own sub-processors are never
+            // followed, so a wrong reference among them changes nothing.
+            unsure[i] = !p.is_independent_controller()
+                && p.sub_processor_ids.len() < p.sub_processors.len();
             for place in places(p) {
                 if data.country(&place.value).is_none() {
                     unsure[i] = true;
@@ -157,8 +160,13 @@ pub(super) fn report(
         let Some(countries) = onward.from(p) else {
             continue;
         };
+        // A repeated entry is PL027 already: one PL028 for the first.
+        let mut judged = std::collections::HashSet::new();
         for t in &processor.transfers {
-            if countries.contains(&t.country.value.as_str()) || !known(t) {
+            if countries.contains(&t.country.value.as_str())
+                || !known(t)
+                || !judged.insert(t.country.value.as_str())
+            {
                 continue;
             }
             let id = &processor.id.value;
@@ -207,8 +215,12 @@ pub(super) fn report(
                 reached[*chain.last().unwrap_or(&r)] = a;
             }
         }
+        let mut judged = std::collections::HashSet::new();
         for t in &activity.transfers {
             let Some(to) = &t.to else { continue };
+            if !judged.insert((to.value.as_str(), t.country.value.as_str())) {
+                continue;
+            }
             // An unknown target is PL021 already.
             let Some(&target) = index.get(to.value.as_str()) else {
                 continue;
