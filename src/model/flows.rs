@@ -73,6 +73,17 @@ impl Reach {
         }
     }
 
+    /// `chain` extended to `sub`, now reached in the current search; each
+    /// party copied is a step.
+    fn step_to(&mut self, chain: &[usize], sub: usize) -> Arc<[usize]> {
+        self.seen[sub] = self.stamp;
+        self.steps += chain.len() + 1;
+        let mut longer = Vec::with_capacity(chain.len() + 1);
+        longer.extend_from_slice(chain);
+        longer.push(sub);
+        longer.into()
+    }
+
     /// The chains from `recipient`, or `None` once the step budget is spent.
     fn of(&mut self, manifest: &Manifest, recipient: usize) -> Option<Chains> {
         if let Some(chains) = &self.chains[recipient] {
@@ -100,12 +111,7 @@ impl Reach {
                 if self.seen[sub] == self.stamp {
                     self.merges[recipient] = true;
                 } else {
-                    self.seen[sub] = self.stamp;
-                    self.steps += chain.len() + 1;
-                    let mut longer = Vec::with_capacity(chain.len() + 1);
-                    longer.extend_from_slice(&chain);
-                    longer.push(sub);
-                    chains.push(longer.into());
+                    chains.push(self.step_to(&chain, sub));
                 }
             }
             if self.steps > MAX_REACH_STEPS {
@@ -146,12 +152,7 @@ impl Reach {
             for &sub in &p.sub_processor_ids {
                 self.steps += 1;
                 if self.seen[sub] != self.stamp && !covers(sub) {
-                    self.seen[sub] = self.stamp;
-                    self.steps += chain.len() + 1;
-                    let mut longer = Vec::with_capacity(chain.len() + 1);
-                    longer.extend_from_slice(&chain);
-                    longer.push(sub);
-                    chains.push(longer.into());
+                    chains.push(self.step_to(&chain, sub));
                 }
             }
             if self.steps > MAX_REACH_STEPS {
