@@ -73,6 +73,13 @@ impl Reach {
         }
     }
 
+    /// A new search from `recipient`: its one chain so far.
+    fn start(&mut self, recipient: usize) -> Vec<Arc<[usize]>> {
+        self.stamp += 1;
+        self.seen[recipient] = self.stamp;
+        vec![Arc::from([recipient])]
+    }
+
     /// `chain` extended to `sub`, now reached in the current search; each
     /// party copied is a step.
     fn step_to(&mut self, chain: &[usize], sub: usize) -> Arc<[usize]> {
@@ -89,9 +96,7 @@ impl Reach {
         if let Some(chains) = &self.chains[recipient] {
             return Some(chains.clone());
         }
-        self.stamp += 1;
-        self.seen[recipient] = self.stamp;
-        let mut chains: Vec<Arc<[usize]>> = vec![Arc::from([recipient])];
+        let mut chains = self.start(recipient);
         let mut next = 0;
         while let Some(chain) = chains.get(next).cloned() {
             next += 1;
@@ -137,9 +142,7 @@ impl Reach {
         if covers(recipient) {
             return Some(open);
         }
-        self.stamp += 1;
-        self.seen[recipient] = self.stamp;
-        let mut chains: Vec<Arc<[usize]>> = vec![Arc::from([recipient])];
+        let mut chains = self.start(recipient);
         let mut next = 0;
         while let Some(chain) = chains.get(next).cloned() {
             next += 1;
