@@ -286,6 +286,19 @@ fn parse_date(text: &str) -> Result<jiff::civil::Date, String> {
 #[global_allocator]
 static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
+/// jemalloc's options, read when it starts (`_RJEM_MALLOC_CONF` still
+/// overrides them). Transparent huge pages for its arenas: a large set
+/// touches tens of megabytes once, and faulting them in 4 KiB pages was
+/// a tenth of the check's time (BENCHMARKS.md).
+#[cfg(all(
+    target_os = "linux",
+    any(target_arch = "x86_64", target_arch = "aarch64")
+))]
+#[unsafe(export_name = "_rjem_malloc_conf")]
+static MALLOC_CONF: Option<&'static std::ffi::c_char> =
+    // SAFETY: a NUL-terminated static string, the `const char *` jemalloc reads.
+    Some(unsafe { &*c"thp:always,metadata_thp:always".as_ptr() });
+
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
