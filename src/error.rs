@@ -24,6 +24,15 @@ pub enum Fatal {
         error: std::io::Error,
     },
 
+    #[error("cannot read `{}`: {why}", path.display())]
+    #[diagnostic(
+        code(privlint::ignore_file),
+        help(
+            "privlint reads `.gitignore` files to know which files to check: make it a regular file of at most 256 KiB, or name the manifests to check"
+        )
+    )]
+    IgnoreFile { path: PathBuf, why: String },
+
     #[error("symbolic link loop at `{}`", path.display())]
     #[diagnostic(code(privlint::symlink_loop), help("the link points back to `{}`, one of its own parent directories; remove it or exclude it in `.gitignore`", target.display()))]
     SymlinkLoop { path: PathBuf, target: PathBuf },

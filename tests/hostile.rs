@@ -1012,6 +1012,44 @@ fn a_fifo_named_on_the_command_line_does_not_hang() {
     }
 }
 
+/// The walker reads each folder's `.gitignore`: one that is a FIFO (at
+/// the root, in a sub-folder, or in the repository above the root) would
+/// block for ever, and a huge one costs memory without bound.
+#[cfg(unix)]
+#[test]
+fn a_gitignore_that_is_a_fifo_or_huge_stops_the_check_instead_of_hanging() {
+    for place in [".gitignore", "sub/.gitignore", "../.gitignore"] {
+        let top = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(top.path().join(".git")).unwrap();
+        let dir = top.path().join("set");
+        write(&dir, "m.yaml", ORG);
+        std::fs::create_dir_all(dir.join("sub")).unwrap();
+        let made = std::process::Command::new("mkfifo")
+            .arg(dir.join(place))
+            .status();
+        if !made.is_ok_and(|s| s.success()) {
+            return; // no mkfifo here
+        }
+        let run = concise(&dir, &["."]);
+        assert_eq!(run.code, 2, "{place}: {}", run.stderr);
+        assert!(
+            run.stderr.contains("not a regular file"),
+            "{place}: {}",
+            run.stderr
+        );
+    }
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "m.yaml", ORG);
+    write(dir.path(), "sub/.gitignore", "x*y\n".repeat(100_000));
+    let run = concise(dir.path(), &["."]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("more than the 256.0 KiB"),
+        "{}",
+        run.stderr
+    );
+}
+
 #[test]
 fn a_lone_carriage_return_breaks_lines_as_in_yaml() {
     let dir = tempfile::tempdir().unwrap();

@@ -186,6 +186,7 @@ pub fn derived_fields(t: VarType) -> &'static [&'static str] {
             "country",
             "in_eea",
             "chain",
+            "via",
             "recipient",
             "party",
             "onward",
@@ -923,23 +924,42 @@ impl FlowRecord<'_> {
         let mut map = MapBuilder::default();
         map.set_served(self, derived_fields(VarType::Transfer));
         map.set("chain", strings(chain));
+        map.set("via", string(self.via()));
         map.build()
     }
 
     /// One field of [`FlowRecord::to_value`], without building the map.
     pub fn field_value(&self, name: &str) -> Option<Value> {
-        if name == "chain" {
-            return Some(strings(
-                self.flow
-                    .chain
-                    .iter()
-                    .map(|&p| self.manifest.processors[p].id.value.as_str()),
-            ));
+        match name {
+            "chain" => {
+                return Some(strings(
+                    self.flow
+                        .chain
+                        .iter()
+                        .map(|&p| self.manifest.processors[p].id.value.as_str()),
+                ));
+            }
+            "via" => return Some(string(self.via())),
+            _ => {}
         }
         derived_fields(VarType::Transfer)
             .contains(&name)
             .then(|| fast::Record::field(self, name).and_then(fast::V::to_value))
             .flatten()
+    }
+}
+
+impl FlowRecord<'_> {
+    /// The parties the data pass through before the last one, as a message
+    /// shows them (`` `platform` → `crm` ``); empty for a direct flow, so a
+    /// note naming it is left out there.
+    fn via(&self) -> String {
+        let before = &self.flow.chain[..self.flow.chain.len().saturating_sub(1)];
+        let ids: Vec<String> = before
+            .iter()
+            .map(|&p| format!("`{}`", self.manifest.processors[p].id.value))
+            .collect();
+        ids.join(" → ")
     }
 }
 

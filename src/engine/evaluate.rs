@@ -653,8 +653,12 @@ impl Evaluator<'_> {
                 finding = finding.with_secondary(Label::new(span, message.render(&lookup)));
             }
         }
-        if let Some(note) = &rule.note {
-            finding = finding.with_note(note.render(&lookup));
+        if let Some(note) = rule
+            .note
+            .as_ref()
+            .and_then(|n| n.render_unless_empty(&lookup))
+        {
+            finding = finding.with_note(note);
         }
         if hit.unverified {
             finding = finding.with_note("this rests on a fact not yet confirmed against a primary source, so it is at most a warning");

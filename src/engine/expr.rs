@@ -692,6 +692,29 @@ impl Template {
         self.render_parts(lookup, false)
     }
 
+    /// The rendered text, or `None` when a placeholder in it is empty: a
+    /// note about the route (`through {transfer.via}`) says nothing for a
+    /// direct flow.
+    pub fn render_unless_empty(
+        &self,
+        lookup: &dyn Fn(&str, Option<&str>) -> Option<Value>,
+    ) -> Option<String> {
+        let mut out = String::new();
+        for part in &self.parts {
+            match part {
+                Part::Text(t) => out.push_str(t),
+                Part::Field { var, path } => {
+                    let shown = field_text(var, path, lookup);
+                    if shown.is_empty() {
+                        return None;
+                    }
+                    out.push_str(&shown);
+                }
+            }
+        }
+        Some(out)
+    }
+
     /// What the rendered text is about: the text with display names
     /// (placeholders ending in `.name`) left as their placeholder, since a
     /// name may change while the thing named stays. `None` when the
@@ -715,23 +738,28 @@ impl Template {
                 Part::Field { var, path } if mask_names && part.is_name() => {
                     out.push_str(&format!("{{{var}.{}}}", path.join(".")));
                 }
-                Part::Field { var, path } => {
-                    let mut value = lookup(var, path.first().map(String::as_str));
-                    for key in path.iter().skip(1) {
-                        value = value.and_then(|v| match v {
-                            Value::Map(map) => {
-                                map.get(&cel::objects::Key::from(key.as_str())).cloned()
-                            }
-                            _ => None,
-                        });
-                    }
-                    let shown = value.map_or_else(|| "?".to_string(), |v| display(&v));
-                    out.push_str(&crate::report::shorten(&shown, LONGEST_SHOWN));
-                }
+                Part::Field { var, path } => out.push_str(&field_text(var, path, lookup)),
             }
         }
         out
     }
+}
+
+/// What a placeholder shows: its value, shortened; `?` when it has none.
+fn field_text(
+    var: &str,
+    path: &[String],
+    lookup: &dyn Fn(&str, Option<&str>) -> Option<Value>,
+) -> String {
+    let mut value = lookup(var, path.first().map(String::as_str));
+    for key in path.iter().skip(1) {
+        value = value.and_then(|v| match v {
+            Value::Map(map) => map.get(&cel::objects::Key::from(key.as_str())).cloned(),
+            _ => None,
+        });
+    }
+    let shown = value.map_or_else(|| "?".to_string(), |v| display(&v));
+    crate::report::shorten(&shown, LONGEST_SHOWN).into_owned()
 }
 
 /// Longest value a placeholder prints: a list of thousands of entries in

@@ -380,7 +380,7 @@ fn too_large(id: FileId, path: PathBuf, size: u64, limit: u64) -> LoadedFile {
     }
 }
 
-fn human_size(bytes: u64) -> String {
+pub(crate) fn human_size(bytes: u64) -> String {
     const MIB: u64 = 1024 * 1024;
     if bytes >= MIB {
         format!("{:.1} MiB", bytes as f64 / MIB as f64)

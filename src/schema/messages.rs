@@ -578,13 +578,20 @@ fn pattern_finding(schema_path: &str, node: &Node, path: &[Seg]) -> Finding {
             };
             (format!("`{text}` is not an ISO 3166-1 alpha-2 country code"), help)
         }
-        "id" => (
-            format!("`{text}` is not a valid id"),
-            format!(
-                "ids use lower-case letters, digits, `.`, `_` and `-`, such as `{}`",
-                slug(&text)
-            ),
-        ),
+        "id" => {
+            let help = if misplaced_dot(&text) {
+                format!(
+                    "a `.` separates two parts of an id, as in `contact.email`: did you mean `{}`?",
+                    slug(&text)
+                )
+            } else {
+                format!(
+                    "ids use lower-case letters, digits, `.`, `_` and `-`, such as `{}`",
+                    slug(&text)
+                )
+            };
+            (format!("`{text}` is not a valid id"), help)
+        }
         "date" => (
             format!("`{text}` is not a date in the form YYYY-MM-DD"),
             "write dates as `2024-02-01`".to_string(),
@@ -603,16 +610,28 @@ fn pattern_finding(schema_path: &str, node: &Node, path: &[Seg]) -> Finding {
         .with_help(help)
 }
 
+/// Whether an id's only fault is an empty part: `criminal.`, `special..health`.
+fn misplaced_dot(text: &str) -> bool {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "._-".contains(c))
+}
+
+/// The id a user probably meant: `Stripe, Inc.` is `stripe-inc`, and
+/// `special..health` is `special.health`.
 fn slug(text: &str) -> String {
+    let is_separator = |c: char| "._-".contains(c);
     let mut out = String::new();
     for c in text.trim().chars() {
         if c.is_ascii_alphanumeric() {
             out.push(c.to_ascii_lowercase());
-        } else if !out.ends_with('-') && !out.is_empty() {
-            out.push('-');
+        } else if !out.is_empty() && !out.ends_with(is_separator) {
+            out.push(if is_separator(c) { c } else { '-' });
         }
     }
-    let out = out.trim_end_matches('-').to_string();
+    let out = out.trim_end_matches(is_separator).to_string();
     if out.is_empty() {
         "stripe-inc".to_string()
     } else {
