@@ -52,6 +52,9 @@ pub struct SourceFile {
     pub path: PathBuf,
     /// The text, without a leading byte-order mark.
     pub text: String,
+    /// Bytes of the file before `text`: 3 after a UTF-8 byte-order mark,
+    /// so that byte offsets count the file's bytes.
+    leading: u32,
     line_starts: Vec<u32>,
     /// Lines with a non-ASCII character, in order: in the others a column
     /// is a byte count, without counting characters along a long line.
@@ -85,11 +88,19 @@ impl SourceFile {
         SourceFile {
             path,
             text,
+            leading: 0,
             line_starts,
             non_ascii_lines,
             checkpoints: std::sync::OnceLock::new(),
             display: std::sync::OnceLock::new(),
         }
+    }
+
+    /// The same file, whose text follows `bytes` bytes left out of it (a
+    /// UTF-8 byte-order mark).
+    pub fn after_leading_bytes(mut self, bytes: u32) -> SourceFile {
+        self.leading = bytes;
+        self
     }
 
     /// The text with everything a terminal would interpret replaced, byte
@@ -167,7 +178,7 @@ impl SourceFile {
             line: line as u32,
             column: column as u32,
             utf16: utf16 as u32,
-            byte: byte as u32,
+            byte: byte as u32 + self.leading,
         }
     }
 }

@@ -91,6 +91,27 @@ fn wrong_types_unknown_keys_and_duplicate_keys_are_located() {
     );
 }
 
+/// An unknown country code is the cause; a rule reading it as a place
+/// outside the EEA (GDPR140, GDPR141) would report its consequence.
+#[test]
+fn an_unknown_country_code_is_reported_alone() {
+    for org in [
+        "{name: X, country: XX, contact: a@b.c, markets: [DE]}",
+        "{name: X, country: US, contact: a@b.c, markets: [DE], representatives: {eu: {name: R, country: ZZ, contact: r@x}}}",
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        write(
+            dir.path(),
+            "m.yaml",
+            format!("version: 1\norganization: {org}\n"),
+        );
+        let run = concise(dir.path(), &["."]);
+        assert_eq!(run.code, 2, "{}", run.stdout);
+        assert!(run.stdout.contains("[PL023]"), "{}", run.stdout);
+        assert!(!run.stdout.contains("[GDPR"), "{}", run.stdout);
+    }
+}
+
 #[test]
 fn unknown_ids_and_duplicate_ids_across_files_point_at_both_places() {
     let dir = tempfile::tempdir().unwrap();
@@ -384,6 +405,11 @@ fn a_bom_and_crlf_line_endings_are_accepted_and_columns_stay_right() {
     );
     assert_eq!(d["location"]["line"], 5);
     assert_eq!(d["location"]["column"], 3);
+    // Byte offsets count the file's bytes, the byte-order mark among them.
+    let text = std::fs::read(dir.path().join("crlf.yaml")).unwrap();
+    let start = d["location"]["byteStart"].as_u64().unwrap() as usize;
+    let end = d["location"]["byteEnd"].as_u64().unwrap() as usize;
+    assert_eq!(&text[start..end], b"locatons");
 }
 
 #[test]

@@ -15,6 +15,9 @@ const FORMAT_ERRORS: &[&codes::BuiltinCode] = &[
     codes::INVALID_TYPE,
     codes::INVALID_VALUE,
     codes::MISSING_FIELD,
+    // `country: XX` is a well-formed code of no country: the rules would
+    // read it as a place outside the EEA (GDPR140 on the organisation).
+    codes::UNKNOWN_COUNTRY,
 ];
 
 /// Drops the `rule_findings` whose primary label overlaps a format error's
