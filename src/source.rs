@@ -66,6 +66,8 @@ pub struct SourceFile {
     checkpoints: std::sync::OnceLock<Vec<Counted>>,
     /// The text as shown in a terminal, made on first use (see [`SourceFile::display_text`]).
     display: std::sync::OnceLock<Option<String>>,
+    /// See [`SourceFile::stable_path`], made on first use.
+    stable: std::sync::OnceLock<String>,
 }
 
 impl SourceFile {
@@ -93,6 +95,7 @@ impl SourceFile {
             non_ascii_lines,
             checkpoints: std::sync::OnceLock::new(),
             display: std::sync::OnceLock::new(),
+            stable: std::sync::OnceLock::new(),
         }
     }
 
@@ -116,6 +119,20 @@ impl SourceFile {
 
     pub fn display_path(&self) -> String {
         display_path(&self.path)
+    }
+
+    /// The path that names the file in a fingerprint (baselines, SARIF):
+    /// from the root of the repository it is in, the same from any working
+    /// directory and on any clone; outside a repository, absolute.
+    pub fn stable_path(&self) -> &str {
+        self.stable.get_or_init(|| {
+            let absolute = absolute_normalized(&self.path);
+            let root = absolute.parent().and_then(repository_root);
+            match root.as_deref().and_then(|r| absolute.strip_prefix(r).ok()) {
+                Some(inside) => display_path(inside),
+                None => display_path(&absolute),
+            }
+        })
     }
 
     /// 0-based line index of a byte offset.

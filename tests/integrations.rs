@@ -247,6 +247,49 @@ fn a_baseline_hides_accepted_findings_across_line_shifts_but_not_new_ones() {
     assert!(new.stdout.contains("`referrals`"), "{}", new.stdout);
 }
 
+/// CI runs from the repository's root, a developer from a sub-folder or
+/// with an absolute path: the same files, the same baseline.
+#[test]
+fn a_baseline_matches_from_any_working_directory_and_path_spelling() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join(".git")).unwrap();
+    let set = dir.path().join("privacy");
+    missing_basis(&set);
+    let wrote = run(
+        dir.path(),
+        &[
+            "--select",
+            "GDPR101",
+            "--write-baseline",
+            "base.json",
+            "privacy",
+        ],
+    );
+    assert_eq!(wrote.code, 0, "{}", wrote.stderr);
+    let baseline = dir.path().join("base.json");
+    let baseline = baseline.to_str().unwrap();
+    let absolute = set.to_str().unwrap();
+    for (cwd, path) in [
+        (&set, "."),
+        (&set, "m.yaml"),
+        (&dir.path().to_path_buf(), absolute),
+    ] {
+        let hidden = run(
+            cwd,
+            &[
+                "--select",
+                "GDPR101",
+                "--baseline",
+                baseline,
+                "--format",
+                "concise",
+                path,
+            ],
+        );
+        assert_eq!(hidden.code, 0, "{path}: {}", hidden.stdout);
+    }
+}
+
 #[test]
 fn a_baseline_keeps_a_finding_when_the_processor_is_renamed() {
     let dir = tempfile::tempdir().unwrap();

@@ -1,9 +1,10 @@
 //! Stable fingerprints of findings, for the baseline and SARIF's
 //! `partialFingerprints`. A fingerprint depends on what the finding is —
 //! rule, file, message, and the text it points at — not on its line, so it
-//! survives unrelated edits that shift lines. Display names in a rule's
-//! message are left out ([`Finding::identity`]): renaming a processor does
-//! not make its findings new.
+//! survives unrelated edits that shift lines. The file is named from its
+//! repository's root, so a baseline matches from any working directory.
+//! Display names in a rule's message are left out ([`Finding::identity`]):
+//! renaming a processor does not make its findings new.
 
 use super::Finding;
 use crate::source::SourceMap;
@@ -15,7 +16,7 @@ pub fn fingerprint(finding: &Finding, sources: &SourceMap) -> String {
     let mut hasher = Sha256::new();
     for part in [
         finding.code.as_str(),
-        &file.display_path(),
+        file.stable_path(),
         finding.identity.as_deref().unwrap_or(&finding.message),
         sources.snippet(finding.primary.span).trim(),
     ] {
