@@ -60,6 +60,43 @@ fn a_user_pack_is_loaded_listed_explained_and_evaluated() {
     assert!(explained.stdout.contains("## What it does"));
 }
 
+/// In privlint.yaml and with `--rules`, or spelt two ways: one pack.
+#[test]
+fn a_pack_named_twice_is_loaded_once() {
+    let pack = "examples/company-policy/policy.yaml";
+    let twice = [
+        "--rules",
+        pack,
+        "--rules",
+        "./examples/company-policy/policy.yaml",
+    ];
+    let run = check_with(&twice, &["examples/saas-clean"], "concise");
+    assert!(
+        run.stdout.contains("[FW002]"),
+        "{}{}",
+        run.stdout,
+        run.stderr
+    );
+    assert!(!run.stdout.contains("PL030"), "{}", run.stdout);
+}
+
+/// A name clash points at the names, a code clash at the codes.
+#[test]
+fn a_duplicate_rule_name_is_shown_at_both_names() {
+    let dir = tempfile::tempdir().unwrap();
+    let pack = dir.path().join("pack.yaml");
+    std::fs::write(
+        &pack,
+        "version: 1\npack: x\nname: X\nrules:\n  - code: XX001\n    name: transfer-without-mechanism\n    severity: error\n    summary: s\n    for_each: processor\n    require: \"true\"\n    message: m\n",
+    )
+    .unwrap();
+    let run = check_with(&["--rules", pack.to_str().unwrap()], &[LINTED], "concise");
+    assert_eq!(run.code, 2);
+    let said = format!("{}{}", run.stdout, run.stderr);
+    assert!(said.contains("duplicate rule name"), "{said}");
+    assert!(said.contains("pack.yaml:6:11"), "{said}");
+}
+
 #[test]
 fn a_rule_that_fails_to_evaluate_is_reported_with_its_code() {
     let dir = tempfile::tempdir().unwrap();

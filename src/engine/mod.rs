@@ -181,7 +181,15 @@ impl Engine {
             .map(|(p, t)| (PathBuf::from(p), t.to_string(), true))
             .collect();
         inputs.extend(texts.into_iter().map(|(p, t)| (p, t, false)));
+        // A pack named twice (in privlint.yaml and with `--rules`, or as
+        // `p.yaml` and `./p.yaml`) is read once, not reported as clashing
+        // with itself.
+        let mut seen = std::collections::HashSet::new();
         for path in extra {
+            let key = std::fs::canonicalize(path).unwrap_or_else(|_| path.clone());
+            if !seen.insert(key) {
+                continue;
+            }
             match crate::source::read_side_file(path) {
                 Ok(text) => inputs.push((path.clone(), text, false)),
                 Err(error) => {
@@ -208,10 +216,20 @@ impl Engine {
                         .iter()
                         .find(|r| r.code == rule.code || r.name == rule.name)
                     {
-                        let what = if clash.code == rule.code {
-                            format!("code `{}`", rule.code)
+                        let (what, here, first, help) = if clash.code == rule.code {
+                            (
+                                format!("code `{}`", rule.code),
+                                rule.code_span,
+                                clash.code_span,
+                                "codes are never reused: pick the next free code",
+                            )
                         } else {
-                            format!("name `{}`", rule.name)
+                            (
+                                format!("name `{}`", rule.name),
+                                rule.name_span,
+                                clash.name_span,
+                                "a name is a second handle on one rule (`--select`, suppressions): give this rule a name of its own",
+                            )
                         };
                         findings.push(
                             Finding::new(
@@ -219,10 +237,10 @@ impl Engine {
                                 "invalid-rule-pack",
                                 Severity::Error,
                                 format!("duplicate rule {what}"),
-                                Label::new(rule.code_span, "declared again here"),
+                                Label::new(here, "declared again here"),
                             )
-                            .with_secondary(Label::new(clash.code_span, "first declared here"))
-                            .with_help("codes and names are never reused: pick the next free code"),
+                            .with_secondary(Label::new(first, "first declared here"))
+                            .with_help(help),
                         );
                     } else if crate::report::codes::find(&rule.code).is_some() {
                         findings.push(Finding::new(

@@ -43,6 +43,8 @@ pub struct Rule {
     pub docs: String,
     /// Where the rule's code is written, for duplicate-code reports.
     pub code_span: Span,
+    /// Where its name is written, for duplicate-name reports.
+    pub name_span: Span,
 }
 
 impl Rule {
@@ -239,6 +241,7 @@ fn compile_rule(
         note,
         docs: text("docs").unwrap_or_default(),
         code_span: code_node.span,
+        name_span: node.get("name").map_or(code_node.span, |n| n.span),
     })
 }
 
