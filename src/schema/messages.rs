@@ -417,6 +417,9 @@ fn unknown_field(key: &str, span: crate::source::Span, owner: &str, known: &[Str
 fn object_noun(schema_object: &str, path: &[Seg], root_noun: &str) -> String {
     let def = schema_object
         .strip_prefix("/$defs/")
+        // An object declared inside a definition's properties
+        // (`organization.representatives`) is named by its field.
+        .filter(|d| !d.contains("/properties/"))
         .map(|d| d.split('/').next().unwrap_or(d));
     let noun = match def {
         Some("organization") => "`organization`",
