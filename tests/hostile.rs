@@ -1218,6 +1218,40 @@ fn repeated_problems_are_capped_per_file() {
     }
 }
 
+/// A long list under an unknown key, flow or block, at the top level or in
+/// an entity: one finding. The file is validated in windows of its items,
+/// and the error on the mapping holding the key comes in each of them.
+#[test]
+fn a_long_list_under_an_unknown_key_is_one_finding() {
+    let dir = tempfile::tempdir().unwrap();
+    let flow = vec!["1"; 100_000].join(",");
+    let cases = [
+        (
+            "flow.yaml",
+            format!("{ORG}x: [{flow}]\n"),
+            "flow.yaml:5:1: error[PL010] `x` is not a field of a manifest file's top level",
+        ),
+        (
+            "block.yaml",
+            format!("{ORG}x:\n{}", "  - 1\n".repeat(100_000)),
+            "block.yaml:5:1: error[PL010] `x` is not a field of a manifest file's top level",
+        ),
+        (
+            "entity.yaml",
+            format!(
+                "{ORG}processors:\n  - {{id: p, name: P, role: processor, country: DE, x-extra: [{flow}]}}\n"
+            ),
+            "entity.yaml:6:52: error[PL010] `x-extra` is not a field of a processor",
+        ),
+    ];
+    for (file, text, expected) in cases {
+        write(dir.path(), file, text);
+        let run = concise(dir.path(), &[file]);
+        assert_eq!(run.code, 2, "{file}: {}", run.stdout);
+        assert_eq!(run.stdout.lines().collect::<Vec<_>>(), [expected], "{file}");
+    }
+}
+
 #[test]
 fn a_whole_number_written_as_a_float_is_read_and_a_huge_one_rejected() {
     let dir = tempfile::tempdir().unwrap();

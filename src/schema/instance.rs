@@ -160,21 +160,34 @@ impl<'a> JsonNode<'a, Yaml> for &'a Node {
     }
 
     fn to_value(&self) -> Cow<'a, serde_json::Value> {
-        // A list validated in a window reads as the part shown, in errors
-        // too: its whole copy per window would make the windows quadratic.
-        Cow::Owned(match &self.value {
-            Value::Seq(items) => serde_json::Value::Array(
-                super::window::visible(self, items)
-                    .iter()
-                    .map(Node::to_json)
-                    .collect(),
-            ),
-            _ => self.to_json(),
-        })
+        Cow::Owned(visible_json(self))
     }
 
     fn identity(&self) -> Option<NodeIdentity> {
         Some(NodeIdentity::new(std::ptr::from_ref::<Node>(*self) as usize))
+    }
+}
+
+/// The JSON conversion of `node` as the validation on this thread sees it.
+/// A list validated in a window reads as the part shown, in errors too, and
+/// so do the lists inside: an error on a mapping (an unknown key at the top
+/// level) copies it in every window, and its whole copy per window would
+/// make the windows quadratic in a long list under it.
+fn visible_json(node: &Node) -> serde_json::Value {
+    match &node.value {
+        Value::Seq(items) => serde_json::Value::Array(
+            super::window::visible(node, items)
+                .iter()
+                .map(visible_json)
+                .collect(),
+        ),
+        Value::Map(entries) => serde_json::Value::Object(
+            entries
+                .iter()
+                .map(|e| (String::from(&*e.key), visible_json(&e.value)))
+                .collect(),
+        ),
+        _ => node.to_json(),
     }
 }
 

@@ -443,6 +443,58 @@ mod tests {
         }
     }
 
+    /// All the array elements in a JSON value, at any depth.
+    fn elements(value: &serde_json::Value) -> usize {
+        match value {
+            serde_json::Value::Array(items) => {
+                items.len() + items.iter().map(elements).sum::<usize>()
+            }
+            serde_json::Value::Object(map) => map.values().map(elements).sum(),
+            _ => 0,
+        }
+    }
+
+    /// The error on a mapping with an unknown key comes in every window, and
+    /// holds the mapping: its lists, at any depth, are copied as far as the
+    /// window shows them, or a long list under the key is copied whole once
+    /// per window (quadratic in its length).
+    #[test]
+    fn an_error_on_a_mapping_copies_only_the_window_of_its_lists() {
+        let schema = CompiledSchema::get();
+        let text = format!(
+            "version: 1\nx: [{}]\norganization: {{name: X, y: [{}]}}\n",
+            "[1, 2], ".repeat(200),
+            "1, ".repeat(200)
+        );
+        let root = root(&text);
+        let mut plan = super::window::Plan::new(&root);
+        assert_eq!(plan.items, 800);
+        let mut copied = 0;
+        for range in plan.windows(10) {
+            plan = super::window::with_window(plan, range, |_| {
+                for error in schema.validator.iter_errors(&root) {
+                    copied += elements(error.instance());
+                }
+            });
+        }
+        // Each item is copied about once into each error that holds it (`x`
+        // unknown at the top level; `organization` without `country`, with
+        // `y` unknown): copied whole, it would be 80 windows times 800 items.
+        assert!(copied <= 4 * 800, "{copied} items copied");
+        let whole: Vec<_> = schema
+            .validate_in_windows(&root, u32::MAX)
+            .iter()
+            .map(key)
+            .collect();
+        let windowed: Vec<_> = schema
+            .validate_in_windows(&root, 10)
+            .iter()
+            .map(key)
+            .collect();
+        assert_eq!(whole.len(), 3, "{whole:?}");
+        assert_eq!(windowed, whole);
+    }
+
     #[test]
     fn a_repeat_split_across_windows_is_found() {
         let schema = CompiledSchema::get();
