@@ -123,11 +123,15 @@ impl SourceFile {
 
     /// The path that names the file in a fingerprint (baselines, SARIF):
     /// from the root of the repository it is in, the same from any working
-    /// directory and on any clone; outside a repository, absolute.
+    /// directory and on any clone; outside a repository, from the working
+    /// directory (however the path was spelt), or absolute above it.
     pub fn stable_path(&self) -> &str {
         self.stable.get_or_init(|| {
             let absolute = absolute_normalized(&self.path);
-            let root = absolute.parent().and_then(repository_root);
+            let root = absolute
+                .parent()
+                .and_then(repository_root)
+                .or_else(|| std::env::current_dir().ok().map(|d| absolute_normalized(&d)));
             match root.as_deref().and_then(|r| absolute.strip_prefix(r).ok()) {
                 Some(inside) => display_path(inside),
                 None => display_path(&absolute),
