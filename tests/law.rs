@@ -261,6 +261,18 @@ activities:
             out.contains("[GDPR130] `sales` sends data to `host` in US"),
             "{subs}: {out}"
         );
+        // The note names the route without a safeguard.
+        let text = check_with(
+            &["--select", "GDPR130"],
+            &[tmp.path().to_str().unwrap()],
+            "text",
+        );
+        assert!(
+            text.stdout
+                .contains("note: the data reach `host` through `platform` → `crm`\n"),
+            "{subs}: {}",
+            text.stdout
+        );
         // With a safeguard on both routes, nothing.
         let both = std::fs::read_to_string(tmp.path().join("m.yaml"))
             .unwrap()

@@ -582,7 +582,13 @@ pub struct Template {
 #[derive(Debug, Clone)]
 enum Part {
     Text(String),
-    Field { var: String, path: Vec<String> },
+    /// `{var.path}`; `{var.path?}` is optional: a note in which it
+    /// renders empty is left out.
+    Field {
+        var: String,
+        path: Vec<String>,
+        optional: bool,
+    },
 }
 
 impl Part {
@@ -636,6 +642,10 @@ impl Template {
                 });
             };
             let inner = brace[1..close].trim();
+            let (inner, optional) = match inner.strip_suffix('?') {
+                Some(inner) => (inner.trim_end(), true),
+                None => (inner, false),
+            };
             let mut segments = inner.split('.').map(str::to_string);
             let var = segments.next().unwrap_or_default();
             let path: Vec<String> = segments.collect();
@@ -673,7 +683,11 @@ impl Template {
             if !text.is_empty() {
                 parts.push(Part::Text(std::mem::take(&mut text)));
             }
-            parts.push(Part::Field { var, path });
+            parts.push(Part::Field {
+                var,
+                path,
+                optional,
+            });
             rest = &brace[close + 1..];
             offset = at + close + 1;
         }
@@ -692,9 +706,9 @@ impl Template {
         self.render_parts(lookup, false)
     }
 
-    /// The rendered text, or `None` when a placeholder in it is empty: a
-    /// note about the route (`through {transfer.via}`) says nothing for a
-    /// direct flow.
+    /// The rendered text, or `None` when an optional placeholder in it is
+    /// empty: a note about the route (`through {transfer.via?}`) says
+    /// nothing for a direct flow.
     pub fn render_unless_empty(
         &self,
         lookup: &dyn Fn(&str, Option<&str>) -> Option<Value>,
@@ -703,9 +717,13 @@ impl Template {
         for part in &self.parts {
             match part {
                 Part::Text(t) => out.push_str(t),
-                Part::Field { var, path } => {
+                Part::Field {
+                    var,
+                    path,
+                    optional,
+                } => {
                     let shown = field_text(var, path, lookup);
-                    if shown.is_empty() {
+                    if *optional && shown.is_empty() {
                         return None;
                     }
                     out.push_str(&shown);
@@ -735,10 +753,10 @@ impl Template {
         for part in &self.parts {
             match part {
                 Part::Text(t) => out.push_str(t),
-                Part::Field { var, path } if mask_names && part.is_name() => {
+                Part::Field { var, path, .. } if mask_names && part.is_name() => {
                     out.push_str(&format!("{{{var}.{}}}", path.join(".")));
                 }
-                Part::Field { var, path } => out.push_str(&field_text(var, path, lookup)),
+                Part::Field { var, path, .. } => out.push_str(&field_text(var, path, lookup)),
             }
         }
         out
