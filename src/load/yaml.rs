@@ -292,8 +292,9 @@ impl Builder<'_> {
             return Flow::Abort;
         }
         // `!!map` on a mapping and `!!seq` on a sequence say what it is.
+        // So does the non-specific tag `!`.
         let core = if map { "!!map" } else { "!!seq" };
-        let tag = tag.filter(|t| t != core);
+        let tag = tag.filter(|t| t != core && t != "!");
         let tagged = tag.is_some();
         if let Some(tag) = tag {
             self.tag_found(&tag, self.span(start, end));
@@ -531,7 +532,10 @@ impl Builder<'_> {
                 return;
             }
         }
-        let tab = info.contains("tab");
+        // The word, not the letters: "unprintable" is about no tab.
+        let tab = info
+            .split(|c: char| !c.is_ascii_alphabetic())
+            .any(|word| word == "tab" || word == "tabs");
         // The parser may stop just after the tab (indentation) or before
         // it: point at the first tab of the line, else the next one.
         let line_start = self.text[..at].rfind(['\n', '\r']).map_or(0, |i| i + 1);
@@ -598,8 +602,17 @@ fn take_from<T>(stack: &mut Vec<T>, base: usize) -> Vec<T> {
     }
 }
 
-/// A tag as it was written: `!!str`, `!include`, `!e!thing`.
+/// A tag as it was written: `!!str`, `!include`, `!e!thing`. A core tag
+/// written verbatim (`!<tag:yaml.org,2002:int>`) is the same tag as its
+/// short form, and is shown and read as that.
 fn display_tag(tag: &saphyr_parser::Tag) -> String {
+    let full = format!("{}{}", tag.handle, tag.suffix);
+    if let Some(core) = full.strip_prefix("tag:yaml.org,2002:") {
+        return format!("!!{core}");
+    }
+    if full == "!" {
+        return full;
+    }
     match tag.handle.as_str() {
         "tag:yaml.org,2002:" => format!("!!{}", tag.suffix),
         handle if handle.starts_with('!') => format!("{handle}{}", tag.suffix),
@@ -724,7 +737,8 @@ fn scalar_key_text(value: Value, span: Span, text: &str) -> Box<str> {
 fn core_scalar(tag: &str, text: &str) -> Option<Result<Value, &'static str>> {
     let plain = || resolve_scalar(text, ScalarStyle::Plain);
     Some(match tag {
-        "!!str" => Ok(Value::Str(text.into())),
+        // `!`, the non-specific tag, makes a scalar a string (YAML 1.2 §6.9.1).
+        "!!str" | "!" => Ok(Value::Str(text.into())),
         "!!int" => match plain() {
             v @ Value::Int(_) => Ok(v),
             _ => Err("an integer"),
