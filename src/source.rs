@@ -128,10 +128,11 @@ impl SourceFile {
     pub fn stable_path(&self) -> &str {
         self.stable.get_or_init(|| {
             let absolute = absolute_normalized(&self.path);
-            let root = absolute
-                .parent()
-                .and_then(repository_root)
-                .or_else(|| std::env::current_dir().ok().map(|d| absolute_normalized(&d)));
+            let root = absolute.parent().and_then(repository_root).or_else(|| {
+                std::env::current_dir()
+                    .ok()
+                    .map(|d| absolute_normalized(&d))
+            });
             match root.as_deref().and_then(|r| absolute.strip_prefix(r).ok()) {
                 Some(inside) => display_path(inside),
                 None => display_path(&absolute),
@@ -254,7 +255,8 @@ fn printable_source(text: &str) -> Option<String> {
 
 /// A string from a manifest, safe to print on a terminal on one line:
 /// control characters (line breaks included) and bidirectional controls
-/// are written as escapes (`\u{1b}`).
+/// are written as escapes: `\n`, `\r` and `\t` as in YAML's double-quoted
+/// strings, the others by code point (`\u{1b}`).
 pub fn printable(text: &str) -> std::borrow::Cow<'_, str> {
     // One line: a line break in a message or a path would split it.
     // Invisible characters too: `hetzner` and `hetzner` + U+200B would read
@@ -266,7 +268,9 @@ pub fn printable(text: &str) -> std::borrow::Cow<'_, str> {
     }
     let mut out = String::with_capacity(text.len() + 8);
     for c in text.chars() {
-        if escaped(c) {
+        if matches!(c, '\n' | '\r' | '\t') {
+            out.extend(c.escape_default());
+        } else if escaped(c) {
             out.extend(c.escape_unicode());
         } else {
             out.push(c);
@@ -360,6 +364,11 @@ pub fn read_side_file_within(path: &Path, limit: u64) -> std::io::Result<String>
     }
     if bytes.starts_with(&[0xEF, 0xBB, 0xBF]) {
         bytes.drain(..3);
+    }
+    if memchr::memchr(0, &bytes).is_some() {
+        return Err(Error::other(
+            "a binary file, not text (it holds a NUL byte)",
+        ));
     }
     String::from_utf8(bytes).map_err(|_| Error::other("not UTF-8 text"))
 }

@@ -459,6 +459,14 @@ fn core_schema_tags_are_read_as_yaml_defines_them() {
     );
     let run = concise(dir.path(), &["m.yaml"]);
     assert_eq!((run.code, run.stdout.as_str()), (0, ""), "{}", run.stderr);
+    // The same tags written verbatim, and the non-specific `!` (a string).
+    write(
+        dir.path(),
+        "m.yaml",
+        "version: !<tag:yaml.org,2002:int> 1\norganization: ! {name: ! 1234, country: DE}\n",
+    );
+    let run = concise(dir.path(), &["."]);
+    assert_eq!((run.code, run.stdout.as_str()), (0, ""), "{}", run.stderr);
     write(
         dir.path(),
         "m.yaml",
@@ -1275,6 +1283,30 @@ fn a_whole_number_written_as_a_float_is_read_and_a_huge_one_rejected() {
     );
 }
 
+/// A binary file given as the configuration, a rule pack or the baseline
+/// is said to be binary, not a YAML syntax error about tabs.
+#[test]
+fn binary_side_files_are_named_as_binary() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "a.yaml", ORG);
+    write(dir.path(), "blob.bin", [0u8, 1, 2]);
+    for flag in ["--baseline", "--config", "--rules"] {
+        let run = concise(dir.path(), &[flag, "blob.bin", "a.yaml"]);
+        let said = format!("{}{}", run.stdout, run.stderr);
+        assert_eq!(run.code, 2, "{flag}: {said}");
+        assert!(said.contains("binary"), "{flag}: {said}");
+        assert!(!said.contains("tab"), "{flag}: {said}");
+    }
+    // In a manifest, an unprintable character is no tab either.
+    write(dir.path(), "a.yaml", format!("{ORG}  name2: a\u{1}b\n"));
+    let run = privlint_in(
+        dir.path(),
+        &["check", "--isolated", "--color", "never", "a.yaml"],
+    );
+    assert_eq!(run.code, 2, "{}", run.stdout);
+    assert!(!run.stdout.contains("tab"), "{}", run.stdout);
+}
+
 #[cfg(unix)]
 #[test]
 fn side_files_that_are_devices_or_fifos_are_refused_not_read() {
@@ -1326,7 +1358,7 @@ fn a_file_name_with_a_line_break_stays_on_one_line_in_text_output() {
         return; // the file system does not allow it
     }
     let run = privlint_in(dir.path(), &["check", "--color", "never", name]);
-    assert!(run.stdout.contains("a\\u{a}b.yaml:"), "{}", run.stdout);
+    assert!(run.stdout.contains("a\\nb.yaml:"), "{}", run.stdout);
 }
 
 /// Unknown references and duplicate ids are capped per file like format
