@@ -583,6 +583,12 @@ fn an_empty_file_named_explicitly_is_not_a_manifest() {
         run.stdout,
         "empty.yaml:1:1: error[PL006] this file is not a manifest: it is empty\n"
     );
+    write(dir.path(), "notes.yaml", "# version: 1, one day\n");
+    let run = concise(dir.path(), &["notes.yaml"]);
+    assert_eq!(
+        run.stdout,
+        "notes.yaml:1:1: error[PL006] this file is not a manifest: it holds no YAML value, only comments\n"
+    );
 }
 
 #[test]

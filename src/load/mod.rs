@@ -227,7 +227,15 @@ fn load_bytes(
             })
         }
         Some(root) => findings.push(not_a_manifest(root.span, "has no top-level `version` key")),
-        None if !failed => findings.push(not_a_manifest(Span::new(id, 0..0), "is empty")),
+        None if !failed => {
+            // A file of comments (or only `---`) holds no document either.
+            let why = if source.text.trim().is_empty() {
+                "is empty"
+            } else {
+                "holds no YAML value, only comments"
+            };
+            findings.push(not_a_manifest(Span::new(id, 0..0), why));
+        }
         None => {}
     }
     LoadedFile {
