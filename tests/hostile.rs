@@ -1058,10 +1058,16 @@ fn a_fifo_named_on_the_command_line_does_not_hang() {
 #[cfg(unix)]
 #[test]
 fn a_gitignore_that_is_a_fifo_or_huge_stops_the_check_instead_of_hanging() {
-    for place in [".gitignore", "sub/.gitignore", "../.gitignore"] {
+    for place in [
+        ".gitignore",
+        "sub/.gitignore",
+        "../.gitignore",
+        "../../.gitignore",
+    ] {
+        // `top/outer` holds the repository; `top` is above it.
         let top = tempfile::tempdir().unwrap();
-        std::fs::create_dir_all(top.path().join(".git")).unwrap();
-        let dir = top.path().join("set");
+        std::fs::create_dir_all(top.path().join("outer/.git")).unwrap();
+        let dir = top.path().join("outer/set");
         write(&dir, "m.yaml", ORG);
         std::fs::create_dir_all(dir.join("sub")).unwrap();
         let made = std::process::Command::new("mkfifo")

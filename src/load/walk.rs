@@ -69,21 +69,21 @@ pub fn find_candidates(
         // from the folders above it). Not `.ignore` files, the user's
         // global excludes or a clone's own `.git/info/exclude`: the same
         // set is checked on every machine.
-        let repository = crate::source::repository_root(root);
-        let in_repository = repository.is_some();
-        // The walker reads the `.gitignore` of the root, of the folders
-        // above it up to the repository's root, and of each folder before
-        // entering it: each is checked first (see `unsafe_gitignore`).
+        let in_repository = crate::source::repository_root(root).is_some();
+        // The walker reads the `.gitignore` of the root, of each folder
+        // before entering it, and in a repository of every folder above
+        // the root's real path up to `/` (the `ignore` crate reads them all
+        // and applies those inside the repository): each is checked first
+        // (see `unsafe_gitignore`).
         if let Some(fatal) = unsafe_gitignore(root) {
             return Err(fatal);
         }
-        let top = crate::source::absolute_normalized(root);
-        for dir in top.ancestors().skip(1) {
-            if repository.as_deref().is_none_or(|r| !dir.starts_with(r)) {
-                break;
-            }
-            if let Some(fatal) = unsafe_gitignore(dir) {
-                return Err(fatal);
+        if in_repository {
+            let real = std::fs::canonicalize(root).unwrap_or_else(|_| root.clone());
+            for dir in real.ancestors().skip(1) {
+                if let Some(fatal) = unsafe_gitignore(dir) {
+                    return Err(fatal);
+                }
             }
         }
         // The filter must be `'static`: it shares what it found through an `Arc`.
