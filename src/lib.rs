@@ -54,6 +54,9 @@ pub struct CheckOptions {
     /// relative to `per_path_base`.
     pub per_path_ignores: Vec<(String, Vec<String>)>,
     pub per_path_base: PathBuf,
+    /// The folder of the configuration file in use, from which
+    /// fingerprints name files (see [`source::SourceMap::stable_path`]).
+    pub fingerprint_base: Option<PathBuf>,
     /// A baseline file whose findings are hidden (`--baseline`).
     pub baseline: Option<PathBuf>,
     /// The configuration file's selectors, checked against the loaded
@@ -74,6 +77,7 @@ impl CheckOptions {
             selection: engine::Selection::default(),
             per_path_ignores: Vec::new(),
             per_path_base: PathBuf::from("."),
+            fingerprint_base: None,
             baseline: None,
             config_selectors: None,
             max_rule_steps: engine::budget::MAX_STEPS,
@@ -277,6 +281,7 @@ fn finish(
     } else {
         Vec::new()
     };
+    sources.set_fingerprint_base(options.fingerprint_base.as_deref());
     let rule_findings = report::cascade::drop_cascades(rule_findings, &findings);
     findings.extend(rule_findings);
     let findings = ignore_per_path(findings, &sources, options)?;

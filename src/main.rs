@@ -532,7 +532,9 @@ fn check_set(args: CheckArgs, config_args: &ConfigArgs) -> Result<ExitCode, Fata
             help: Some("drop `--statistics` for SARIF or GitHub annotations".into()),
         });
     }
-    let config = load_config(config_args)?.unwrap_or_default();
+    let config = load_config(config_args)?;
+    let config_dir = config.as_ref().map(|c| c.dir().to_path_buf());
+    let config = config.unwrap_or_default();
     let paths = if !args.paths.is_empty() {
         args.paths
     } else if !config.roots.is_empty() {
@@ -583,6 +585,7 @@ fn check_set(args: CheckArgs, config_args: &ConfigArgs) -> Result<ExitCode, Fata
     options.selection.severity = config.severity.clone();
     options.per_path_ignores = config.per_path_ignores.clone();
     options.per_path_base = config.dir().to_path_buf();
+    options.fingerprint_base = config_dir;
     options.config_selectors = Some(config.selectors.clone());
     // Writing a baseline records everything; reading one hides what it holds.
     if args.write_baseline.is_none() {

@@ -424,9 +424,34 @@ pub fn absolute_normalized(path: &Path) -> PathBuf {
 #[derive(Debug, Default, Clone)]
 pub struct SourceMap {
     files: Vec<SourceFile>,
+    /// The folder fingerprints name files from when set (see
+    /// [`SourceMap::stable_path`]), absolute.
+    fingerprint_base: Option<PathBuf>,
 }
 
 impl SourceMap {
+    /// Names files in fingerprints from `base`, the folder of the
+    /// configuration file in use: it stays where it is, whichever folder
+    /// privlint runs from, and it is where baselines were written from
+    /// before fingerprints were anchored (a submodule's files keep their
+    /// `sub/` prefix, as from the superproject's root).
+    pub fn set_fingerprint_base(&mut self, base: Option<&Path>) {
+        self.fingerprint_base = base.map(absolute_normalized);
+    }
+
+    /// The path that names a file in a fingerprint: from the configuration
+    /// file's folder when the file is under it, else
+    /// [`SourceFile::stable_path`].
+    pub fn stable_path(&self, id: FileId) -> std::borrow::Cow<'_, str> {
+        let file = self.get(id);
+        if let Some(base) = &self.fingerprint_base
+            && let Ok(inside) = absolute_normalized(&file.path).strip_prefix(base)
+        {
+            return std::borrow::Cow::Owned(display_path(inside));
+        }
+        std::borrow::Cow::Borrowed(file.stable_path())
+    }
+
     pub fn add(&mut self, file: SourceFile) -> FileId {
         self.files.push(file);
         FileId(self.files.len() as u32 - 1)

@@ -97,6 +97,28 @@ fn a_duplicate_rule_name_is_shown_at_both_names() {
     assert!(said.contains("pack.yaml:6:11"), "{said}");
 }
 
+/// `{x?}` leaves a note out when empty; in a message it would print an
+/// empty value silently, so it is an error there.
+#[test]
+fn an_optional_placeholder_is_allowed_only_in_a_note() {
+    let dir = tempfile::tempdir().unwrap();
+    let pack = dir.path().join("pack.yaml");
+    let rule = |field: &str| {
+        format!(
+            "version: 1\npack: x\nname: X\nrules:\n  - code: XX001\n    name: xx-one\n    severity: error\n    summary: s\n    for_each: transfer\n    require: \"false\"\n    message: m\n    {field}: \"through {{transfer.via?}}\"\n"
+        )
+    };
+    std::fs::write(&pack, rule("help")).unwrap();
+    let run = check_with(&["--rules", pack.to_str().unwrap()], &[LINTED], "concise");
+    assert_eq!(run.code, 2);
+    let said = format!("{}{}", run.stdout, run.stderr);
+    assert!(said.contains("allowed only in a `note`"), "{said}");
+    std::fs::write(&pack, rule("note")).unwrap();
+    let run = check_with(&["--rules", pack.to_str().unwrap()], &[LINTED], "concise");
+    let said = format!("{}{}", run.stdout, run.stderr);
+    assert!(!said.contains("PL030"), "{said}");
+}
+
 #[test]
 fn a_rule_that_fails_to_evaluate_is_reported_with_its_code() {
     let dir = tempfile::tempdir().unwrap();

@@ -290,6 +290,28 @@ fn a_baseline_matches_from_any_working_directory_and_path_spelling() {
     }
 }
 
+/// With a configuration file, files are named from its folder: a
+/// submodule's files (its own `.git`) keep the path they have from the
+/// superproject, where the configuration and the baseline live.
+#[test]
+fn a_baseline_names_files_from_the_configuration_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join(".git")).unwrap();
+    let set = dir.path().join("sub");
+    missing_basis(&set);
+    write(&set, ".git", "gitdir: ../.git/modules/sub\n");
+    write(dir.path(), "privlint.yaml", "roots: [sub]\n");
+    let wrote = run(
+        dir.path(),
+        &["--select", "GDPR101", "--write-baseline", "base.json"],
+    );
+    assert_eq!(wrote.code, 0, "{}", wrote.stderr);
+    let baseline = std::fs::read_to_string(dir.path().join("base.json")).unwrap();
+    assert!(baseline.contains("\"file\": \"sub/m.yaml\""), "{baseline}");
+    let hidden = run(&set, &["--select", "GDPR101", "--baseline", "../base.json"]);
+    assert_eq!(hidden.code, 0, "{}", hidden.stdout);
+}
+
 #[test]
 fn a_baseline_keeps_a_finding_when_the_processor_is_renamed() {
     let dir = tempfile::tempdir().unwrap();

@@ -706,6 +706,13 @@ impl Template {
         self.render_parts(lookup, false)
     }
 
+    /// Whether a placeholder is marked optional (`{var.field?}`).
+    pub fn has_optional(&self) -> bool {
+        self.parts
+            .iter()
+            .any(|p| matches!(p, Part::Field { optional: true, .. }))
+    }
+
     /// The rendered text, or `None` when an optional placeholder in it is
     /// empty: a note about the route (`through {transfer.via?}`) says
     /// nothing for a direct flow.

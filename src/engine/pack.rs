@@ -174,6 +174,21 @@ fn compile_rule(
         let value = value?;
         let source = value.as_str()?;
         match Template::parse(source, &known, &variables) {
+            // Only a note can be left out; elsewhere `?` would print an
+            // empty value silently.
+            Ok(t) if t.has_optional() && key != "note" => {
+                let at = source.find("?}").unwrap_or(0);
+                findings.push(field_error(
+                    offset_span(value, source, Some(at)),
+                    key,
+                    "an optional placeholder (`{…?}`) is allowed only in a `note`".to_string(),
+                    Some(
+                        "drop the `?`, or move the text that needs it into the rule's `note`"
+                            .to_string(),
+                    ),
+                ));
+                None
+            }
             Ok(t) => Some(t),
             Err(error) => {
                 let span = widen_to_placeholder(

@@ -33,7 +33,7 @@ pub fn write(findings: &[Finding], sources: &SourceMap) -> (String, usize) {
         .iter()
         .filter(|f| !super::codes::always_reported(&f.code))
         .map(|f| Entry {
-            file: sources.get(f.primary.span.file).stable_path().to_string(),
+            file: sources.stable_path(f.primary.span.file).into_owned(),
             code: f.code.clone(),
             fingerprint: fingerprint(f, sources),
             message: f.message.clone(),

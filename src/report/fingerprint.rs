@@ -1,8 +1,9 @@
 //! Stable fingerprints of findings, for the baseline and SARIF's
 //! `partialFingerprints`. A fingerprint depends on what the finding is —
 //! rule, file, message, and the text it points at — not on its line, so it
-//! survives unrelated edits that shift lines. The file is named from its
-//! repository's root, so a baseline matches from any working directory.
+//! survives unrelated edits that shift lines. The file is named from the
+//! configuration file's folder, else its repository's root, so a baseline
+//! matches from any working directory.
 //! Display names in a rule's message are left out ([`Finding::identity`]):
 //! renaming a processor does not make its findings new.
 
@@ -12,11 +13,11 @@ use sha2::{Digest, Sha256};
 
 /// 16 hex digits identifying a finding.
 pub fn fingerprint(finding: &Finding, sources: &SourceMap) -> String {
-    let file = sources.get(finding.primary.span.file);
+    let file = sources.stable_path(finding.primary.span.file);
     let mut hasher = Sha256::new();
     for part in [
         finding.code.as_str(),
-        file.stable_path(),
+        &file,
         finding.identity.as_deref().unwrap_or(&finding.message),
         sources.snippet(finding.primary.span).trim(),
     ] {
