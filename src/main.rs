@@ -175,7 +175,7 @@ struct CheckArgs {
     #[arg(long, value_name = "BYTES", value_parser = clap::value_parser!(u64).range(1..))]
     max_file_size: Option<u64>,
     /// Most YAML files read from the paths [default: 10000]
-    #[arg(long, value_name = "N", value_parser = at_least_one)]
+    #[arg(long, value_name = "N", value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
     max_files: Option<usize>,
     /// Deepest nesting of lists and mappings, at most 1000 [default: 64]
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=privlint::load::MAX_DEPTH_LIMIT as i64))]
@@ -270,16 +270,6 @@ fn init(dir: &std::path::Path, force: bool) -> Result<ExitCode, Fatal> {
         privlint::source::display_path(dir)
     );
     Ok(ExitCode::SUCCESS)
-}
-
-/// A count of at least 1, as the configuration's schema requires: with no
-/// file allowed, nothing could be checked.
-fn at_least_one(text: &str) -> Result<usize, String> {
-    match text.parse::<usize>() {
-        Ok(0) => Err("must be at least 1".to_string()),
-        Ok(n) => Ok(n),
-        Err(e) => Err(e.to_string()),
-    }
 }
 
 fn parse_date(text: &str) -> Result<jiff::civil::Date, String> {

@@ -362,8 +362,8 @@ pub fn read_side_file_within(path: &Path, limit: u64) -> std::io::Result<String>
     if bytes.len() as u64 > limit {
         return Err(too_large());
     }
-    if bytes.starts_with(&[0xEF, 0xBB, 0xBF]) {
-        bytes.drain(..3);
+    if bytes.starts_with(UTF8_BOM) {
+        bytes.drain(..UTF8_BOM.len());
     }
     if memchr::memchr(0, &bytes).is_some() {
         return Err(Error::other(
@@ -372,6 +372,9 @@ pub fn read_side_file_within(path: &Path, limit: u64) -> std::io::Result<String>
     }
     String::from_utf8(bytes).map_err(|_| Error::other("not UTF-8 text"))
 }
+
+/// UTF-8's byte-order mark, which the text read leaves out.
+pub const UTF8_BOM: &[u8] = &[0xEF, 0xBB, 0xBF];
 
 /// Paths are shown with forward slashes and without a leading `./`, so the
 /// output is the same on every platform and byte-identical across runs.

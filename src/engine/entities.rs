@@ -947,9 +947,7 @@ impl FlowRecord<'_> {
             .then(|| fast::Record::field(self, name).and_then(fast::V::to_value))
             .flatten()
     }
-}
 
-impl FlowRecord<'_> {
     /// The parties the data pass through before the last one, as a message
     /// shows them (`` `platform` → `crm` ``); empty for a direct flow, so a
     /// note naming it is left out there.

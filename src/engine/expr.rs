@@ -703,7 +703,7 @@ impl Template {
     /// Renders with `lookup(var, field)`: the variable's value, or with a
     /// field, that field of it (so a record need not be built whole).
     pub fn render(&self, lookup: &dyn Fn(&str, Option<&str>) -> Option<Value>) -> String {
-        self.render_parts(lookup, false)
+        self.render_parts(lookup, false, false).unwrap_or_default()
     }
 
     /// Whether a placeholder is marked optional (`{var.field?}`).
@@ -720,24 +720,7 @@ impl Template {
         &self,
         lookup: &dyn Fn(&str, Option<&str>) -> Option<Value>,
     ) -> Option<String> {
-        let mut out = String::new();
-        for part in &self.parts {
-            match part {
-                Part::Text(t) => out.push_str(t),
-                Part::Field {
-                    var,
-                    path,
-                    optional,
-                } => {
-                    let shown = field_text(var, path, lookup);
-                    if *optional && shown.is_empty() {
-                        return None;
-                    }
-                    out.push_str(&shown);
-                }
-            }
-        }
-        Some(out)
+        self.render_parts(lookup, false, true)
     }
 
     /// What the rendered text is about: the text with display names
@@ -748,14 +731,17 @@ impl Template {
         self.parts
             .iter()
             .any(Part::is_name)
-            .then(|| self.render_parts(lookup, true))
+            .then(|| self.render_parts(lookup, true, false))
+            .flatten()
     }
 
+    /// The text; `None` when `skip_empty` and an optional placeholder is empty.
     fn render_parts(
         &self,
         lookup: &dyn Fn(&str, Option<&str>) -> Option<Value>,
         mask_names: bool,
-    ) -> String {
+        skip_empty: bool,
+    ) -> Option<String> {
         let mut out = String::new();
         for part in &self.parts {
             match part {
@@ -763,10 +749,20 @@ impl Template {
                 Part::Field { var, path, .. } if mask_names && part.is_name() => {
                     out.push_str(&format!("{{{var}.{}}}", path.join(".")));
                 }
-                Part::Field { var, path, .. } => out.push_str(&field_text(var, path, lookup)),
+                Part::Field {
+                    var,
+                    path,
+                    optional,
+                } => {
+                    let shown = field_text(var, path, lookup);
+                    if skip_empty && *optional && shown.is_empty() {
+                        return None;
+                    }
+                    out.push_str(&shown);
+                }
             }
         }
-        out
+        Some(out)
     }
 }
 

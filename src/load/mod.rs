@@ -9,7 +9,7 @@ pub mod yaml;
 use crate::error::Fatal;
 use crate::report::Finding;
 use crate::report::codes;
-use crate::source::{FileId, SourceFile, SourceMap, Span};
+use crate::source::{FileId, SourceFile, SourceMap, Span, UTF8_BOM};
 use node::Node;
 use std::io::Read;
 use std::path::PathBuf;
@@ -164,10 +164,13 @@ fn load_bytes(
     }
     // A UTF-16 or UTF-32 file's text, to tell whether it is a manifest.
     let wide = (!explicit).then(|| wide_text(&bytes)).flatten();
-    let bom = bytes.starts_with(BOM);
+    let bom = bytes.starts_with(UTF8_BOM);
     let (text, problem, lossy) = decode(bytes);
-    let source =
-        SourceFile::new(path, text).after_leading_bytes(if bom { BOM.len() as u32 } else { 0 });
+    let source = SourceFile::new(path, text).after_leading_bytes(if bom {
+        UTF8_BOM.len() as u32
+    } else {
+        0
+    });
     if let Some(problem) = problem {
         // Another tool's YAML found by walking, in another encoding, is
         // skipped like its UTF-8 YAML; a manifest is reported, and so is a
@@ -499,9 +502,6 @@ fn wide_text(bytes: &[u8]) -> Option<String> {
 /// Decodes a file's bytes: its text (on failure the valid prefix, so the
 /// finding can show the line where the problem starts), the problem, and
 /// for text that is not valid UTF-8 the whole text read lossily.
-/// UTF-8's byte-order mark, which the text read leaves out.
-const BOM: &[u8] = &[0xEF, 0xBB, 0xBF];
-
 fn decode(mut bytes: Vec<u8>) -> (String, Option<DecodeProblem>, Option<String>) {
     if bytes.starts_with(&[0xFF, 0xFE, 0, 0]) || bytes.starts_with(&[0, 0, 0xFE, 0xFF]) {
         return (String::new(), Some(DecodeProblem::Utf32), None);
@@ -509,8 +509,8 @@ fn decode(mut bytes: Vec<u8>) -> (String, Option<DecodeProblem>, Option<String>)
     if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
         return (String::new(), Some(DecodeProblem::Utf16), None);
     }
-    if bytes.starts_with(BOM) {
-        bytes.drain(..BOM.len());
+    if bytes.starts_with(UTF8_BOM) {
+        bytes.drain(..UTF8_BOM.len());
     }
     if looks_like_utf16(&bytes) {
         return (String::new(), Some(DecodeProblem::Utf16), None);

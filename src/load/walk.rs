@@ -89,6 +89,12 @@ pub fn find_candidates(
         // The filter must be `'static`: it shares what it found through an `Arc`.
         let bad_gitignore = std::sync::Arc::new(std::sync::Mutex::new(None));
         let found_bad = std::sync::Arc::clone(&bad_gitignore);
+        let take_bad = || {
+            bad_gitignore
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .take()
+        };
         let walker = ignore::WalkBuilder::new(root)
             .follow_links(true)
             .require_git(in_repository)
@@ -118,11 +124,7 @@ pub fn find_candidates(
                 Err(e) if is_dangling_link(&e) => continue,
                 Err(e) => return Err(walk_error(root, e)),
             };
-            if let Some(fatal) = bad_gitignore
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .take()
-            {
+            if let Some(fatal) = take_bad() {
                 return Err(fatal);
             }
             let is_file = entry.file_type().is_some_and(|t| t.is_file());
@@ -143,11 +145,7 @@ pub fn find_candidates(
                 });
             }
         }
-        if let Some(fatal) = bad_gitignore
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .take()
-        {
+        if let Some(fatal) = take_bad() {
             return Err(fatal);
         }
     }

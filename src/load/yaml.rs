@@ -614,7 +614,6 @@ fn display_tag(tag: &saphyr_parser::Tag) -> String {
         return full;
     }
     match tag.handle.as_str() {
-        "tag:yaml.org,2002:" => format!("!!{}", tag.suffix),
         handle if handle.starts_with('!') => format!("{handle}{}", tag.suffix),
         handle => format!("!<{handle}{}>", tag.suffix),
     }
