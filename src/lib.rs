@@ -221,7 +221,7 @@ struct Prepared {
 fn prepare(mut loaded: load::Loaded, options: &CheckOptions) -> Prepared {
     let mut findings = loaded.findings;
     let files_checked = loaded.sources.len() - loaded.skipped;
-    let complete = !loaded.incomplete;
+    let complete = !loaded.incomplete && loaded.failed.is_empty();
     {
         use rayon::prelude::*;
         let per_file: Vec<Vec<Finding>> = timings::time("schema", || {
@@ -240,9 +240,19 @@ fn prepare(mut loaded: load::Loaded, options: &CheckOptions) -> Prepared {
     let (manifest, resolution) = timings::time("resolve", || {
         model::resolve(loaded.documents, &resolve_options)
     });
-    if complete {
-        findings.extend(resolution);
-    }
+    // With a file missing, an id named elsewhere may be declared in it, and
+    // so may the organisation; a duplicate id or a bad country code is
+    // wrong whatever the missing file holds.
+    let across_files = [
+        report::codes::UNKNOWN_REFERENCE,
+        report::codes::MISSING_ORGANIZATION,
+        report::codes::UNUSED_TRANSFER,
+    ];
+    findings.extend(
+        resolution
+            .into_iter()
+            .filter(|f| complete || !across_files.iter().any(|c| c.code == f.code)),
+    );
     Prepared {
         sources: loaded.sources,
         findings,

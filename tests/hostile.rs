@@ -846,9 +846,15 @@ fn more_files_than_the_limit_is_located_at_the_first_unread_one() {
         "{}",
         run.stdout
     );
-    // ...but nothing across files: the organization is in a file not read
-    // (no PL024), and the duplicate `p` may be meant to be there (no PL020).
-    for code in ["PL024", "PL020", "GDPR"] {
+    // ...and what no unread file can change: `p` is declared twice.
+    assert!(
+        run.stdout.contains("b/2.yaml:3:10: error[PL020]"),
+        "{}",
+        run.stdout
+    );
+    // Not what needs every file: the organization is in a file not read
+    // (no PL024), and no rule runs on part of the set.
+    for code in ["PL024", "GDPR"] {
         assert!(!run.stdout.contains(code), "{}", run.stdout);
     }
     let all = concise(dir.path(), &["--max-files", "5", "."]).stdout;
@@ -1121,13 +1127,172 @@ fn terminal_control_characters_are_never_printed_raw() {
             dir.path(),
             &["check", "--format", format, "--color", "never", "a.yaml"],
         );
-        assert!(run.stdout.contains("PL010"), "{}", run.stdout);
+        assert!(run.stdout.contains("PL002"), "{}", run.stdout);
         assert!(
             !run.stdout.contains('\x1b'),
             "{format}: raw ESC in {:?}",
             run.stdout
         );
     }
+}
+
+#[test]
+fn control_characters_that_yaml_excludes_are_located() {
+    // YAML 1.2.2 §5.1: no C0 control but tab, LF and CR, no DEL, no C1
+    // control but NEL, no U+FFFE or U+FFFF; anywhere, comments included.
+    let dir = tempfile::tempdir().unwrap();
+    let cases = [
+        ("  name: Beispiel\x07 GmbH\n", "4:17", "U+0007"),
+        ("  name: \"Bei\x0bspiel\"\n", "4:13", "U+000B"),
+        ("  name: Beispiel # note\x7f\n", "4:24", "U+007F"),
+        ("  name: Bei\u{90}spiel\n", "4:12", "U+0090"),
+        ("  name: Beispiel\u{FFFE}\n", "4:17", "U+FFFE"),
+    ];
+    for (line, at, named) in cases {
+        let text = format!("version: 1\norganization:\n  country: DE\n{line}");
+        write(dir.path(), "c.yaml", &text);
+        let run = concise(dir.path(), &["c.yaml"]);
+        assert_eq!(run.code, 2, "{line:?}: {}", run.stdout);
+        let expected = format!("c.yaml:{at}: error[PL002] invalid YAML: control character {named}");
+        assert!(
+            run.stdout.starts_with(&expected),
+            "{line:?}: {}",
+            run.stdout
+        );
+    }
+    // Tab, CR, NEL and the rest of Unicode are text.
+    write(
+        dir.path(),
+        "c.yaml",
+        "version: 1\r\norganization:\r\n  country: DE\r\n  name: \"Bei\tspiel\u{85} Zürich \u{FEFF}\u{1F600}\"\r\n",
+    );
+    let run = concise(dir.path(), &["c.yaml"]);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+}
+
+#[test]
+fn the_commonest_mapping_slips_are_named_where_they_are() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases = [
+        // A line without its `:`: the parser stops a line later.
+        (
+            "  name: A\n  # c\n\n  country DE  # note\n  markets: [DE]\n",
+            "c.yaml:6:3: error[PL002] invalid YAML: `country DE` has no `:` after its key",
+        ),
+        (
+            "  country DE\n  name: A\n",
+            "c.yaml:3:3: error[PL002] invalid YAML: `country DE` has no `:` after its key",
+        ),
+        // `: ` inside an unquoted value.
+        (
+            "  name: Beispiel: GmbH\n",
+            "c.yaml:3:17: error[PL002] invalid YAML: the value of `name` holds `: `, which starts a mapping",
+        ),
+        // A key indented less, or more, than the keys of its mapping.
+        (
+            "  name: A\n  agreement:\n    type: dpa\n country: DE\n",
+            "c.yaml:6:2: error[PL002] invalid YAML: `country` is indented less than `agreement` above it",
+        ),
+        (
+            "  name: A\n    country: DE\n",
+            "c.yaml:4:5: error[PL002] invalid YAML: `country` is indented more than `name` above it",
+        ),
+        // A quote inside a quoted value; a reserved first character.
+        (
+            "  name: 'O'Reilly'\n",
+            "c.yaml:3:12: error[PL002] invalid YAML: text after the closing quote of a value",
+        ),
+        (
+            "  name: @beispiel\n",
+            "c.yaml:3:9: error[PL002] invalid YAML: a value without quotes cannot start with `@`",
+        ),
+    ];
+    for (body, expected) in cases {
+        write(
+            dir.path(),
+            "c.yaml",
+            format!("version: 1\norganization:\n{body}"),
+        );
+        let run = concise(dir.path(), &["c.yaml"]);
+        assert_eq!(run.code, 2, "{body:?}: {}", run.stdout);
+        assert!(run.stdout.starts_with(expected), "{body:?}: {}", run.stdout);
+    }
+    write(
+        dir.path(),
+        "c.yaml",
+        "version: 1\norganization:\n  name: Beispiel: GmbH\n",
+    );
+    let out = json(dir.path(), &["c.yaml"]);
+    assert_eq!(
+        out["diagnostics"][0]["help"],
+        "put the value in double quotes: `name: \"Beispiel: GmbH\"`"
+    );
+    // YAML 1.2.2 §7.4: at most 1024 characters before a key's `:`.
+    write(
+        dir.path(),
+        "c.yaml",
+        format!("version: 1\norganization:\n  {}: 1\n", "k".repeat(2000)),
+    );
+    let run = concise(dir.path(), &["c.yaml"]);
+    assert!(
+        run.stdout.starts_with(
+            "c.yaml:3:3: error[PL002] invalid YAML: a key of more than 1024 characters"
+        ),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn a_file_that_does_not_load_is_not_reported_again_through_its_ids() {
+    // A syntax error in the processors' file: the activity's recipient is
+    // not "unknown", the organisation not "missing", and no rule reads a
+    // set without its processors. What holds whatever that file declares
+    // is still reported: a duplicate id among the files that loaded.
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "org.yaml", ORG);
+    write(
+        dir.path(),
+        "processors.yaml",
+        "version: 1\nprocessors:\n  - id: stripe\n    name: \"Stripe\n",
+    );
+    let activity = "  - id: billing\n    name: Billing\n    purpose: Billing\n    legal_basis: contract\n    data_categories: [contact.email]\n    data_subjects: [customers]\n    recipients: [stripe]\n";
+    write(
+        dir.path(),
+        "a.yaml",
+        format!("version: 1\nactivities:\n{activity}"),
+    );
+    write(
+        dir.path(),
+        "b.yaml",
+        format!("version: 1\nactivities:\n{activity}"),
+    );
+    let run = concise(dir.path(), &["."]);
+    assert_eq!(run.code, 2, "{}", run.stdout);
+    let codes: Vec<&str> = run
+        .stdout
+        .lines()
+        .filter_map(|l| l.split("error[").nth(1))
+        .map(|l| &l[..5])
+        .collect();
+    assert_eq!(codes, ["PL020", "PL002"], "{}", run.stdout);
+    let out = json(dir.path(), &["."]);
+    let broken = out["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["code"] == "PL002")
+        .unwrap();
+    let notes = broken["notes"].to_string();
+    assert!(notes.contains("until this file loads"), "{notes}");
+    // Once it loads, the set is checked in full.
+    write(
+        dir.path(),
+        "processors.yaml",
+        "version: 1\nprocessors:\n  - id: strip\n    name: Stripe\n    role: processor\n    country: IE\n",
+    );
+    let run = concise(dir.path(), &["."]);
+    assert!(run.stdout.contains("error[PL021]"), "{}", run.stdout);
 }
 
 #[test]

@@ -3,6 +3,7 @@
 //! bytes or syntax becomes a located finding in that file.
 
 pub mod node;
+mod syntax;
 pub mod walk;
 pub mod yaml;
 
@@ -59,6 +60,10 @@ pub struct Loaded {
     /// Files were left unread (the file limit): what is declared across
     /// files is not known, so nothing is checked across them.
     pub incomplete: bool,
+    /// Manifest files that did not load (encoding, YAML syntax, a limit),
+    /// by the index of their first finding: as with `incomplete`, nothing
+    /// is checked across files.
+    pub failed: Vec<usize>,
 }
 
 /// Reads every manifest under `roots`. Files are read and parsed in
@@ -75,12 +80,9 @@ pub fn load(roots: &[PathBuf], limits: Limits) -> Result<Loaded, Fatal> {
         .collect();
     let mut loaded = Loaded::default();
     for result in results {
-        let file = result?;
-        loaded.sources.add(file.source);
-        loaded.findings.extend(file.findings);
-        loaded.documents.extend(file.document);
-        loaded.skipped += usize::from(file.skipped);
+        loaded.add(result?);
     }
+    loaded.note_failed();
     if let Some(path) = unread {
         let id = FileId(loaded.sources.len() as u32);
         let finding = codes::LIMIT_EXCEEDED
@@ -92,7 +94,7 @@ pub fn load(roots: &[PathBuf], limits: Limits) -> Result<Loaded, Fatal> {
                 ),
                 "not read",
             )
-            .with_note(format!("the {} files before it were checked for their own format only: ids, references and the rules need every file of the set", limits.max_files))
+            .with_note(format!("the {} files before it were checked without references between files, the organisation and the rules, which need every file of the set", limits.max_files))
             .with_help("raise the limit with `--max-files` (or `limits.max_files` in privlint.yaml), or check fewer paths");
         loaded.sources.add(SourceFile::new(path, String::new()));
         // Shown for its finding, not read: not counted as checked.
@@ -142,13 +144,42 @@ fn load_file(id: FileId, candidate: walk::Candidate, limits: Limits) -> Result<L
 pub fn load_in_memory(files: Vec<(PathBuf, Vec<u8>)>, limits: Limits) -> Loaded {
     let mut loaded = Loaded::default();
     for (i, (path, bytes)) in files.into_iter().enumerate() {
-        let file = load_bytes(FileId(i as u32), path, bytes, true, limits);
-        loaded.sources.add(file.source);
-        loaded.findings.extend(file.findings);
-        loaded.documents.extend(file.document);
-        loaded.skipped += usize::from(file.skipped);
+        loaded.add(load_bytes(FileId(i as u32), path, bytes, true, limits));
     }
+    loaded.note_failed();
     loaded
+}
+
+impl Loaded {
+    /// Says, on the first finding of each file that did not load, what was
+    /// not checked because of it; with no other manifest, nothing was.
+    fn note_failed(&mut self) {
+        if self.documents.is_empty() {
+            return;
+        }
+        for &at in &self.failed {
+            self.findings[at].notes.push(
+                "until this file loads, references between files, the organisation and the rules are not checked: they need every file of the set".into(),
+            );
+        }
+    }
+
+    fn add(&mut self, file: LoadedFile) {
+        // A manifest that did not load (bytes, syntax, a limit) may declare
+        // the ids the others name, or the organisation: what needs every
+        // file is not checked, rather than every reference to the file's
+        // processors reported as unknown.
+        let failed = !file.skipped
+            && file.document.is_none()
+            && !(file.findings.iter()).any(|f| f.code == codes::NOT_A_MANIFEST.code);
+        if failed && !file.findings.is_empty() {
+            self.failed.push(self.findings.len());
+        }
+        self.sources.add(file.source);
+        self.findings.extend(file.findings);
+        self.documents.extend(file.document);
+        self.skipped += usize::from(file.skipped);
+    }
 }
 
 /// Decodes and parses one file's bytes.

@@ -7,6 +7,7 @@
 //! reported, and only the first YAML document is read.
 
 use super::node::{Entry, Node, Value};
+use super::syntax;
 use crate::report::codes;
 use crate::report::{Finding, Label, MAX_FORMAT_FINDINGS};
 use crate::source::{CharToByte, FileId, Span};
@@ -108,6 +109,10 @@ pub fn parse(file: FileId, text: &str, limits: YamlLimits) -> ParsedYaml {
         unshown: 0,
         verbatim: Vec::new(),
     };
+    if let Some(finding) = syntax::unprintable(file, text) {
+        builder.findings.push(finding);
+        return builder.fail();
+    }
     let mut parser = Parser::new_from_str(text).keep_tags(true);
     loop {
         match parser.next_event() {
@@ -532,6 +537,10 @@ impl Builder<'_> {
                 return;
             }
         }
+        if let Some(finding) = syntax::explain(self.file, self.text, info, at..end) {
+            self.findings.push(finding);
+            return;
+        }
         // The word, not the letters: "unprintable" is about no tab.
         let tab = info
             .split(|c: char| !c.is_ascii_alphabetic())
@@ -656,7 +665,7 @@ fn unclosed_flow_bracket(text: &str, at: usize) -> Option<usize> {
     open.pop()
 }
 
-fn next_char_end(text: &str, at: usize) -> usize {
+pub(super) fn next_char_end(text: &str, at: usize) -> usize {
     text[at.min(text.len())..]
         .chars()
         .next()
