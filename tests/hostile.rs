@@ -1206,6 +1206,37 @@ fn the_commonest_mapping_slips_are_named_where_they_are() {
             "  name: @beispiel\n",
             "c.yaml:3:9: error[PL002] invalid YAML: a value without quotes cannot start with `@`",
         ),
+        (
+            "  name: \"Beispiel GmbH\n  country: DE\n",
+            "c.yaml:3:9: error[PL002] invalid YAML: the `\"` that opens this value is not closed",
+        ),
+        // No space after `:`, on a middle line and on the last one.
+        (
+            "  name:Beispiel\n  country: DE\n",
+            "c.yaml:3:7: error[PL002] invalid YAML: `name:Beispiel` needs a space after `:`",
+        ),
+        (
+            "  name: A\n  country:DE",
+            "c.yaml:4:10: error[PL002] invalid YAML: `country:DE` needs a space after `:`",
+        ),
+        // Wrapped text at its key's column is not a key without `:`.
+        (
+            "  name: A\n  description: B2B software for\n  contract management.\n  country: DE\n",
+            "c.yaml:5:3: error[PL002] invalid YAML: this line continues the value of `description`, but is not indented under it",
+        ),
+        (
+            "  name: A\n  markets:\n    - DE\n    -AT\n  country: DE\n",
+            "c.yaml:6:5: error[PL002] invalid YAML: `-AT` needs a space after `-`",
+        ),
+        // Spaces YAML does not read as spaces; a merge conflict.
+        (
+            "\u{a0} name: A\n  country: DE\n",
+            "c.yaml:3:1: error[PL002] invalid YAML: U+00A0, a no-break space, where YAML needs a plain space",
+        ),
+        (
+            "  name: A\n<<<<<<< HEAD\n  country: DE\n=======\n  country: AT\n>>>>>>> main\n",
+            "c.yaml:4:1: error[PL002] invalid YAML: the file holds a merge conflict",
+        ),
     ];
     for (body, expected) in cases {
         write(
@@ -1227,6 +1258,18 @@ fn the_commonest_mapping_slips_are_named_where_they_are() {
         out["diagnostics"][0]["help"],
         "put the value in double quotes: `name: \"Beispiel: GmbH\"`"
     );
+    // A key of megabytes is not copied into the message.
+    write(
+        dir.path(),
+        "c.yaml",
+        format!(
+            "version: 1\norganization:\n  {}\n  name: A\n",
+            "k".repeat(1_000_000)
+        ),
+    );
+    let run = concise(dir.path(), &["c.yaml"]);
+    assert_eq!(run.code, 2);
+    assert!(run.stdout.len() < 1000, "{}", run.stdout.len());
     // YAML 1.2.2 §7.4: at most 1024 characters before a key's `:`.
     write(
         dir.path(),

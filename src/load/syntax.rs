@@ -72,7 +72,9 @@ fn first_unprintable(text: &str) -> Option<(usize, char)> {
 /// character.
 pub fn explain(file: FileId, text: &str, info: &str, stop: Range<usize>) -> Option<Finding> {
     let at = Around { file, text, stop };
-    at.missing_colon(info)
+    at.conflict_marker()
+        .or_else(|| at.unicode_space())
+        .or_else(|| at.missing_colon(info))
         .or_else(|| at.misindented(info))
         .or_else(|| at.misquoted(info))
 }
@@ -117,11 +119,73 @@ impl<'t> Around<'t> {
         }
     }
 
-    /// `key: value: more`; a line without its `:` (`country DE`: the parser
-    /// reads it as the start of a key that goes on to the next line, and
-    /// stops there); a key of more than 1024 characters.
+    /// A merge conflict left in the file (`<<<<<<< HEAD`).
+    fn conflict_marker(&self) -> Option<Finding> {
+        let text = self.text;
+        let at = if text.starts_with("<<<<<<<") {
+            0
+        } else {
+            memchr::memmem::find(text.as_bytes(), b"\n<<<<<<<")? + 1
+        };
+        let end = at + text[at..].find(['\n', '\r']).unwrap_or(text.len() - at);
+        Some(
+            codes::YAML_SYNTAX
+                .at(
+                    self.span(at..end),
+                    "invalid YAML: the file holds a merge conflict",
+                    "conflict marker",
+                )
+                .with_help("resolve the conflict: keep the lines meant, and remove the `<<<<<<<`, `=======` and `>>>>>>>` lines"),
+        )
+    }
+
+    /// A space YAML does not read as one (a no-break space, an ideographic
+    /// space) in the indentation or after a key's `:`, on the line the
+    /// parser stopped on or the one above.
+    fn unicode_space(&self) -> Option<Finding> {
+        let text = self.text;
+        let line_start = self.line_start();
+        let lines = [Some(line_start), self.previous_line(line_start)];
+        let odd = |c: char| c.is_whitespace() && !matches!(c, ' ' | '\t' | '\n' | '\r');
+        let (at, c) = lines.into_iter().flatten().find_map(|start| {
+            let line = text[start..].split(['\n', '\r']).next()?;
+            let indent = line.char_indices().take_while(|(_, c)| c.is_whitespace());
+            let after_colon = line
+                .find(':')
+                .map(|colon| colon + 1)
+                .and_then(|i| line[i..].chars().next().map(|c| (i, c)));
+            indent
+                .chain(after_colon)
+                .find(|&(_, c)| odd(c))
+                .map(|(i, c)| (start + i, c))
+        })?;
+        let code = u32::from(c);
+        let name = match c {
+            '\u{A0}' => "a no-break space",
+            '\u{202F}' => "a narrow no-break space",
+            '\u{3000}' => "an ideographic space",
+            _ => "a Unicode space",
+        };
+        Some(
+            codes::YAML_SYNTAX
+                .at(
+                    self.span(at..at + c.len_utf8()),
+                    format!("invalid YAML: U+{code:04X}, {name}, where YAML needs a plain space"),
+                    name,
+                )
+                .with_secondary(self.stopped_here())
+                .with_note("YAML indents, and separates a key from its value, with plain spaces only; word processors and some keyboards type this one")
+                .with_help("replace it with a plain space"),
+        )
+    }
+
+    /// `key: value: more` (or two keys joined on one line); a line
+    /// without its `:` (`country DE`: the parser reads it as the start of a
+    /// key that goes on to the next line, and stops there), or without the
+    /// space after it (`name:X`); text that continues a value without being
+    /// indented under its key; a key of more than 1024 characters.
     fn missing_colon(&self, info: &str) -> Option<Finding> {
-        let stopped = info == "simple key expect ':'";
+        let stopped = matches!(info, "simple key expect ':'" | "simple key expected");
         if !stopped && info != "mapping values are not allowed in this context" {
             return None;
         }
@@ -137,27 +201,7 @@ impl<'t> Around<'t> {
                 .trim_start()
                 .starts_with(['"', '\'', '[', '{', '|', '>', '&', '*', '!'])
         {
-            let key = &line[..colon];
-            let value = line_text(&text[key_start + colon + 2..]);
-            let help = if value.len() <= 60 && !value.contains(['"', '\\']) {
-                format!("put the value in double quotes: `{key}: \"{value}\"`")
-            } else {
-                format!("put the value of `{key}` in double quotes")
-            };
-            return Some(
-                codes::YAML_SYNTAX
-                    .at(
-                        self.span(self.stop.clone()),
-                        format!(
-                            "invalid YAML: the value of `{key}` holds `: `, which starts a mapping"
-                        ),
-                        "read as a key's `:`",
-                    )
-                    .with_note(
-                        "in a value without quotes, `: ` starts a mapping and ` #` a comment",
-                    )
-                    .with_help(help),
-            );
+            return Some(self.colon_in_value(key_start, colon));
         }
         // YAML 1.2.2 §7.4: an implicit key is at most 1024 characters.
         if line.chars().nth(1024).is_some() && !line.contains(": ") {
@@ -172,27 +216,135 @@ impl<'t> Around<'t> {
                     .with_help("manifest keys are field names; shorten it"),
             );
         }
-        let previous = self.previous_line(line_start)?;
-        let content = (text[previous..].split(['\n', '\r']).next()?).trim();
-        let word = content.trim_start_matches(['-', ' ']);
-        if content.contains(':')
-            || word.is_empty()
-            || word.starts_with(['"', '\'', '[', '{', '|', '>', '&', '*', '!', '#'])
+        // At the end of a file without a final line break, the parser stops
+        // on the line itself.
+        let at_end = text[self.stop.start..].trim().is_empty() && !before.trim().is_empty();
+        let previous = match at_end {
+            true => line_start,
+            false => self.previous_line(line_start)?,
+        };
+        let content = line_text(&text[previous..]);
+        let start = offset(text, content);
+        let item = content.trim_start_matches("- ").trim_start();
+        // `name:X`, `- id:aws`, `website:https://…`: a key's `:` with no space.
+        if let Some((key, value)) = item.split_once(':')
+            && is_key(key)
+            && !value.is_empty()
+            && !value.starts_with([' ', ':'])
+            && !item.contains(": ")
         {
+            let colon = offset(text, item) + key.len();
+            return Some(
+                codes::YAML_SYNTAX
+                    .at(
+                        self.span(colon..colon + 1),
+                        format!("invalid YAML: `{}` needs a space after `:`", short(item)),
+                        "no space after this `:`",
+                    )
+                    .with_secondary(self.stopped_here())
+                    .with_note("without the space, YAML reads `key:value` as one piece of text")
+                    .with_help(format!("write `{}: {}`", short(key), short(value))),
+            );
+        }
+        // A list item: whatever is wrong, it is not its missing `:`.
+        if content.starts_with("- ") || content == "-" {
             return None;
         }
-        let word = line_text(word);
-        let start = offset(text, word);
-        let key = word.split_whitespace().next().unwrap_or(word);
-        let shown = if word.chars().count() > 40 {
-            format!("`{key}` …")
+        let word = content.split_whitespace().next().unwrap_or(content);
+        if let Some(rest) = word.strip_prefix('-')
+            && !rest.is_empty()
+        {
+            return Some(
+                codes::YAML_SYNTAX
+                    .at(
+                        self.span(start..start + word.len()),
+                        format!("invalid YAML: `{}` needs a space after `-`", short(word)),
+                        "no space after this `-`",
+                    )
+                    .with_secondary(self.stopped_here())
+                    .with_help(format!(
+                        "write `- {}`: the `-` of a list item needs a space after it",
+                        short(rest)
+                    )),
+            );
+        }
+        if content.starts_with(['"', '\'', '[', '{', '|', '>', '&', '*', '!', '#']) {
+            return None;
+        }
+        // `country= DE`, `country：DE` (a full-width colon): a key, then
+        // something else than `: `.
+        let key_end = word
+            .find(|c: char| !(c.is_alphanumeric() || matches!(c, '_' | '-' | '.')))
+            .unwrap_or(word.len());
+        let (key, after) = word.split_at(key_end);
+        if key.is_empty() || (after.contains(':') && !after.starts_with('\u{FF1A}')) {
+            return None;
+        }
+        if let Some(wrong) = after
+            .chars()
+            .next()
+            .filter(|c| matches!(c, '=' | '\u{FF1A}'))
+        {
+            let value = content[key.len() + wrong.len_utf8()..].trim();
+            let named = if wrong == '=' {
+                "`=`".to_string()
+            } else {
+                "a full-width colon (U+FF1A)".to_string()
+            };
+            return Some(
+                codes::YAML_SYNTAX
+                    .at(
+                        self.span(start + key.len()..start + key.len() + wrong.len_utf8()),
+                        format!(
+                            "invalid YAML: `{}` has {named} where YAML needs `: `",
+                            short(key)
+                        ),
+                        "not a `:`",
+                    )
+                    .with_secondary(self.stopped_here())
+                    .with_help(format!("write `{}: {}`", short(key), short(value))),
+            );
+        }
+        if !after.is_empty() {
+            return None;
+        }
+        // Text under a key with a value, as indented as the key: more of
+        // the value, not indented enough (unless it starts with a field's
+        // name: then it is that field without its `:`).
+        if !crate::schema::field_names().contains(key)
+            && let Some(owner) = self.owner_of_text(previous)
+        {
+            return Some(
+                codes::YAML_SYNTAX
+                    .at(
+                        self.span(start..start + content.len()),
+                        format!(
+                            "invalid YAML: this line continues the value of `{}`, but is not indented under it",
+                            short(owner.key)
+                        ),
+                        format!("indented {}", spaces(owner.column)),
+                    )
+                    .with_secondary(Label::new(
+                        self.span(owner.start..owner.start + owner.key.len()),
+                        format!("indented {}", spaces(owner.column)),
+                    ))
+                    .with_secondary(self.stopped_here())
+                    .with_note("text of a value that goes on to more lines is indented more than its key; at the key's column, a line starts a new key")
+                    .with_help(format!(
+                        "indent the text of `{}` more than the key",
+                        short(owner.key)
+                    )),
+            );
+        }
+        let shown = if content.chars().count() > 40 {
+            format!("`{}` …", short(key))
         } else {
-            format!("`{word}`")
+            format!("`{content}`")
         };
         Some(
             codes::YAML_SYNTAX
                 .at(
-                    self.span(start..start + word.len()),
+                    self.span(start..start + content.len()),
                     format!("invalid YAML: {shown} has no `:` after its key"),
                     "no `:` on this line",
                 )
@@ -201,9 +353,75 @@ impl<'t> Around<'t> {
                     "without a `:`, YAML reads the line as the start of a key that goes on to the next line",
                 )
                 .with_help(format!(
-                    "write `{key}: value`; text that continues the value above goes on lines indented under its key"
+                    "write `{}: value`; text that continues the value above goes on lines indented under its key",
+                    short(key)
                 )),
         )
+    }
+
+    /// The key whose value a line of text at `line_start` (no key of its
+    /// own) would continue: the nearest key line above it at its column,
+    /// with only such text between them, and a value or none.
+    fn owner_of_text(&self, line_start: usize) -> Option<KeyLine<'t>> {
+        let text = self.text;
+        let column =
+            |start: usize| text[start..].len() - text[start..].trim_start_matches(' ').len();
+        let at = column(line_start);
+        let mut start = line_start;
+        loop {
+            start = self.previous_line(start)?;
+            if column(start) != at || text[start..].trim_start().starts_with('-') {
+                return None;
+            }
+            if let Some(line) = KeyLine::at(text, start) {
+                return (line.column == at).then_some(line);
+            }
+        }
+    }
+
+    /// `key: value: more` on one line, or two keys joined (`name: X
+    /// country: DE`).
+    fn colon_in_value(&self, key_start: usize, colon: usize) -> Finding {
+        let text = self.text;
+        let line = &text[key_start..self.stop.start];
+        let key = short(&line[..colon]);
+        let value = line_text(&text[key_start + colon + 2..]);
+        // The word before the `:` the parser stopped at.
+        let second = line.trim_end().rsplit([' ', '\t']).next().unwrap_or("");
+        let joined = second.len() < line[colon + 2..].trim().len()
+            && crate::schema::field_names().contains(second);
+        if joined {
+            let at = self.stop.start - second.len();
+            return codes::YAML_SYNTAX
+                .at(
+                    self.span(at..self.stop.start),
+                    format!("invalid YAML: `{second}` starts a second key on the line of `{key}`"),
+                    "a second key",
+                )
+                .with_help(format!(
+                    "put `{second}:` on a line of its own, below `{key}`"
+                ));
+        }
+        let curly = value.starts_with(['\u{201C}', '\u{2018}']);
+        let help = if curly {
+            let inner = value.trim_matches(['\u{201C}', '\u{201D}', '\u{2018}', '\u{2019}']);
+            format!(
+                "replace the curly quotes with straight ones: `{key}: \"{}\"`",
+                short(inner)
+            )
+        } else if value.chars().count() <= 60 && !value.contains(['"', '\\']) {
+            format!("put the value in double quotes: `{key}: \"{value}\"`")
+        } else {
+            format!("put the value of `{key}` in double quotes")
+        };
+        codes::YAML_SYNTAX
+            .at(
+                self.span(self.stop.clone()),
+                format!("invalid YAML: the value of `{key}` holds `: `, which starts a mapping"),
+                "read as a key's `:`",
+            )
+            .with_note("in a value without quotes, `: ` starts a mapping and ` #` a comment")
+            .with_help(help)
     }
 
     /// A key indented unlike the keys above it: less (the parser wants a
@@ -235,16 +453,13 @@ impl<'t> Around<'t> {
             }
             above
         };
-        let (key, width) = (this.key, above.column);
-        let spaces = |n: usize| format!("{n} space{}", if n == 1 { "" } else { "s" });
+        let (key, width) = (short(this.key), above.column);
+        let above_key = short(above.key);
         let relation = if less { "less" } else { "more" };
         let mut finding = codes::YAML_SYNTAX
             .at(
-                self.span(this.start..this.start + key.len()),
-                format!(
-                    "invalid YAML: `{key}` is indented {relation} than `{}` above it",
-                    above.key
-                ),
+                self.span(this.start..this.start + this.key.len()),
+                format!("invalid YAML: `{key}` is indented {relation} than `{above_key}` above it"),
                 spaces(this.column),
             )
             .with_secondary(Label::new(
@@ -253,8 +468,7 @@ impl<'t> Around<'t> {
             ));
         if more {
             finding = finding.with_note(format!(
-                "indented more, the line reads as more of the value of `{}`",
-                above.key
+                "indented more, the line reads as more of the value of `{above_key}`"
             ));
         }
         // `-id: x`: a list item's dash without its space is part of the key.
@@ -263,12 +477,12 @@ impl<'t> Around<'t> {
             .find_map(|line| line.key.strip_prefix('-').filter(|k| !k.is_empty()));
         Some(match dash {
             Some(item) => finding.with_help(format!(
-                "write `- {item}`: the `-` of a list item needs a space after it"
+                "write `- {}`: the `-` of a list item needs a space after it",
+                short(item)
             )),
             None => finding.with_help(format!(
-                "indent `{key}` by {}, like `{}`: the keys of one mapping start in one column",
+                "indent `{key}` by {}, like `{above_key}`: the keys of one mapping start in one column",
                 spaces(width),
-                above.key
             )),
         })
     }
@@ -306,6 +520,14 @@ impl<'t> Around<'t> {
             .filter(|c| matches!(*c, "@" | "`"))
         {
             let value = line_text(&text[at..]);
+            // In a flow list or mapping, the value ends at its `,`.
+            let in_flow = text[self.line_start()..at]
+                .trim_end()
+                .ends_with(['[', '{', ',']);
+            let value = match in_flow {
+                true => value.split([',', ']', '}']).next().unwrap_or(value).trim(),
+                false => value,
+            };
             let help = if value.contains(['"', '\\', '`']) || value.len() > 60 {
                 "put the value in double quotes".to_string()
             } else {
@@ -322,15 +544,59 @@ impl<'t> Around<'t> {
                     .with_help(help),
             );
         }
+        let opens = text[at..]
+            .chars()
+            .next()
+            .filter(|c| matches!(c, '"' | '\''));
+        if let Some(quote) = opens
+            && (info == "invalid indentation in quoted scalar"
+                || info.ends_with("found unexpected end of stream"))
+        {
+            let line = text[at + 1..].split(['\n', '\r']).next().unwrap_or("");
+            if !line.contains(quote) {
+                return Some(
+                    codes::YAML_SYNTAX
+                        .at(
+                            self.span(at..at + 1),
+                            format!("invalid YAML: the `{quote}` that opens this value is not closed"),
+                            "opened here",
+                        )
+                        .with_note("a quoted value may go on to more lines, each indented under its key, up to its closing quote")
+                        .with_help(format!("close the quote at the end of the value: `{quote}{}{quote}`", short(line.trim_end()))),
+                );
+            }
+        }
+        if opens == Some('"')
+            && (info.contains("hexadecimal number") || info.contains("unknown escape"))
+        {
+            return Some(
+                codes::YAML_SYNTAX
+                    .at(
+                        self.span(self.stop.clone()),
+                        "invalid YAML: a `\\` inside double quotes starts an escape (`\\n`, `\\u00e9`)",
+                        "in this double-quoted value",
+                    )
+                    .with_help("write a path with `/`, or put the value in single quotes, where `\\` is text"),
+            );
+        }
         if info != "invalid trailing content after double-quoted scalar" {
             return None;
         }
-        // The quote that opened the value, the first on the line, and the
-        // one that closed it, just before where the parser stopped.
-        let line_start = self.line_start();
-        let opened = text[line_start..at].find(['\'', '"'])?;
-        let single = text.as_bytes()[line_start + opened] == b'\'';
+        // The quote that closed the value, just before where the parser
+        // stopped, tells its kind.
         let (closed, quote) = text[..at].trim_end().char_indices().next_back()?;
+        let single = quote == '\'';
+        if text[at..].starts_with(',') {
+            return Some(
+                codes::YAML_SYNTAX
+                    .at(
+                        self.span(at..at + 1),
+                        "invalid YAML: a `,` after a quoted value",
+                        "not part of the value",
+                    )
+                    .with_help("remove the `,`: in a YAML mapping, a line ends without one"),
+            );
+        }
         let help = if single {
             "inside single quotes, write a `'` as `''` (`'O''Reilly'`), or use double quotes"
         } else {
@@ -392,6 +658,27 @@ fn line_text(rest: &str) -> &str {
         None => line,
     };
     text.trim()
+}
+
+/// Whether `word` reads as a key: a field name's characters.
+fn is_key(word: &str) -> bool {
+    !word.is_empty()
+        && word
+            .chars()
+            .all(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '.'))
+}
+
+/// Text shown in a message: at most 40 characters of it (a hostile line
+/// may be megabytes long).
+fn short(text: &str) -> std::borrow::Cow<'_, str> {
+    match text.char_indices().nth(40) {
+        Some((cut, _)) => format!("{}…", &text[..cut]).into(),
+        None => text.into(),
+    }
+}
+
+fn spaces(n: usize) -> String {
+    format!("{n} space{}", if n == 1 { "" } else { "s" })
 }
 
 /// Where `part`, a slice of `text`, starts in it.

@@ -257,6 +257,37 @@ pub fn manifest_top_level_keys() -> &'static [String] {
     KEYS.get_or_init(|| properties("/properties"))
 }
 
+/// Every field name of the manifest, configuration and rule-pack formats,
+/// at any depth: a word that is one starts a line as a key, not as text.
+pub fn field_names() -> &'static std::collections::BTreeSet<String> {
+    static NAMES: OnceLock<std::collections::BTreeSet<String>> = OnceLock::new();
+    NAMES.get_or_init(|| {
+        fn collect(value: &serde_json::Value, names: &mut std::collections::BTreeSet<String>) {
+            match value {
+                serde_json::Value::Object(map) => {
+                    if let Some(serde_json::Value::Object(props)) = map.get("properties") {
+                        names.extend(props.keys().cloned());
+                    }
+                    map.values().for_each(|v| collect(v, names));
+                }
+                serde_json::Value::Array(items) => items.iter().for_each(|v| collect(v, names)),
+                _ => {}
+            }
+        }
+        let mut names = std::collections::BTreeSet::new();
+        for schema in [
+            MANIFEST_SCHEMA,
+            RULE_PACK_SCHEMA,
+            crate::config::CONFIG_SCHEMA,
+        ] {
+            if let Ok(value) = serde_json::from_str(schema) {
+                collect(&value, &mut names);
+            }
+        }
+        names
+    })
+}
+
 fn properties(pointer: &str) -> Vec<String> {
     static DOCUMENT: OnceLock<serde_json::Value> = OnceLock::new();
     DOCUMENT
