@@ -1177,7 +1177,7 @@ fn the_commonest_mapping_slips_are_named_where_they_are() {
         // A line without its `:`: the parser stops a line later.
         (
             "  name: A\n  # c\n\n  country DE  # note\n  markets: [DE]\n",
-            "c.yaml:6:3: error[PL002] invalid YAML: `country DE` has no `:` after its key",
+            "c.yaml:6:3: error[PL002] invalid YAML: this line has no `:`, and is not indented under `name` above it",
         ),
         (
             "  country DE\n  name: A\n",
@@ -1222,7 +1222,7 @@ fn the_commonest_mapping_slips_are_named_where_they_are() {
         // Wrapped text at its key's column is not a key without `:`.
         (
             "  name: A\n  description: B2B software for\n  contract management.\n  country: DE\n",
-            "c.yaml:5:3: error[PL002] invalid YAML: this line continues the value of `description`, but is not indented under it",
+            "c.yaml:5:3: error[PL002] invalid YAML: this line has no `:`, and is not indented under `description` above it",
         ),
         (
             "  name: A\n  markets:\n    - DE\n    -AT\n  country: DE\n",
@@ -1258,6 +1258,28 @@ fn the_commonest_mapping_slips_are_named_where_they_are() {
         out["diagnostics"][0]["help"],
         "put the value in double quotes: `name: \"Beispiel: GmbH\"`"
     );
+    // `: ` in text that goes on with a value; a quoted value whose
+    // next line is not indented under its key.
+    let cases = [
+        (
+            "  name: A\n  description: open\n    9:00 to 17:00\n    note: closed on Sundays\n",
+            "c.yaml:6:9: error[PL002] invalid YAML: the value of `description` goes on to this line, where `: ` starts a mapping",
+        ),
+        (
+            "  name: A\n  description: \"first line\n  second line\"\n",
+            "c.yaml:4:16: error[PL002] invalid YAML: this quoted value goes on to the next line, which is not indented under its key",
+        ),
+    ];
+    for (body, expected) in cases {
+        write(
+            dir.path(),
+            "c.yaml",
+            format!("version: 1\norganization:\n{body}"),
+        );
+        let run = concise(dir.path(), &["c.yaml"]);
+        assert_eq!(run.code, 2, "{body:?}: {}", run.stdout);
+        assert!(run.stdout.starts_with(expected), "{body:?}: {}", run.stdout);
+    }
     // A key of megabytes is not copied into the message.
     write(
         dir.path(),

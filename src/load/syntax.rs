@@ -66,10 +66,11 @@ fn first_unprintable(text: &str) -> Option<(usize, char)> {
 }
 
 /// The finding for the parser's message `info` at `stop`, when the text
-/// shows the slip behind it: a `: ` inside an unquoted value, a line
-/// without its `:`, a key longer than YAML allows, a key indented unlike
-/// the keys above it, a quote inside a quoted value, a reserved first
-/// character.
+/// shows the slip behind it: a merge conflict, a space YAML does not read
+/// as one, a `: ` inside an unquoted value, a line without its `:` or the
+/// space after it, text not indented under its key, a key longer than
+/// YAML allows, a key indented unlike the keys above it, a quote inside a
+/// quoted value or one not closed, a reserved first character.
 pub fn explain(file: FileId, text: &str, info: &str, stop: Range<usize>) -> Option<Finding> {
     let at = Around { file, text, stop };
     at.conflict_marker()
@@ -145,20 +146,36 @@ impl<'t> Around<'t> {
     fn unicode_space(&self) -> Option<Finding> {
         let text = self.text;
         let line_start = self.line_start();
-        let lines = [Some(line_start), self.previous_line(line_start)];
         let odd = |c: char| c.is_whitespace() && !matches!(c, ' ' | '\t' | '\n' | '\r');
-        let (at, c) = lines.into_iter().flatten().find_map(|start| {
-            let line = text[start..].split(['\n', '\r']).next()?;
-            let indent = line.char_indices().take_while(|(_, c)| c.is_whitespace());
-            let after_colon = line
-                .find(':')
-                .map(|colon| colon + 1)
-                .and_then(|i| line[i..].chars().next().map(|c| (i, c)));
-            indent
-                .chain(after_colon)
-                .find(|&(_, c)| odd(c))
-                .map(|(i, c)| (start + i, c))
-        })?;
+        if let Some(c) = text[self.stop.start..].chars().next().filter(|&c| odd(c)) {
+            return Some(self.odd_space(self.stop.start, c));
+        }
+        // The line above only where it reads as a key's: elsewhere such a
+        // space is text, and the error is another.
+        let above = self
+            .previous_line(line_start)
+            .filter(|&start| line_text(&text[start..]).contains(':'));
+        let (at, c) = [Some(line_start), above]
+            .into_iter()
+            .flatten()
+            .find_map(|start| {
+                let line = text[start..].split(['\n', '\r']).next()?;
+                let indent = line
+                    .char_indices()
+                    .take_while(|&(_, c)| c.is_whitespace() || c == '-');
+                let after_colon = line
+                    .find(':')
+                    .map(|colon| colon + 1)
+                    .and_then(|i| line[i..].chars().next().map(|c| (i, c)));
+                indent
+                    .chain(after_colon)
+                    .find(|&(_, c)| odd(c))
+                    .map(|(i, c)| (start + i, c))
+            })?;
+        Some(self.odd_space(at, c))
+    }
+
+    fn odd_space(&self, at: usize, c: char) -> Finding {
         let code = u32::from(c);
         let name = match c {
             '\u{A0}' => "a no-break space",
@@ -166,17 +183,18 @@ impl<'t> Around<'t> {
             '\u{3000}' => "an ideographic space",
             _ => "a Unicode space",
         };
-        Some(
-            codes::YAML_SYNTAX
-                .at(
-                    self.span(at..at + c.len_utf8()),
-                    format!("invalid YAML: U+{code:04X}, {name}, where YAML needs a plain space"),
-                    name,
-                )
-                .with_secondary(self.stopped_here())
-                .with_note("YAML indents, and separates a key from its value, with plain spaces only; word processors and some keyboards type this one")
-                .with_help("replace it with a plain space"),
-        )
+        let finding = codes::YAML_SYNTAX
+            .at(
+                self.span(at..at + c.len_utf8()),
+                format!("invalid YAML: U+{code:04X}, {name}, where YAML needs a plain space"),
+                name,
+            )
+            .with_note("YAML indents, and separates a key from its value, with plain spaces only; word processors and some keyboards type this one")
+            .with_help("replace it with a plain space");
+        match at == self.stop.start {
+            true => finding,
+            false => finding.with_secondary(self.stopped_here()),
+        }
     }
 
     /// `key: value: more` (or two keys joined on one line); a line
@@ -216,6 +234,28 @@ impl<'t> Around<'t> {
                     .with_help("manifest keys are field names; shorten it"),
             );
         }
+        // `: ` on a line that goes on with the value of a key above it.
+        if !stopped && let Some(owner) = self.value_owner(line_start) {
+            let owner_key = short(owner.key);
+            return Some(
+                codes::YAML_SYNTAX
+                    .at(
+                        self.span(self.stop.clone()),
+                        format!(
+                            "invalid YAML: the value of `{owner_key}` goes on to this line, where `: ` starts a mapping"
+                        ),
+                        "read as a key's `:`",
+                    )
+                    .with_secondary(Label::new(
+                        self.span(owner.start..owner.start + owner.key.len()),
+                        "the value of this key",
+                    ))
+                    .with_note("in a value without quotes, `: ` starts a mapping and ` #` a comment")
+                    .with_help(format!(
+                        "put the value of `{owner_key}` in double quotes; or, if this line starts a key, indent it like `{owner_key}`"
+                    )),
+            );
+        }
         // At the end of a file without a final line break, the parser stops
         // on the line itself.
         let at_end = text[self.stop.start..].trim().is_empty() && !before.trim().is_empty();
@@ -225,10 +265,60 @@ impl<'t> Around<'t> {
         };
         let content = line_text(&text[previous..]);
         let start = offset(text, content);
+        // A list item: whatever is wrong, it is not its missing `:`.
+        if content.starts_with("- ") || content == "-" {
+            return None;
+        }
+        // Text at the column of a key with a value above it: either more of
+        // that value, not indented under its key, or a key without its `:`
+        // (`contry DE` under `name: X`). Both are said; which is meant, only
+        // the writer knows.
+        // `country:DE` (a field's name, then `:`) is a key without its space.
+        let colon_key = content.split_once(':').is_some_and(|(key, value)| {
+            crate::schema::field_names().contains(key) && !value.starts_with("//")
+        });
+        let is_text = !content.contains(": ") && !content.ends_with(':') && !colon_key;
+        if is_text && let Some(owner) = self.owner_of_text(previous) {
+            let owner_key = short(owner.key);
+            let word = content.split_whitespace().next().unwrap_or(content);
+            let rest = content[word.len()..].trim();
+            let looks_like_key =
+                word.starts_with(char::is_alphabetic) && is_key(word) && !rest.is_empty();
+            let help = format!(
+                "if it is more of the value of `{owner_key}`, indent it more than `{owner_key}`"
+            );
+            let help = match looks_like_key {
+                true => format!(
+                    "{help}; if `{}` is a key, write `{}: {}`",
+                    short(word),
+                    short(word),
+                    short(rest)
+                ),
+                false => help,
+            };
+            return Some(
+                codes::YAML_SYNTAX
+                    .at(
+                        self.span(start..start + content.len()),
+                        format!(
+                            "invalid YAML: this line has no `:`, and is not indented under `{owner_key}` above it"
+                        ),
+                        format!("indented {}", spaces(owner.column)),
+                    )
+                    .with_secondary(Label::new(
+                        self.span(owner.start..owner.start + owner.key.len()),
+                        format!("indented {}", spaces(owner.column)),
+                    ))
+                    .with_secondary(self.stopped_here())
+                    .with_note("text of a value that goes on to more lines is indented more than its key; at the key's column, a line starts a new key")
+                    .with_help(help),
+            );
+        }
         let item = content.trim_start_matches("- ").trim_start();
         // `name:X`, `- id:aws`, `website:https://…`: a key's `:` with no space.
         if let Some((key, value)) = item.split_once(':')
             && is_key(key)
+            && key.starts_with(char::is_alphabetic)
             && !value.is_empty()
             && !value.starts_with([' ', ':'])
             && !item.contains(": ")
@@ -245,10 +335,6 @@ impl<'t> Around<'t> {
                     .with_note("without the space, YAML reads `key:value` as one piece of text")
                     .with_help(format!("write `{}: {}`", short(key), short(value))),
             );
-        }
-        // A list item: whatever is wrong, it is not its missing `:`.
-        if content.starts_with("- ") || content == "-" {
-            return None;
         }
         let word = content.split_whitespace().next().unwrap_or(content);
         if let Some(rest) = word.strip_prefix('-')
@@ -308,34 +394,6 @@ impl<'t> Around<'t> {
         if !after.is_empty() {
             return None;
         }
-        // Text under a key with a value, as indented as the key: more of
-        // the value, not indented enough (unless it starts with a field's
-        // name: then it is that field without its `:`).
-        if !crate::schema::field_names().contains(key)
-            && let Some(owner) = self.owner_of_text(previous)
-        {
-            return Some(
-                codes::YAML_SYNTAX
-                    .at(
-                        self.span(start..start + content.len()),
-                        format!(
-                            "invalid YAML: this line continues the value of `{}`, but is not indented under it",
-                            short(owner.key)
-                        ),
-                        format!("indented {}", spaces(owner.column)),
-                    )
-                    .with_secondary(Label::new(
-                        self.span(owner.start..owner.start + owner.key.len()),
-                        format!("indented {}", spaces(owner.column)),
-                    ))
-                    .with_secondary(self.stopped_here())
-                    .with_note("text of a value that goes on to more lines is indented more than its key; at the key's column, a line starts a new key")
-                    .with_help(format!(
-                        "indent the text of `{}` more than the key",
-                        short(owner.key)
-                    )),
-            );
-        }
         let shown = if content.chars().count() > 40 {
             format!("`{}` …", short(key))
         } else {
@@ -370,12 +428,41 @@ impl<'t> Around<'t> {
         let mut start = line_start;
         loop {
             start = self.previous_line(start)?;
+            if let Some(line) = KeyLine::at(text, start) {
+                return (line.column == at && !line.value.starts_with(['[', '{'])).then_some(line);
+            }
             if column(start) != at || text[start..].trim_start().starts_with('-') {
                 return None;
             }
+        }
+    }
+
+    /// The key whose value the text of the line at `line_start` goes on
+    /// with: above it, past lines of text (no key) indented at least as
+    /// much, a key indented less, with a value on its line. `None` when
+    /// the line above is itself a key's (then the line is a key indented
+    /// unlike it, see `misindented`).
+    fn value_owner(&self, line_start: usize) -> Option<KeyLine<'t>> {
+        let text = self.text;
+        let indent =
+            |start: usize| text[start..].len() - text[start..].trim_start_matches(' ').len();
+        let at = indent(line_start);
+        let mut start = self.previous_line(line_start)?;
+        if KeyLine::at(text, start).is_some() {
+            return None;
+        }
+        loop {
             if let Some(line) = KeyLine::at(text, start) {
-                return (line.column == at).then_some(line);
+                let plain = !line.value.is_empty()
+                    && !line
+                        .value
+                        .starts_with(['"', '\'', '[', '{', '|', '>', '&', '*', '!']);
+                return (line.column < at && plain).then_some(line);
             }
+            if indent(start) < at || text[start..].trim_start().starts_with('-') {
+                return None;
+            }
+            start = self.previous_line(start)?;
         }
     }
 
@@ -388,13 +475,14 @@ impl<'t> Around<'t> {
         let value = line_text(&text[key_start + colon + 2..]);
         // The word before the `:` the parser stopped at.
         let second = line.trim_end().rsplit([' ', '\t']).next().unwrap_or("");
-        let joined = second.len() < line[colon + 2..].trim().len()
+        // A lost line break leaves the indentation between the two.
+        let joined = line.trim_end()[..line.trim_end().len() - second.len()].ends_with("  ")
             && crate::schema::field_names().contains(second);
         if joined {
-            let at = self.stop.start - second.len();
+            let at = key_start + line.trim_end().len() - second.len();
             return codes::YAML_SYNTAX
                 .at(
-                    self.span(at..self.stop.start),
+                    self.span(at..at + second.len()),
                     format!("invalid YAML: `{second}` starts a second key on the line of `{key}`"),
                     "a second key",
                 )
@@ -552,7 +640,22 @@ impl<'t> Around<'t> {
             && (info == "invalid indentation in quoted scalar"
                 || info.ends_with("found unexpected end of stream"))
         {
-            let line = text[at + 1..].split(['\n', '\r']).next().unwrap_or("");
+            let mut lines = text[at + 1..]
+                .split(['\n', '\r'])
+                .filter(|l| !l.trim().is_empty());
+            let line = lines.next().unwrap_or("");
+            let closed_below = lines.next().is_some_and(|next| next.contains(quote));
+            if !line.contains(quote) && closed_below {
+                return Some(
+                    codes::YAML_SYNTAX
+                        .at(
+                            self.span(at..at + 1),
+                            "invalid YAML: this quoted value goes on to the next line, which is not indented under its key",
+                            "opened here",
+                        )
+                        .with_help("indent the lines after the first more than the key, or keep the value on one line"),
+                );
+            }
             if !line.contains(quote) {
                 return Some(
                     codes::YAML_SYNTAX
