@@ -215,9 +215,7 @@ impl<'t> Around<'t> {
         if !stopped
             && let Some(colon) = line.find(": ")
             && !line[..colon].contains(['"', '\'', '[', '{', '#'])
-            && !line[colon + 2..]
-                .trim_start()
-                .starts_with(['"', '\'', '[', '{', '|', '>', '&', '*', '!'])
+            && !line[colon + 2..].trim_start().starts_with(INDICATORS)
         {
             return Some(self.colon_in_value(key_start, colon));
         }
@@ -354,7 +352,7 @@ impl<'t> Around<'t> {
                     )),
             );
         }
-        if content.starts_with(['"', '\'', '[', '{', '|', '>', '&', '*', '!', '#']) {
+        if content.starts_with(INDICATORS) || content.starts_with('#') {
             return None;
         }
         // `country= DE`, `country：DE` (a full-width colon): a key, then
@@ -422,16 +420,14 @@ impl<'t> Around<'t> {
     /// with only such text between them, and a value or none.
     fn owner_of_text(&self, line_start: usize) -> Option<KeyLine<'t>> {
         let text = self.text;
-        let column =
-            |start: usize| text[start..].len() - text[start..].trim_start_matches(' ').len();
-        let at = column(line_start);
+        let at = indent(text, line_start);
         let mut start = line_start;
         loop {
             start = self.previous_line(start)?;
             if let Some(line) = KeyLine::at(text, start) {
                 return (line.column == at && !line.value.starts_with(['[', '{'])).then_some(line);
             }
-            if column(start) != at || text[start..].trim_start().starts_with('-') {
+            if indent(text, start) != at || text[start..].trim_start().starts_with('-') {
                 return None;
             }
         }
@@ -444,22 +440,17 @@ impl<'t> Around<'t> {
     /// unlike it, see `misindented`).
     fn value_owner(&self, line_start: usize) -> Option<KeyLine<'t>> {
         let text = self.text;
-        let indent =
-            |start: usize| text[start..].len() - text[start..].trim_start_matches(' ').len();
-        let at = indent(line_start);
+        let at = indent(text, line_start);
         let mut start = self.previous_line(line_start)?;
         if KeyLine::at(text, start).is_some() {
             return None;
         }
         loop {
             if let Some(line) = KeyLine::at(text, start) {
-                let plain = !line.value.is_empty()
-                    && !line
-                        .value
-                        .starts_with(['"', '\'', '[', '{', '|', '>', '&', '*', '!']);
+                let plain = !line.value.is_empty() && !line.value.starts_with(INDICATORS);
                 return (line.column < at && plain).then_some(line);
             }
-            if indent(start) < at || text[start..].trim_start().starts_with('-') {
+            if indent(text, start) < at || text[start..].trim_start().starts_with('-') {
                 return None;
             }
             start = self.previous_line(start)?;
@@ -584,14 +575,13 @@ impl<'t> Around<'t> {
         let mut start = line_start;
         loop {
             start = self.previous_line(start)?;
-            let indent = text[start..].len() - text[start..].trim_start_matches(' ').len();
             if let Some(line) = KeyLine::at(text, start)
                 && line.column > column
                 && best.as_ref().is_none_or(|b| line.column < b.column)
             {
                 best = Some(line);
             }
-            if indent < column {
+            if indent(text, start) < column {
                 return best;
             }
         }
@@ -761,6 +751,15 @@ fn line_text(rest: &str) -> &str {
         None => line,
     };
     text.trim()
+}
+
+/// The characters that open a value YAML reads as other than plain text
+/// (quotes, flow collections, block scalars, anchors, aliases, tags).
+const INDICATORS: [char; 9] = ['"', '\'', '[', '{', '|', '>', '&', '*', '!'];
+
+/// How many spaces indent the line starting at `start`.
+fn indent(text: &str, start: usize) -> usize {
+    text[start..].len() - text[start..].trim_start_matches(' ').len()
 }
 
 /// Whether `word` reads as a key: a field name's characters.

@@ -275,11 +275,8 @@ pub fn field_names() -> &'static std::collections::BTreeSet<String> {
             }
         }
         let mut names = std::collections::BTreeSet::new();
-        for schema in [
-            MANIFEST_SCHEMA,
-            RULE_PACK_SCHEMA,
-            crate::config::CONFIG_SCHEMA,
-        ] {
+        collect(manifest_document(), &mut names);
+        for schema in [RULE_PACK_SCHEMA, crate::config::CONFIG_SCHEMA] {
             if let Ok(value) = serde_json::from_str(schema) {
                 collect(&value, &mut names);
             }
@@ -288,12 +285,16 @@ pub fn field_names() -> &'static std::collections::BTreeSet<String> {
     })
 }
 
-fn properties(pointer: &str) -> Vec<String> {
+/// The manifest schema as JSON, parsed once.
+fn manifest_document() -> &'static serde_json::Value {
     static DOCUMENT: OnceLock<serde_json::Value> = OnceLock::new();
-    DOCUMENT
-        .get_or_init(|| {
-            serde_json::from_str(MANIFEST_SCHEMA).expect("embedded schema is JSON (tested)")
-        })
+    DOCUMENT.get_or_init(|| {
+        serde_json::from_str(MANIFEST_SCHEMA).expect("embedded schema is JSON (tested)")
+    })
+}
+
+fn properties(pointer: &str) -> Vec<String> {
+    manifest_document()
         .pointer(pointer)
         .and_then(|p| p.as_object())
         .map(|p| p.keys().cloned().collect())
