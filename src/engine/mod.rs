@@ -10,6 +10,7 @@ pub mod facts;
 pub mod fast;
 pub mod pack;
 
+use crate::load::embedded::{Embedded, embedded};
 use crate::model::{Manifest, ReferenceData};
 use crate::report::{Finding, Label, Severity, codes};
 use crate::source::{SourceFile, SourceMap};
@@ -17,24 +18,12 @@ pub use pack::{PackInfo, Rule};
 use std::collections::HashMap;
 use std::path::PathBuf;
 
-/// The built-in packs: (path shown in diagnostics, text).
-pub const BUILTIN_PACKS: &[(&str, &str)] = &[
-    (
-        "rules/gdpr/pack.yaml",
-        include_str!("../../rules/gdpr/pack.yaml"),
-    ),
-    (
-        "rules/eprivacy/pack.yaml",
-        include_str!("../../rules/eprivacy/pack.yaml"),
-    ),
-    (
-        "rules/ndsg/pack.yaml",
-        include_str!("../../rules/ndsg/pack.yaml"),
-    ),
-    (
-        "rules/organization/pack.yaml",
-        include_str!("../../rules/organization/pack.yaml"),
-    ),
+/// The built-in packs (their path is the one shown in diagnostics).
+pub const BUILTIN_PACKS: &[Embedded] = &[
+    embedded!("rules/gdpr/pack.yaml"),
+    embedded!("rules/eprivacy/pack.yaml"),
+    embedded!("rules/ndsg/pack.yaml"),
+    embedded!("rules/organization/pack.yaml"),
 ];
 
 /// Rule packs that could not be loaded, with located findings in them.
@@ -175,12 +164,14 @@ impl Engine {
         let mut findings = Vec::new();
         let mut packs = Vec::new();
         let mut rules: Vec<Rule> = Vec::new();
-        let mut inputs: Vec<(PathBuf, String, bool)> = BUILTIN_PACKS
+        // A built-in pack comes with its tree, and is trusted (a test
+        // checks it against the rule-pack schema).
+        let mut inputs: Vec<(PathBuf, String, Option<&Embedded>)> = BUILTIN_PACKS
             .iter()
             .filter(|_| builtin)
-            .map(|(p, t)| (PathBuf::from(p), t.to_string(), true))
+            .map(|e| (PathBuf::from(e.path), e.text.to_string(), Some(e)))
             .collect();
-        inputs.extend(texts.into_iter().map(|(p, t)| (p, t, false)));
+        inputs.extend(texts.into_iter().map(|(p, t)| (p, t, None)));
         // A pack named twice (in privlint.yaml and with `--rules`, or as
         // `p.yaml` and `./p.yaml`) is read once, not reported as clashing
         // with itself.
@@ -191,7 +182,7 @@ impl Engine {
                 continue;
             }
             match crate::source::read_side_file(path) {
-                Ok(text) => inputs.push((path.clone(), text, false)),
+                Ok(text) => inputs.push((path.clone(), text, None)),
                 Err(error) => {
                     let id = sources.add(SourceFile::new(path.clone(), String::new()));
                     findings.push(Finding::new(
@@ -204,12 +195,12 @@ impl Engine {
                 }
             }
         }
-        for (path, text, trusted) in inputs {
+        for (path, text, embedded) in inputs {
             let display = crate::source::display_path(&path);
             let id = sources.add(SourceFile::new(path, text));
             let text = sources.get(id).text.clone();
             if let Some((info, pack_rules)) =
-                pack::load_pack(id, &display, &text, trusted, &mut findings)
+                pack::load_pack(id, &display, &text, embedded, &mut findings)
             {
                 for rule in pack_rules {
                     if let Some(clash) = rules
@@ -387,10 +378,11 @@ mod tests {
     #[test]
     fn builtin_conditions_are_stored_compiled() {
         let mut stored = std::collections::BTreeMap::new();
-        for (i, (path, text)) in BUILTIN_PACKS.iter().enumerate() {
+        for (i, pack) in BUILTIN_PACKS.iter().enumerate() {
+            let (path, text) = (pack.path, pack.text);
             let mut findings = Vec::new();
             let file = crate::source::FileId(i as u32);
-            let (_, rules) = pack::load_pack(file, path, text, false, &mut findings)
+            let (_, rules) = pack::load_pack(file, path, text, None, &mut findings)
                 .unwrap_or_else(|| panic!("{path} loads"));
             assert!(findings.is_empty(), "{path}: {findings:?}");
             for rule in &rules {

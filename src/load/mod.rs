@@ -2,7 +2,9 @@
 //! parse their YAML into spanned trees. Everything wrong with a file's
 //! bytes or syntax becomes a located finding in that file.
 
+pub mod embedded;
 pub mod node;
+mod scalar;
 mod syntax;
 pub mod walk;
 pub mod yaml;

@@ -7,6 +7,7 @@
 //! reported, and only the first YAML document is read.
 
 use super::node::{Entry, Node, Value};
+use super::scalar::{self, Scalar};
 use super::syntax;
 use crate::report::codes;
 use crate::report::{Finding, Label, MAX_FORMAT_FINDINGS};
@@ -775,72 +776,11 @@ pub fn resolve_scalar(text: &str, style: ScalarStyle) -> Value {
     if style != ScalarStyle::Plain {
         return Value::Str(text.into());
     }
-    match text {
-        "" | "~" | "null" | "Null" | "NULL" => return Value::Null,
-        "true" | "True" | "TRUE" => return Value::Bool(true),
-        "false" | "False" | "FALSE" => return Value::Bool(false),
-        ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" => {
-            return Value::Float(f64::INFINITY);
-        }
-        "-.inf" | "-.Inf" | "-.INF" => return Value::Float(f64::NEG_INFINITY),
-        ".nan" | ".NaN" | ".NAN" => return Value::Float(f64::NAN),
-        _ => {}
+    match scalar::resolve_plain(text) {
+        Scalar::Null => Value::Null,
+        Scalar::Bool(b) => Value::Bool(b),
+        Scalar::Int(i) => Value::Int(i),
+        Scalar::Float(f) => Value::Float(f),
+        Scalar::Str => Value::Str(text.into()),
     }
-    if let Some(int) = parse_core_int(text) {
-        return int;
-    }
-    if is_core_float(text)
-        && let Ok(f) = text.parse::<f64>()
-    {
-        return Value::Float(f);
-    }
-    Value::Str(text.into())
-}
-
-fn parse_core_int(text: &str) -> Option<Value> {
-    let bytes = text.as_bytes();
-    if let Some(oct) = text.strip_prefix("0o") {
-        if !oct.is_empty() && oct.bytes().all(|b| (b'0'..=b'7').contains(&b)) {
-            return Some(i64::from_str_radix(oct, 8).map_or(Value::Str(text.into()), Value::Int));
-        }
-        return None;
-    }
-    if let Some(hex) = text.strip_prefix("0x") {
-        if !hex.is_empty() && hex.bytes().all(|b| b.is_ascii_hexdigit()) {
-            return Some(i64::from_str_radix(hex, 16).map_or(Value::Str(text.into()), Value::Int));
-        }
-        return None;
-    }
-    let digits = match bytes.first() {
-        Some(b'-' | b'+') => &text[1..],
-        _ => text,
-    };
-    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    Some(match text.parse::<i64>() {
-        Ok(i) => Value::Int(i),
-        Err(_) => Value::Float(text.parse::<f64>().unwrap_or(f64::INFINITY)),
-    })
-}
-
-/// `[-+]? ( \. [0-9]+ | [0-9]+ ( \. [0-9]* )? ) ( [eE] [-+]? [0-9]+ )?`
-fn is_core_float(text: &str) -> bool {
-    let mut rest = text.strip_prefix(['-', '+']).unwrap_or(text);
-    let int_digits = rest.bytes().take_while(u8::is_ascii_digit).count();
-    rest = &rest[int_digits..];
-    if let Some(after) = rest.strip_prefix('.') {
-        let frac_digits = after.bytes().take_while(u8::is_ascii_digit).count();
-        rest = &after[frac_digits..];
-        if int_digits == 0 && frac_digits == 0 {
-            return false;
-        }
-    } else if int_digits == 0 {
-        return false;
-    }
-    if let Some(exp) = rest.strip_prefix(['e', 'E']) {
-        let exp = exp.strip_prefix(['-', '+']).unwrap_or(exp);
-        return !exp.is_empty() && exp.bytes().all(|b| b.is_ascii_digit());
-    }
-    rest.is_empty()
 }

@@ -1,9 +1,10 @@
 //! The reference data shipped in `rules/data/` (embedded at build time):
 //! countries, regions with dated membership, the taxonomy and when each
-//! regulation applies. Parsed once per process with privlint's own YAML
-//! loader, so the data files follow the same YAML rules as manifests.
+//! regulation applies. Read at build time (`build.rs`) into the trees
+//! privlint's own YAML loader builds (a test checks they are the same), so
+//! the data files follow the same YAML rules as manifests.
 
-use crate::load::{node::Node, yaml};
+use crate::load::embedded::{Embedded, embedded};
 use crate::source::FileId;
 use jiff::civil::Date;
 use serde::Deserialize;
@@ -11,14 +12,26 @@ use serde::de::DeserializeOwned;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::OnceLock;
 
-pub const COUNTRIES_YAML: &str = include_str!("../../rules/data/countries.yaml");
-pub const REGIONS_YAML: &str = include_str!("../../rules/data/regions.yaml");
-pub const TAXONOMY_YAML: &str = include_str!("../../rules/data/taxonomy.yaml");
-pub const REGULATIONS_YAML: &str = include_str!("../../rules/data/regulations.yaml");
-pub const ADEQUACY_EU_YAML: &str = include_str!("../../rules/data/adequacy-eu.yaml");
-pub const ADEQUACY_CH_YAML: &str = include_str!("../../rules/data/adequacy-ch.yaml");
-pub const MECHANISMS_YAML: &str = include_str!("../../rules/data/mechanisms.yaml");
-pub const CHILD_AGES_YAML: &str = include_str!("../../rules/data/child-ages.yaml");
+const COUNTRIES: Embedded = embedded!("rules/data/countries.yaml");
+const REGIONS: Embedded = embedded!("rules/data/regions.yaml");
+const TAXONOMY: Embedded = embedded!("rules/data/taxonomy.yaml");
+const REGULATIONS: Embedded = embedded!("rules/data/regulations.yaml");
+const ADEQUACY_EU: Embedded = embedded!("rules/data/adequacy-eu.yaml");
+const ADEQUACY_CH: Embedded = embedded!("rules/data/adequacy-ch.yaml");
+const MECHANISMS: Embedded = embedded!("rules/data/mechanisms.yaml");
+const CHILD_AGES: Embedded = embedded!("rules/data/child-ages.yaml");
+
+/// Every reference data file.
+pub const EMBEDDED_DATA: &[Embedded] = &[
+    COUNTRIES,
+    REGIONS,
+    TAXONOMY,
+    REGULATIONS,
+    ADEQUACY_EU,
+    ADEQUACY_CH,
+    MECHANISMS,
+    CHILD_AGES,
+];
 
 /// An adequacy decision (or list entry) for one destination and period.
 #[derive(Debug, Deserialize)]
@@ -264,20 +277,17 @@ impl ReferenceData {
     pub fn get() -> &'static ReferenceData {
         static DATA: OnceLock<ReferenceData> = OnceLock::new();
         DATA.get_or_init(|| {
-            let countries: CountriesFile = parse_embedded("countries.yaml", COUNTRIES_YAML);
-            let regions: RegionsFile = parse_embedded("regions.yaml", REGIONS_YAML);
-            let taxonomy: TaxonomyFile = parse_embedded("taxonomy.yaml", TAXONOMY_YAML);
-            let regulations: RegulationsFile = parse_embedded("regulations.yaml", REGULATIONS_YAML);
+            let countries: CountriesFile = read(COUNTRIES);
+            let regions: RegionsFile = read(REGIONS);
+            let taxonomy: TaxonomyFile = read(TAXONOMY);
+            let regulations: RegulationsFile = read(REGULATIONS);
             let mut adequacy = BTreeMap::new();
-            for (name, text) in [
-                ("adequacy-eu.yaml", ADEQUACY_EU_YAML),
-                ("adequacy-ch.yaml", ADEQUACY_CH_YAML),
-            ] {
-                let file: AdequacyFile = parse_embedded(name, text);
+            for file in [ADEQUACY_EU, ADEQUACY_CH] {
+                let file: AdequacyFile = read(file);
                 adequacy.insert(file.regime, file.decisions);
             }
-            let mechanisms: MechanismsFile = parse_embedded("mechanisms.yaml", MECHANISMS_YAML);
-            let child_ages: ChildAges = parse_embedded("child-ages.yaml", CHILD_AGES_YAML);
+            let mechanisms: MechanismsFile = read(MECHANISMS);
+            let child_ages: ChildAges = read(CHILD_AGES);
             let country_index = countries
                 .countries
                 .iter()
@@ -419,13 +429,9 @@ impl ReferenceData {
 
 /// Parses one embedded data file. The files are tested to parse, so a
 /// failure here is a build defect, reported as such.
-fn parse_embedded<T: DeserializeOwned>(name: &str, text: &str) -> T {
-    let parsed = yaml::parse(FileId(u32::MAX), text, yaml::YamlLimits::default());
-    let root: Node = parsed
-        .root
-        .unwrap_or_else(|| panic!("embedded rules/data/{name} does not parse"));
-    serde_json::from_value(root.to_json())
-        .unwrap_or_else(|e| panic!("embedded rules/data/{name} has the wrong shape: {e}"))
+fn read<T: DeserializeOwned>(file: Embedded) -> T {
+    serde_json::from_value(file.root(FileId(u32::MAX)).to_json())
+        .unwrap_or_else(|e| panic!("embedded {} has the wrong shape: {e}", file.path))
 }
 
 fn date<'de, D: serde::Deserializer<'de>>(de: D) -> Result<Date, D::Error> {
