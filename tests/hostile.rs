@@ -2333,4 +2333,29 @@ fn a_rule_citing_an_invalid_value_is_not_reported_beside_it() {
     );
     let run = concise(dir.path(), &["m.yaml"]);
     assert!(run.stdout.contains("[GDPR140]"), "{}", run.stdout);
+    // A value over several lines is labelled at its key, and still stands
+    // for its value: the invalid one hides the rule, the valid one not.
+    let org = |country: &str| {
+        format!("version: 1\norganization:\n  name: A\n  country: {country}\n  markets: [DE]\n")
+    };
+    for (country, cause) in [
+        ("\"DE\n    X\"", "error[PL012]"),
+        (">-\n    XX", "error[PL023]"),
+        (
+            "\"DE\n    X\"\n  representatives: {eu: {name: R, country: DE, contact: r@x}}",
+            "error[PL012]",
+        ),
+    ] {
+        write(dir.path(), "m.yaml", org(country));
+        let run = concise(dir.path(), &["m.yaml"]);
+        assert!(run.stdout.contains(cause), "{}", run.stdout);
+        assert!(!run.stdout.contains("[GDPR"), "{}", run.stdout);
+    }
+    write(dir.path(), "m.yaml", org(">-\n    US"));
+    let run = concise(dir.path(), &["m.yaml"]);
+    assert!(
+        run.stdout.contains("m.yaml:2:1: error[GDPR140]"),
+        "{}",
+        run.stdout
+    );
 }

@@ -70,6 +70,8 @@ struct Hit<'r> {
     rule: &'r Rule,
     subject: Subject,
     primary: Span,
+    /// The value the primary label stands for (see [`Label::value`]).
+    primary_value: Span,
     unverified: bool,
     /// Why the rule could not be evaluated, if it could not.
     error: Option<String>,
@@ -569,13 +571,14 @@ impl Evaluator<'_> {
         scope: Scope,
         subject: Subject,
     ) -> Option<Hit<'r>> {
-        let primary = self
+        let (primary, primary_value) = self
             .resolve(&rule.at, scope)
-            .or_else(|| self.default_span(scope))?;
+            .or_else(|| self.default_span(scope).map(|s| (s, s)))?;
         Some(Hit {
             rule,
             subject,
             primary,
+            primary_value,
             unverified,
             error,
         })
@@ -591,7 +594,7 @@ impl Evaluator<'_> {
                 &rule.name,
                 Severity::Error,
                 format!("rule `{}` could not be evaluated here", rule.code),
-                Label::new(hit.primary, "while checking this"),
+                Label::new(hit.primary, "while checking this").standing_for(hit.primary_value),
             )
             .with_note(message.clone())
             .with_help("this is a defect in the rule pack: fix the rule's expression (use `has()` for optional fields)"),
@@ -646,11 +649,15 @@ impl Evaluator<'_> {
             &rule.name,
             severity,
             rule.message.render(&lookup),
-            Label::new(hit.primary, label),
+            Label::new(hit.primary, label).standing_for(hit.primary_value),
         );
         for (anchor, message) in &rule.related {
-            if let Some(span) = self.resolve(anchor, scope).filter(|s| *s != hit.primary) {
-                finding = finding.with_secondary(Label::new(span, message.render(&lookup)));
+            if let Some((span, value)) = self
+                .resolve(anchor, scope)
+                .filter(|(s, _)| *s != hit.primary)
+            {
+                let label = Label::new(span, message.render(&lookup)).standing_for(value);
+                finding = finding.with_secondary(label);
             }
         }
         if let Some(note) = rule
@@ -680,46 +687,49 @@ impl Evaluator<'_> {
             .or(scope.org.map(|o| o.key_span))
     }
 
-    /// The span an anchor names, or `None` when it is not in this scope.
-    fn resolve(&self, anchor: &Anchor, scope: Scope) -> Option<Span> {
+    /// Where an anchor is drawn and the value it stands for (the same
+    /// span, but for a value over several lines, drawn at its key), or
+    /// `None` when it is not in this scope.
+    fn resolve(&self, anchor: &Anchor, scope: Scope) -> Option<(Span, Span)> {
         let path: Vec<&str> = anchor.path.iter().map(String::as_str).collect();
+        let at = |s: Span| (s, s);
         match anchor.var.as_str() {
             "org" => {
                 let org = scope.org?;
-                Some(self.node_path(&org.node, &path).unwrap_or(org.key_span))
+                Some(self.node_path(&org.node, &path).unwrap_or(at(org.key_span)))
             }
             "processor" => {
                 let p = scope.processor?;
                 if path == ["locations"] && p.node.get("locations").is_none() {
-                    return p.country.as_ref().map(|c| c.span);
+                    return p.country.as_ref().map(|c| at(c.span));
                 }
-                Some(self.node_path(&p.node, &path).unwrap_or(p.id.span))
+                Some(self.node_path(&p.node, &path).unwrap_or(at(p.id.span)))
             }
             "activity" => {
                 let a = scope.activity?;
-                Some(self.node_path(&a.node, &path).unwrap_or(a.id.span))
+                Some(self.node_path(&a.node, &path).unwrap_or(at(a.id.span)))
             }
             "tracking" => {
                 let t = scope.tracking?;
-                Some(self.node_path(t, &path).unwrap_or_else(|| head(t)))
+                Some(self.node_path(t, &path).unwrap_or_else(|| at(head(t))))
             }
-            "recipient" => scope.recipient,
-            "evidence" => scope.evidence,
+            "recipient" => scope.recipient.map(at),
+            "evidence" => scope.evidence.map(at),
             "transfer" | "flow" => {
                 let flow = scope.flow?;
                 match path.first().copied() {
-                    None | Some("country") => Some(flow.country.span),
+                    None | Some("country") => Some(at(flow.country.span)),
                     Some("recipient") => {
                         let first = &self.manifest.processors[*flow.chain.first()?].id.value;
                         let a = &self.manifest.activities[flow.activity];
                         a.recipients
                             .iter()
                             .find(|r| &r.value == first)
-                            .map(|r| r.span)
+                            .map(|r| at(r.span))
                     }
                     Some(_) => {
                         let Some((on, i)) = flow.covered_by else {
-                            return Some(flow.country.span);
+                            return Some(at(flow.country.span));
                         };
                         let decl = self.manifest.declaration(on, i);
                         let field = if path[0] == "declaration" {
@@ -729,7 +739,7 @@ impl Evaluator<'_> {
                         };
                         Some(
                             self.node_path(&decl.node, field)
-                                .unwrap_or(decl.mechanism.span),
+                                .unwrap_or(at(decl.mechanism.span)),
                         )
                     }
                 }
@@ -738,9 +748,10 @@ impl Evaluator<'_> {
         }
     }
 
-    /// The span of a field path inside a node. A mapping or list written
-    /// over several lines is pointed at by its key, not underlined whole.
-    fn node_path(&self, node: &Node, path: &[&str]) -> Option<Span> {
+    /// Where a field path inside a node is drawn, and its value's span. A
+    /// mapping, list or text written over several lines is pointed at by
+    /// its key, not underlined whole.
+    fn node_path(&self, node: &Node, path: &[&str]) -> Option<(Span, Span)> {
         if path.is_empty() {
             return None;
         }
@@ -760,9 +771,9 @@ impl Evaluator<'_> {
         let file = self.sources.get(span.file);
         let multi_line = file.line_index(span.start as usize) != file.line_index(span.end as usize);
         Some(if multi_line {
-            key_span.unwrap_or(span)
+            (key_span.unwrap_or(span), span)
         } else {
-            span
+            (span, span)
         })
     }
 

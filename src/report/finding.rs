@@ -36,6 +36,10 @@ impl Severity {
 pub struct Label {
     pub span: Span,
     pub message: String,
+    /// The value the label stands for when it is drawn elsewhere (a value
+    /// written over several lines is labelled at its key): what
+    /// `report::cascade` checks. Not shown.
+    pub value: Option<Span>,
 }
 
 impl Label {
@@ -43,7 +47,19 @@ impl Label {
         Label {
             span,
             message: message.into(),
+            value: None,
         }
+    }
+
+    /// The label, standing for `value` (kept only when it is not drawn there).
+    pub fn standing_for(mut self, value: Span) -> Label {
+        self.value = (value != self.span).then_some(value);
+        self
+    }
+
+    /// The span the label's evidence is read from.
+    pub fn evidence(&self) -> Span {
+        self.value.unwrap_or(self.span)
     }
 }
 
