@@ -237,17 +237,19 @@ pub fn load(path: &Path) -> Result<Config, ConfigFailure> {
         },
         (_, false) => return Err(failure(path, text, |_| parsed.findings)),
     };
-    let mut problems = schema().validate_node(&root);
-    if problems.is_empty() {
-        problems = invalid_globs(&root);
-    }
-    if !problems.is_empty() {
-        return Err(failure(path, text, |_| problems));
-    }
     let dir = match path.parent() {
         Some(parent) if !parent.as_os_str().is_empty() => parent,
         _ => Path::new("."),
     };
+    let mut problems = schema().validate_node(&root);
+    problems.extend(invalid_globs(&root));
+    if !problems.is_empty() {
+        // What the run would report next is reported now, so that the
+        // file is fixed in one round: the selectors that name no rule.
+        problems.extend(unknown_selectors(path, &text, &root, dir));
+        problems.sort_by_key(|f| (f.primary.span.start, f.primary.span.end));
+        return Err(failure(path, text, |_| problems));
+    }
     let strings = |key: &str| -> Vec<String> {
         root.get(key)
             .map(|list| {
@@ -324,6 +326,26 @@ pub fn load(path: &Path) -> Result<Config, ConfigFailure> {
             .collect(),
         selectors: Selectors::collect(path, &text, &root),
     })
+}
+
+/// The selectors of a file that failed validation that name no rule,
+/// built-in or in the packs its `rules` list names (when they load).
+fn unknown_selectors(path: &Path, text: &str, root: &Node, dir: &Path) -> Vec<Finding> {
+    let packs: Vec<PathBuf> = root
+        .get("rules")
+        .map(Node::as_seq)
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|n| Some(dir.join(n.as_str()?)))
+        .collect();
+    let Ok(engine) = crate::engine::Engine::load(&packs) else {
+        return Vec::new();
+    };
+    let selectors = Selectors::collect(path, text, root);
+    match selectors.check(|s| engine.unknown_selector([s]).map(|(_, hint)| hint)) {
+        Ok(()) => Vec::new(),
+        Err(failure) => failure.findings,
+    }
 }
 
 /// Most `per_path_ignores` patterns read, and the longest: the patterns

@@ -574,6 +574,40 @@ fn an_invalid_configuration_is_a_located_error_with_exit_code_2() {
     assert!(out.stderr.contains("privlint.yaml:1:1"), "{}", out.stderr);
 }
 
+/// A configuration with mistakes of every kind is reported in one round:
+/// an unknown field does not hide a bad value, a bad glob or a selector
+/// that names no rule (which the run would otherwise report only once the
+/// rest is fixed).
+#[test]
+fn every_mistake_in_a_configuration_is_reported_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    missing_basis(dir.path());
+    write(
+        dir.path(),
+        "privlint.yaml",
+        "selectt: [GDPR]\nignore: [GDPR13O, GDPR101]\nfail_on: warnin\nper_path_ignores:\n  \"legacy/[a\": [PL99]\n",
+    );
+    let out = privlint_in(dir.path(), &["check", "m.yaml"]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    let headers: Vec<&str> = out
+        .stderr
+        .lines()
+        .filter(|l| l.starts_with("error["))
+        .collect();
+    assert_eq!(
+        headers,
+        [
+            "error[PL031]: `selectt` is not a field of the configuration; did you mean `select`?",
+            "error[PL031]: no rule is called `GDPR13O`; did you mean `GDPR130`?",
+            "error[PL031]: `warnin` is not a valid severity; did you mean `warning`?",
+            "error[PL031]: `legacy/[a` is not a valid glob: unclosed character class; missing ']'",
+            "error[PL031]: no rule is called `PL99`",
+        ],
+        "{}",
+        out.stderr
+    );
+}
+
 #[test]
 fn a_configured_rule_that_does_not_exist_or_a_bad_glob_is_located() {
     let dir = tempfile::tempdir().unwrap();
