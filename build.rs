@@ -14,13 +14,17 @@
 #[path = "src/load/scalar.rs"]
 #[allow(dead_code)]
 mod scalar;
+#[path = "src/load/tree_tags.rs"]
+mod tree_tags;
 
 use saphyr_parser::{Event, Parser, ScalarStyle};
 use std::path::{Path, PathBuf};
+use tree_tags::{FALSE, FLOAT, INT, MAP, NULL, SEQ, STR, TRUE};
 
 fn main() {
     println!("cargo::rerun-if-changed=rules");
     println!("cargo::rerun-if-changed=src/load/scalar.rs");
+    println!("cargo::rerun-if-changed=src/load/tree_tags.rs");
     let out = PathBuf::from(std::env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
     let mut files = Vec::new();
     yaml_files(Path::new("rules"), &mut files);
@@ -48,16 +52,6 @@ fn yaml_files(dir: &Path, files: &mut Vec<PathBuf>) {
     }
 }
 
-/// Node tags of the encoding; `src/load/embedded.rs` reads the same.
-const NULL: u8 = 0;
-const FALSE: u8 = 1;
-const TRUE: u8 = 2;
-const INT: u8 = 3;
-const FLOAT: u8 = 4;
-const STR: u8 = 5;
-const SEQ: u8 = 6;
-const MAP: u8 = 7;
-
 /// An open collection: where its end offset and child count are to be
 /// written once it closes.
 struct Open {
@@ -72,11 +66,7 @@ struct Open {
     expect_key: bool,
 }
 
-/// Encodes the first document of `text`: per node, its tag byte, the
-/// byte offsets where it starts and ends (u32, little-endian), then its
-/// payload: an i64 or f64, a string (u32 length and UTF-8), or a child
-/// count (u32) and the children; a mapping's entry is its key (string, then
-/// the key's start and end) followed by its value node.
+/// Encodes the first document of `text` as `src/load/tree_tags.rs` says.
 fn encode(text: &str) -> Result<Vec<u8>, (usize, String)> {
     // saphyr reports character indices; spans are byte offsets.
     let mut byte_of: Vec<usize> = text.char_indices().map(|(b, _)| b).collect();

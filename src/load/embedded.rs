@@ -3,6 +3,7 @@
 //! run decodes a few hundred kilobytes instead of parsing their YAML.
 
 use super::node::{Entry, Node, Value};
+use super::tree_tags::{FALSE, FLOAT, INT, MAP, NULL, SEQ, STR, TRUE};
 use crate::source::{FileId, Span};
 
 /// A YAML file of `rules/`, embedded: its text and its tree.
@@ -42,16 +43,6 @@ impl Embedded {
         reader.node()
     }
 }
-
-// The node tags of `build.rs`'s encoding.
-const NULL: u8 = 0;
-const FALSE: u8 = 1;
-const TRUE: u8 = 2;
-const INT: u8 = 3;
-const FLOAT: u8 = 4;
-const STR: u8 = 5;
-const SEQ: u8 = 6;
-const MAP: u8 = 7;
 
 struct Reader {
     file: FileId,

@@ -6,6 +6,7 @@ pub mod embedded;
 pub mod node;
 mod scalar;
 mod syntax;
+mod tree_tags;
 pub mod walk;
 pub mod yaml;
 
