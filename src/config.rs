@@ -213,8 +213,9 @@ fn failure(
     ConfigFailure { sources, findings }
 }
 
-/// Reads and validates a configuration file.
-pub fn load(path: &Path) -> Result<Config, ConfigFailure> {
+/// Reads and validates a configuration file. `packs`: rule packs given
+/// besides the file's own, whose rules its selectors may name.
+pub fn load(path: &Path, packs: &[PathBuf]) -> Result<Config, ConfigFailure> {
     let text = match crate::source::read_side_file(path) {
         Ok(text) => text,
         Err(error) => {
@@ -246,7 +247,7 @@ pub fn load(path: &Path) -> Result<Config, ConfigFailure> {
     if !problems.is_empty() {
         // What the run would report next is reported now, so that the
         // file is fixed in one round: the selectors that name no rule.
-        problems.extend(unknown_selectors(path, &text, &root, dir));
+        problems.extend(unknown_selectors(path, &text, &root, dir, packs));
         problems.sort_by_key(|f| (f.primary.span.start, f.primary.span.end));
         return Err(failure(path, text, |_| problems));
     }
@@ -329,15 +330,31 @@ pub fn load(path: &Path) -> Result<Config, ConfigFailure> {
 }
 
 /// The selectors of a file that failed validation that name no rule,
-/// built-in or in the packs its `rules` list names (when they load).
-fn unknown_selectors(path: &Path, text: &str, root: &Node, dir: &Path) -> Vec<Finding> {
-    let packs: Vec<PathBuf> = root
-        .get("rules")
-        .map(Node::as_seq)
-        .unwrap_or_default()
-        .iter()
-        .filter_map(|n| Some(dir.join(n.as_str()?)))
-        .collect();
+/// built-in, in the packs its `rules` list names or in `extra`. When the
+/// rules cannot all be known (`rules` is not a list of paths, or a pack
+/// does not load), none is judged: it could name a rule of theirs.
+fn unknown_selectors(
+    path: &Path,
+    text: &str,
+    root: &Node,
+    dir: &Path,
+    extra: &[PathBuf],
+) -> Vec<Finding> {
+    let listed = match root.get("rules") {
+        None => &[][..],
+        Some(node) => match &node.value {
+            crate::load::node::Value::Seq(items) => items.as_slice(),
+            _ => return Vec::new(),
+        },
+    };
+    let mut packs = Vec::new();
+    for item in listed {
+        let Some(pack) = item.as_str() else {
+            return Vec::new();
+        };
+        packs.push(dir.join(pack));
+    }
+    packs.extend_from_slice(extra);
     let Ok(engine) = crate::engine::Engine::load(&packs) else {
         return Vec::new();
     };

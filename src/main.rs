@@ -222,7 +222,9 @@ const DIAGNOSTICS_SCHEMA: &str = include_str!("../schemas/diagnostics.schema.jso
 
 /// The packs named in the configuration, then those on the command line.
 fn packs_with_config(extra: Vec<PathBuf>, args: &ConfigArgs) -> Result<Vec<PathBuf>, Fatal> {
-    let mut packs = load_config(args)?.map(|c| c.rules).unwrap_or_default();
+    let mut packs = load_config(args, &extra)?
+        .map(|c| c.rules)
+        .unwrap_or_default();
     packs.extend(extra);
     Ok(packs)
 }
@@ -397,8 +399,10 @@ fn print_located(
     let _ = writeln!(stderr, "privlint: {closing}");
 }
 
-/// The configuration in force: `--config`, else discovered, unless `--isolated`.
-fn load_config(args: &ConfigArgs) -> Result<Option<Config>, Fatal> {
+/// The configuration in force: `--config`, else discovered, unless
+/// `--isolated`. `packs`: the rule packs given on the command line, whose
+/// rules the file's selectors may name.
+fn load_config(args: &ConfigArgs, packs: &[PathBuf]) -> Result<Option<Config>, Fatal> {
     if args.isolated {
         return Ok(None);
     }
@@ -412,7 +416,7 @@ fn load_config(args: &ConfigArgs) -> Result<Option<Config>, Fatal> {
             None => return Ok(None),
         },
     };
-    Ok(Some(config::load(&path)?))
+    Ok(Some(config::load(&path, packs)?))
 }
 
 /// Runs a check. When it cannot be done and the format is for machines
@@ -522,7 +526,7 @@ fn check_set(args: CheckArgs, config_args: &ConfigArgs) -> Result<ExitCode, Fata
             help: Some("drop `--statistics` for SARIF or GitHub annotations".into()),
         });
     }
-    let config = load_config(config_args)?;
+    let config = load_config(config_args, &args.rule_packs)?;
     let config_dir = config.as_ref().map(|c| c.dir().to_path_buf());
     let config = config.unwrap_or_default();
     let paths = if !args.paths.is_empty() {

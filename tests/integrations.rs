@@ -606,6 +606,32 @@ fn every_mistake_in_a_configuration_is_reported_at_once() {
         "{}",
         out.stderr
     );
+
+    // A selector may name a rule of a pack given with `--rules`, or of a
+    // pack the file lists: when `rules` is not a list, nothing is judged.
+    let pack = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("examples/company-policy/policy.yaml");
+    let pack = pack.to_str().unwrap();
+    for (config, args) in [
+        (
+            "select: [FW001]\nbogus: 1\n".to_string(),
+            vec!["--rules", pack],
+        ),
+        (format!("rules: {pack}\nselect: [FW001]\n"), vec![]),
+    ] {
+        write(dir.path(), "privlint.yaml", &config);
+        let mut argv = vec!["check", "m.yaml"];
+        argv.extend(args);
+        let out = privlint_in(dir.path(), &argv);
+        assert_eq!(out.code, 2, "{}", out.stderr);
+        let errors: Vec<&str> = out
+            .stderr
+            .lines()
+            .filter(|l| l.starts_with("error["))
+            .collect();
+        assert_eq!(errors.len(), 1, "{}", out.stderr);
+        assert!(!out.stderr.contains("FW001`"), "{}", out.stderr);
+    }
 }
 
 #[test]

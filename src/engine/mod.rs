@@ -325,9 +325,10 @@ impl Engine {
                     .at(
                         span,
                         format!(
-                            "rule `{}` was stopped: it took more than {} steps on this manifest set",
+                            "rule `{}` was stopped: it took more than {} step{} on this manifest set",
                             rule.code,
-                            crate::render::grouped(max_steps)
+                            crate::render::grouped(max_steps),
+                            if max_steps == 1 { "" } else { "s" }
                         ),
                         "stopped",
                     )

@@ -190,7 +190,7 @@ impl Builder<'_> {
                         codes::UNSUPPORTED_YAML
                             .at(
                                 span,
-                                "a manifest file holds one YAML document",
+                                "privlint reads one YAML document per file",
                                 "a second document starts here",
                             )
                             .with_help("put each document in a file of its own"),
