@@ -126,30 +126,19 @@ impl Config {
     /// that do not exist, at the line that names them: a mistyped `roots`
     /// or `rules` entry is the configuration's mistake, not the manifests'.
     pub fn check_paths(&self, in_use: &[&Path]) -> Result<(), ConfigFailure> {
-        let missing = |p: &Path| {
-            std::fs::symlink_metadata(p).is_err_and(|e| e.kind() == std::io::ErrorKind::NotFound)
-        };
         let written: Vec<(PathBuf, crate::source::Span)> = (self.paths_written.iter())
-            .filter(|(p, _)| in_use.contains(&p.as_path()) && missing(p))
+            .filter(|(p, _)| in_use.contains(&p.as_path()) && is_missing(p))
             .cloned()
             .collect();
         if written.is_empty() {
             return Ok(());
         }
-        let dir = crate::source::display_path(self.dir());
         Err(failure(&self.path, self.selectors.text.clone(), |id| {
             written
                 .iter()
                 .map(|(path, span)| {
-                    crate::report::codes::INVALID_CONFIG
-                        .at(
-                            crate::source::Span::new(id, span.start as usize..span.end as usize),
-                            format!("`{}` does not exist", crate::source::display_path(path)),
-                            "no such file or folder",
-                        )
-                        .with_help(format!(
-                            "paths in this file are relative to its folder (`{dir}`)"
-                        ))
+                    let span = crate::source::Span::new(id, span.start as usize..span.end as usize);
+                    missing_path(span, path, self.dir())
                 })
                 .collect()
         }))
@@ -162,6 +151,24 @@ impl Config {
             _ => Path::new("."),
         }
     }
+}
+
+/// A path the file names, at `span`, that does not exist.
+fn missing_path(span: crate::source::Span, path: &Path, dir: &Path) -> Finding {
+    let dir = crate::source::display_path(dir);
+    crate::report::codes::INVALID_CONFIG
+        .at(
+            span,
+            format!("`{}` does not exist", crate::source::display_path(path)),
+            "no such file or folder",
+        )
+        .with_help(format!(
+            "paths in this file are relative to its folder (`{dir}`)"
+        ))
+}
+
+fn is_missing(path: &Path) -> bool {
+    std::fs::symlink_metadata(path).is_err_and(|e| e.kind() == std::io::ErrorKind::NotFound)
 }
 
 /// A configuration file that could not be used, with located findings.
@@ -247,7 +254,7 @@ pub fn load(path: &Path, packs: &[PathBuf]) -> Result<Config, ConfigFailure> {
     if !problems.is_empty() {
         // What the run would report next is reported now, so that the
         // file is fixed in one round: the selectors that name no rule.
-        problems.extend(unknown_selectors(path, &text, &root, dir, packs));
+        problems.extend(unknown_rules(path, &text, &root, dir, packs));
         problems.sort_by_key(|f| (f.primary.span.start, f.primary.span.end));
         return Err(failure(path, text, |_| problems));
     }
@@ -330,10 +337,11 @@ pub fn load(path: &Path, packs: &[PathBuf]) -> Result<Config, ConfigFailure> {
 }
 
 /// The selectors of a file that failed validation that name no rule,
-/// built-in, in the packs its `rules` list names or in `extra`. When the
-/// rules cannot all be known (`rules` is not a list of paths, or a pack
-/// does not load), none is judged: it could name a rule of theirs.
-fn unknown_selectors(
+/// built-in, in the packs its `rules` list names or in `extra`; or the
+/// packs it names that do not exist. When the rules cannot all be known
+/// (`rules` is not a list of paths, or a pack does not load), no selector
+/// is judged: it could name a rule of theirs.
+fn unknown_rules(
     path: &Path,
     text: &str,
     root: &Node,
@@ -353,6 +361,17 @@ fn unknown_selectors(
             return Vec::new();
         };
         packs.push(dir.join(pack));
+    }
+    // A pack that is not there is said now (the run would say it next);
+    // the selectors then wait, since they may name its rules.
+    let missing: Vec<Finding> = listed
+        .iter()
+        .zip(&packs)
+        .filter(|(_, pack)| is_missing(pack))
+        .map(|(item, pack)| missing_path(item.span, pack, dir))
+        .collect();
+    if !missing.is_empty() {
+        return missing;
     }
     packs.extend_from_slice(extra);
     let Ok(engine) = crate::engine::Engine::load(&packs) else {

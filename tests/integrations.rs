@@ -632,6 +632,27 @@ fn every_mistake_in_a_configuration_is_reported_at_once() {
         assert_eq!(errors.len(), 1, "{}", out.stderr);
         assert!(!out.stderr.contains("FW001`"), "{}", out.stderr);
     }
+    // A listed pack that is not there is said in the same run.
+    write(
+        dir.path(),
+        "privlint.yaml",
+        "rules: [missing.yaml]\nbogus: 1\n",
+    );
+    let out = privlint_in(dir.path(), &["check", "m.yaml"]);
+    let errors: Vec<&str> = out
+        .stderr
+        .lines()
+        .filter(|l| l.starts_with("error["))
+        .collect();
+    assert_eq!(
+        errors,
+        [
+            "error[PL031]: `missing.yaml` does not exist",
+            "error[PL031]: `bogus` is not a field of the configuration",
+        ],
+        "{}",
+        out.stderr
+    );
 }
 
 #[test]
