@@ -253,7 +253,8 @@ pub fn load(path: &Path, packs: &[PathBuf]) -> Result<Config, ConfigFailure> {
     problems.extend(invalid_globs(&root));
     if !problems.is_empty() {
         // What the run would report next is reported now, so that the
-        // file is fixed in one round: the selectors that name no rule.
+        // file is fixed in one round: listed packs that are not there,
+        // selectors that name no rule.
         problems.extend(unknown_rules(path, &text, &root, dir, packs));
         problems.sort_by_key(|f| (f.primary.span.start, f.primary.span.end));
         return Err(failure(path, text, |_| problems));
