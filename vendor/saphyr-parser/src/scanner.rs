@@ -2386,7 +2386,6 @@ impl<'input, T: Input> Scanner<'input, T> {
                 // We can unroll the first iteration of the loop.
                 string.push(self.input.peek());
                 self.skip_non_blank();
-                string.reserve(self.input.bufmaxlen());
 
                 // Add content non-blank characters to the scalar.
                 let mut end = false;
