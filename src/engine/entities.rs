@@ -26,6 +26,24 @@ pub enum VarType {
     Text,
 }
 
+/// One value per [`Kind`], found by indexing instead of hashing: the
+/// evaluator reads its per-kind tables once per subject, hundreds of
+/// thousands of times on a large set.
+pub struct PerKind<T>([T; Kind::ALL.len()]);
+
+impl<T> PerKind<T> {
+    pub fn new(mut make: impl FnMut(Kind) -> T) -> PerKind<T> {
+        PerKind(Kind::ALL.map(&mut make))
+    }
+}
+
+impl<T> std::ops::Index<Kind> for PerKind<T> {
+    type Output = T;
+    fn index(&self, kind: Kind) -> &T {
+        &self.0[kind as usize]
+    }
+}
+
 /// What a rule iterates over (`for_each`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Kind {
@@ -618,6 +636,13 @@ impl<'m> ActivityRecord<'m> {
             .map(|c| c.value.as_str())
     }
 
+    /// Whether a data category of the activity carries the mark (the
+    /// union of their marks was worked out when resolving).
+    fn marked(&self, mark: &str) -> bool {
+        let taxonomy = &self.manifest.taxonomy;
+        taxonomy.has(self.activity().category_marks, mark)
+    }
+
     fn children(&self) -> bool {
         let taxonomy = &self.manifest.taxonomy;
         taxonomy.has(self.activity().subject_marks, "child")
@@ -697,9 +722,9 @@ impl fast::Record for ActivityRecord<'_> {
             "consent_prechecked" => V::Bool(self.consent_prechecked),
             "retention_kind" => V::Str(self.retention_kind),
             "retention_text" => V::Str(self.retention_text),
-            "special" => V::Bool(self.with_mark("gdpr-special").next().is_some()),
-            "criminal" => V::Bool(self.with_mark("gdpr-criminal").next().is_some()),
-            "ch_sensitive" => V::Bool(self.with_mark("ndsg-sensitive").next().is_some()),
+            "special" => V::Bool(self.marked("gdpr-special")),
+            "criminal" => V::Bool(self.marked("gdpr-criminal")),
+            "ch_sensitive" => V::Bool(self.marked("ndsg-sensitive")),
             "children" => V::Bool(self.children()),
             "profiling" => V::Str(self.profiling),
             "large_scale" => V::Bool(self.large_scale),
@@ -823,7 +848,7 @@ impl FlowFacts {
 
     pub fn new(manifest: &Manifest, data: &ReferenceData) -> FlowFacts {
         use rayon::prelude::*;
-        let mut sets: HashMap<Vec<&str>, usize> = HashMap::new();
+        let mut sets: foldhash::HashMap<Vec<&str>, usize> = Default::default();
         let mut examples: Vec<usize> = Vec::new();
         let certified_alike: Vec<usize> = manifest
             .processors
@@ -843,7 +868,7 @@ impl FlowFacts {
                 })
             })
             .collect();
-        let mut distinct: HashMap<FactsKey, u32> = HashMap::new();
+        let mut distinct: foldhash::HashMap<FactsKey, u32> = Default::default();
         let mut keys: Vec<FactsKey> = Vec::new();
         let of_flow = manifest
             .flows

@@ -5,8 +5,8 @@
 
 use super::budget;
 use super::entities::{
-    self, ActivityRecord, Entities, Entity, FlowFacts, FlowRecord, Kind, ProcessorRecord, Use,
-    string,
+    self, ActivityRecord, Entities, Entity, FlowFacts, FlowRecord, Kind, PerKind, ProcessorRecord,
+    Use, string,
 };
 use super::fast::Interpret;
 use super::fast::{IndexedMap, V};
@@ -160,7 +160,7 @@ impl Evaluator<'_> {
         use rayon::prelude::*;
         let m = self.manifest;
         let shared = crate::timings::time("  entities", || self.shared(rules));
-        let active = |kind: Kind| !shared.rules[&kind].is_empty();
+        let active = |kind: Kind| !shared.rules[kind].is_empty();
 
         // Subjects are evaluated in parallel; collecting keeps the model's
         // order, so the output does not depend on the thread count.
@@ -207,8 +207,8 @@ impl Evaluator<'_> {
         let stopped: Vec<&Rule> = Kind::ALL
             .into_iter()
             .flat_map(|kind| {
-                let spent = &shared.spent[&kind];
-                shared.rules[&kind]
+                let spent = &shared.spent[kind];
+                shared.rules[kind]
                     .iter()
                     .zip(spent)
                     .filter(|(_, spent)| spent.load(Ordering::Relaxed) > self.max_steps)
@@ -232,24 +232,16 @@ impl Evaluator<'_> {
         use rayon::prelude::*;
         let m = self.manifest;
         let uses = self.processor_use();
-        let rules: HashMap<Kind, Vec<&Rule>> = Kind::ALL
-            .into_iter()
-            .map(|k| (k, rules.iter().copied().filter(|r| r.kind == k).collect()))
-            .collect();
-        let active = |kind: Kind| !rules[&kind].is_empty();
-        let spent = rules
-            .iter()
-            .map(|(kind, rules)| (*kind, rules.iter().map(|_| AtomicU64::new(0)).collect()))
-            .collect();
-        let patterns = rules
-            .iter()
-            .map(|(kind, rules)| {
-                let per_rule = rules
-                    .iter()
-                    .map(|r| r.patterns_from_data().then(Default::default));
-                (*kind, per_rule.collect())
-            })
-            .collect();
+        let rules: PerKind<Vec<&Rule>> =
+            PerKind::new(|k| rules.iter().copied().filter(|r| r.kind == k).collect());
+        let active = |kind: Kind| !rules[kind].is_empty();
+        let spent = PerKind::new(|kind| rules[kind].iter().map(|_| AtomicU64::new(0)).collect());
+        let patterns = PerKind::new(|kind| {
+            rules[kind]
+                .iter()
+                .map(|r| r.patterns_from_data().then(Default::default))
+                .collect()
+        });
         let facts = crate::timings::time("    flow facts", || {
             (active(Kind::Transfer) || active(Kind::Flow)).then(|| FlowFacts::new(m, self.data))
         });
@@ -258,21 +250,20 @@ impl Evaluator<'_> {
         // the budget (a user pack of thousands of rules on a set with
         // thousands of distinct facts); the rest are evaluated per flow.
         let mut cells = 0usize;
-        let flow_verdicts = [Kind::Transfer, Kind::Flow]
-            .into_iter()
-            .map(|kind| {
-                let per_rule = rules[&kind]
-                    .iter()
-                    .map(|rule| {
-                        let shared = facts_decide(rule, kind)
-                            && cells.saturating_add(distinct) <= MAX_SHARED_VERDICTS;
-                        cells += if shared { distinct } else { 0 };
-                        shared.then(|| (0..distinct).map(|_| OnceLock::new()).collect())
-                    })
-                    .collect();
-                (kind, per_rule)
-            })
-            .collect();
+        let flow_verdicts = PerKind::new(|kind| {
+            if !matches!(kind, Kind::Transfer | Kind::Flow) {
+                return Vec::new();
+            }
+            rules[kind]
+                .iter()
+                .map(|rule| {
+                    let shared = facts_decide(rule, kind)
+                        && cells.saturating_add(distinct) <= MAX_SHARED_VERDICTS;
+                    cells += if shared { distinct } else { 0 };
+                    shared.then(|| (0..distinct).map(|_| OnceLock::new()).collect())
+                })
+                .collect()
+        });
         Shared {
             spent,
             patterns,
@@ -302,13 +293,13 @@ impl Evaluator<'_> {
                 }
             }),
             processor_index: if active(Kind::Recipient) {
-                let mut index = HashMap::new();
+                let mut index = foldhash::HashMap::default();
                 for (i, p) in m.processors.iter().enumerate() {
                     index.entry(p.id.value.as_str()).or_insert(i);
                 }
                 index
             } else {
-                HashMap::new()
+                Default::default()
             },
             rules,
         }
@@ -319,7 +310,7 @@ impl Evaluator<'_> {
         let m = self.manifest;
         let a = &m.activities[i];
         let mut hits = self.hits(shared, Kind::Activity, Subject::Activity(i));
-        if !shared.rules[&Kind::Recipient].is_empty() {
+        if !shared.rules[Kind::Recipient].is_empty() {
             for (r, reference) in a.recipients.iter().enumerate() {
                 let Some(&p) = shared.processor_index.get(reference.value.as_str()) else {
                     continue;
@@ -327,7 +318,7 @@ impl Evaluator<'_> {
                 hits.extend(self.hits(shared, Kind::Recipient, Subject::Recipient(i, p, r)));
             }
         }
-        if !shared.rules[&Kind::Tracking].is_empty() {
+        if !shared.rules[Kind::Tracking].is_empty() {
             let items = a.node.get("tracking").map(Node::as_seq).unwrap_or_default();
             for t in 0..items.len() {
                 hits.extend(self.hits(shared, Kind::Tracking, Subject::Tracking(i, t)));
@@ -424,13 +415,13 @@ impl Evaluator<'_> {
 
     /// Runs a kind's rules on one subject.
     fn hits<'r>(&self, shared: &Shared<'_, 'r>, kind: Kind, subject: Subject) -> Vec<Hit<'r>> {
-        let rules = &shared.rules[&kind];
+        let rules = &shared.rules[kind];
         if rules.is_empty() {
             return Vec::new();
         }
         let verdicts = match (subject, &shared.facts) {
             (Subject::Flow(f, kind), Some(facts)) => {
-                Some((&shared.flow_verdicts[&kind], facts.of_flow(f)))
+                Some((&shared.flow_verdicts[kind], facts.of_flow(f)))
             }
             _ => None,
         };
@@ -478,7 +469,7 @@ impl Evaluator<'_> {
             Value::resolve(expr, &context)
         };
         // Looked up once per subject, not once per rule and subject.
-        let (spent, patterns) = (&shared.spent[&kind], &shared.patterns[&kind]);
+        let (spent, patterns) = (&shared.spent[kind], &shared.patterns[kind]);
         rules
             .iter()
             .enumerate()
@@ -949,10 +940,10 @@ fn facts_decide(rule: &Rule, kind: Kind) -> bool {
 struct Shared<'a, 'r> {
     /// Steps each rule has taken, by kind in the order of `rules`; past
     /// the evaluator's `max_steps` the rule is stopped.
-    spent: HashMap<Kind, Vec<AtomicU64>>,
+    spent: PerKind<Vec<AtomicU64>>,
     /// The `matches` patterns each rule that takes them from data has
     /// compiled, in the same order.
-    patterns: HashMap<Kind, Vec<Option<budget::Patterns>>>,
+    patterns: PerKind<Vec<Option<budget::Patterns>>>,
     org: Cached,
     today: Cached,
     processors: Vec<ProcessorRecord<'a>>,
@@ -967,11 +958,11 @@ struct Shared<'a, 'r> {
     /// decide (see [`facts_decide`]), their verdict per set of facts: worked
     /// out on the first flow with those facts, shared by the others (tens
     /// of thousands of flows have a few hundred sets of facts).
-    flow_verdicts: HashMap<Kind, Vec<Option<Vec<OnceLock<Verdict>>>>>,
+    flow_verdicts: PerKind<Vec<Option<Vec<OnceLock<Verdict>>>>>,
     evidence: Vec<Evidence>,
     /// The first processor with each id, when recipient rules run.
-    processor_index: HashMap<&'a str, usize>,
-    rules: HashMap<Kind, Vec<&'r Rule>>,
+    processor_index: foldhash::HashMap<&'a str, usize>,
+    rules: PerKind<Vec<&'r Rule>>,
 }
 
 impl<'a> Shared<'a, '_> {
@@ -1023,7 +1014,7 @@ fn is_single_line(node: &Node) -> bool {
 /// deterministic), with how many more it stands for.
 fn collapse(hits: Vec<Hit>) -> Vec<(Hit, usize)> {
     let mut kept: Vec<(Hit, usize)> = Vec::with_capacity(hits.len());
-    let mut index: HashMap<(&str, Span), usize> = HashMap::new();
+    let mut index: foldhash::HashMap<(&str, Span), usize> = Default::default();
     for hit in hits {
         match index.get(&(hit.rule.code.as_str(), hit.primary)) {
             Some(&at) => kept[at].1 += 1,

@@ -12,8 +12,8 @@ use super::syntax;
 use crate::report::codes;
 use crate::report::{Finding, Label, MAX_FORMAT_FINDINGS};
 use crate::source::{CharToByte, FileId, Span};
+use foldhash::{HashMap, HashMapExt};
 use saphyr_parser::{Event, Parser, ScalarStyle, ScanError};
-use std::collections::HashMap;
 use std::ops::Range;
 
 /// Limits on what one file may make privlint do.

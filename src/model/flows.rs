@@ -11,7 +11,8 @@
 use super::refdata::ReferenceData;
 use super::{DeclaredOn, Flow, Manifest};
 use crate::report::{Finding, codes};
-use std::collections::{BTreeSet, HashMap};
+use foldhash::{HashMap, HashMapExt};
+use std::collections::BTreeSet;
 use std::sync::Arc;
 
 /// The longest chain of parties followed from a recipient. Real chains are
@@ -173,7 +174,7 @@ impl Reach {
 /// party has none, the flow takes the shortest such open chain: each route
 /// is a transfer (GDPR Art. 44), and the unprotected one is what to report.
 pub fn infer(manifest: &Manifest, data: &ReferenceData, findings: &mut Vec<Finding>) -> Vec<Flow> {
-    use std::collections::HashSet;
+    use foldhash::HashSet;
     let mut flows = Vec::new();
     // Each party's distinct places, with whether each is a known country
     // and in the EEA on the evaluation date: worked out once per party, not
@@ -183,7 +184,7 @@ pub fn infer(manifest: &Manifest, data: &ReferenceData, findings: &mut Vec<Findi
         .processors
         .iter()
         .map(|p| {
-            let mut seen = HashSet::new();
+            let mut seen = HashSet::default();
             places(p)
                 .iter()
                 .filter(|l| seen.insert(l.value.as_str()))

@@ -12,7 +12,8 @@ use crate::report::sink::Sink;
 use crate::report::{Finding, Label};
 use crate::source::Span;
 use crate::suggest::Budget;
-use std::collections::{BTreeSet, HashMap};
+use foldhash::{HashMap, HashMapExt};
+use std::collections::BTreeSet;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Kind {

@@ -4,7 +4,7 @@
 //! entry inherits from its ancestors.
 
 use super::refdata::ReferenceData;
-use std::collections::HashMap;
+use foldhash::HashMap;
 
 /// A set of marks, as bits indexed by the taxonomy's mark list.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

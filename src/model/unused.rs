@@ -7,9 +7,9 @@ use super::flows::{Chains, places};
 use super::refdata::ReferenceData;
 use super::{Manifest, TransferDecl};
 use crate::report::{Finding, Label, codes};
+use foldhash::{HashMap, HashMapExt};
 use petgraph::algo::kosaraju_scc;
 use petgraph::graph::{DiGraph, NodeIndex};
-use std::collections::HashMap;
 
 /// For each party, the known countries where it or any party after it
 /// (not past an independent controller, which passes nothing on) receives
@@ -161,7 +161,7 @@ pub(super) fn report(
             continue;
         };
         // A repeated entry is PL027 already: one PL028 for the first.
-        let mut judged = std::collections::HashSet::new();
+        let mut judged = foldhash::HashSet::default();
         for t in &processor.transfers {
             if countries.contains(&t.country.value.as_str())
                 || !known(t)
@@ -215,7 +215,7 @@ pub(super) fn report(
                 reached[*chain.last().unwrap_or(&r)] = a;
             }
         }
-        let mut judged = std::collections::HashSet::new();
+        let mut judged = foldhash::HashSet::default();
         for t in &activity.transfers {
             let Some(to) = &t.to else { continue };
             if !judged.insert((to.value.as_str(), t.country.value.as_str())) {
