@@ -511,10 +511,16 @@ impl<'a> CharToByte<'a> {
             return char_index.min(self.text.len());
         }
         let bytes = self.text.as_bytes();
+        // A text with one `ü` takes this path for all of it, and stepping a
+        // character at a time was a tenth of the loader's instructions: an
+        // ASCII stretch is crossed at once, others eight bytes at a time.
+        let need = char_index.saturating_sub(self.char_pos);
+        let ahead = (self.byte_pos + need).min(bytes.len());
+        if need > 0 && bytes[self.byte_pos..ahead].is_ascii() {
+            self.char_pos += ahead - self.byte_pos;
+            self.byte_pos = ahead;
+        }
         while self.char_pos < char_index && self.byte_pos < bytes.len() {
-            // Eight ASCII bytes at a time: a text with one `ü` takes this
-            // path for all of it, and stepping a character at a time was a
-            // tenth of the loader's instructions.
             if char_index - self.char_pos >= 8
                 && let Some(word) = bytes.get(self.byte_pos..self.byte_pos + 8)
                 && u64::from_le_bytes(word.try_into().unwrap_or_default()) & 0x8080_8080_8080_8080

@@ -338,8 +338,10 @@ impl Evaluator<'_> {
             org: m.organization.as_ref(),
             ..Scope::default()
         };
-        let mut vars = match subject {
-            Subject::Org => vec![
+        // Room for the subject's variables and the two every kind sees.
+        let mut vars = Vec::with_capacity(5);
+        match subject {
+            Subject::Org => vars.extend([
                 (
                     "activities",
                     Binding::Entities(&shared.activities, &shared.activity_values),
@@ -348,24 +350,24 @@ impl Evaluator<'_> {
                     "processors",
                     Binding::Entities(&shared.processors, &shared.processor_values),
                 ),
-            ],
+            ]),
             Subject::Processor(i) => {
                 scope.processor = Some(&m.processors[i]);
-                vec![("processor", shared.processor(i))]
+                vars.push(("processor", shared.processor(i)))
             }
             Subject::Activity(i) => {
                 scope.activity = Some(&m.activities[i]);
-                vec![("activity", shared.activity(i))]
+                vars.push(("activity", shared.activity(i)))
             }
             Subject::Recipient(i, p, r) => {
                 scope.activity = Some(&m.activities[i]);
                 scope.processor = Some(&m.processors[p]);
                 scope.recipient = Some(m.activities[i].recipients[r].span);
-                vec![
+                vars.extend([
                     ("recipient", Binding::Owned(entities::recipient(m, i, p))),
                     ("activity", shared.activity(i)),
                     ("processor", shared.processor(p)),
-                ]
+                ])
             }
             Subject::Tracking(i, t) => {
                 let a = &m.activities[i];
@@ -375,10 +377,10 @@ impl Evaluator<'_> {
                 let value = scope
                     .tracking
                     .map_or(Value::Null, |item| entities::tracking_value(item, t));
-                vec![
+                vars.extend([
                     ("tracking", Binding::Owned(value)),
                     ("activity", shared.activity(i)),
-                ]
+                ])
             }
             Subject::Flow(f, kind) => {
                 let flow = &m.flows[f];
@@ -390,7 +392,7 @@ impl Evaluator<'_> {
                     .facts
                     .as_ref()
                     .expect("flow facts are built when flow rules run");
-                vec![
+                vars.extend([
                     (
                         if kind == Kind::Flow {
                             "flow"
@@ -401,11 +403,11 @@ impl Evaluator<'_> {
                     ),
                     ("activity", shared.activity(flow.activity)),
                     ("processor", shared.processor(party)),
-                ]
+                ])
             }
             Subject::Evidence(e) => {
                 scope.evidence = Some(shared.evidence[e].span);
-                vec![("evidence", Binding::Shared(&shared.evidence[e].value))]
+                vars.push(("evidence", Binding::Shared(&shared.evidence[e].value)))
             }
         };
         vars.push(("org", Binding::Cached(&shared.org)));

@@ -564,12 +564,12 @@ fn eval<'a>(node: &'a Node, env: &Env<'a, '_, '_>) -> Option<V<'a>> {
         Node::Str(s) => V::Str(s),
         Node::Null => V::Null,
         Node::Var(name) => env.lookup(name)?,
-        Node::Select(operand, field) => match eval(operand, env)? {
+        Node::Select(operand, field) => match operand_of(operand, env)? {
             V::Ref(Value::Map(map)) => V::Ref(map.get(&KeyRef::String(field))?),
             V::Record(record) => record.field(field)?,
             _ => return None,
         },
-        Node::Has(operand, field) => match eval(operand, env)? {
+        Node::Has(operand, field) => match operand_of(operand, env)? {
             V::Ref(Value::Map(map)) => V::Bool(map.get(&KeyRef::String(field)).is_some()),
             V::Record(record) => V::Bool(record.has(field)),
             _ => return None,
@@ -680,6 +680,17 @@ fn eval<'a>(node: &'a Node, env: &Env<'a, '_, '_>) -> Option<V<'a>> {
     })
 }
 
+/// [`eval`] for what most operands are, a literal or a variable, without
+/// the call (a third of the calls on a large set).
+#[inline(always)]
+fn operand_of<'a>(node: &'a Node, env: &Env<'a, '_, '_>) -> Option<V<'a>> {
+    match node {
+        Node::Var(name) => env.lookup(name),
+        Node::Str(s) => Some(V::Str(s)),
+        _ => eval(node, env),
+    }
+}
+
 fn truth(node: &Node, env: &Env<'_, '_, '_>) -> Option<bool> {
     match eval(node, env)? {
         V::Bool(b) | V::Ref(&Value::Bool(b)) => Some(b),
@@ -688,7 +699,7 @@ fn truth(node: &Node, env: &Env<'_, '_, '_>) -> Option<bool> {
 }
 
 fn scalar<'a>(node: &'a Node, env: &Env<'a, '_, '_>) -> Option<Scalar<'a>> {
-    scalar_of(eval(node, env)?)
+    scalar_of(operand_of(node, env)?)
 }
 
 fn scalar_of(value: V<'_>) -> Option<Scalar<'_>> {
