@@ -242,9 +242,25 @@ impl Evaluator<'_> {
                 .map(|r| r.patterns_from_data().then(Default::default))
                 .collect()
         });
-        let facts = crate::timings::time("    flow facts", || {
-            (active(Kind::Transfer) || active(Kind::Flow)).then(|| FlowFacts::new(m, self.data))
-        });
+        // Evidence (one map per cited document, and a file lookup) is made
+        // on one thread, beside the flows' facts.
+        let (evidence, facts) = rayon::join(
+            || {
+                crate::timings::time("    evidence", || {
+                    if active(Kind::Evidence) {
+                        self.evidence()
+                    } else {
+                        Vec::new()
+                    }
+                })
+            },
+            || {
+                crate::timings::time("    flow facts", || {
+                    (active(Kind::Transfer) || active(Kind::Flow))
+                        .then(|| FlowFacts::new(m, self.data))
+                })
+            },
+        );
         let distinct = facts.as_ref().map_or(0, FlowFacts::distinct);
         // Rules share verdicts in their order until the cells would pass
         // the budget (a user pack of thousands of rules on a set with
@@ -285,13 +301,7 @@ impl Evaluator<'_> {
             activity_values: (0..m.activities.len()).map(|_| OnceLock::new()).collect(),
             facts,
             flow_verdicts,
-            evidence: crate::timings::time("    evidence", || {
-                if active(Kind::Evidence) {
-                    self.evidence()
-                } else {
-                    Vec::new()
-                }
-            }),
+            evidence,
             processor_index: if active(Kind::Recipient) {
                 let mut index = foldhash::HashMap::default();
                 for (i, p) in m.processors.iter().enumerate() {
