@@ -515,7 +515,7 @@ impl<'a> CharToByte<'a> {
         // character at a time was a tenth of the loader's instructions: an
         // ASCII stretch is crossed at once, others eight bytes at a time.
         let need = char_index.saturating_sub(self.char_pos);
-        let ahead = (self.byte_pos + need).min(bytes.len());
+        let ahead = self.byte_pos.saturating_add(need).min(bytes.len());
         if need > 0 && bytes[self.byte_pos..ahead].is_ascii() {
             self.char_pos += ahead - self.byte_pos;
             self.byte_pos = ahead;
@@ -642,5 +642,9 @@ mod tests {
             }
         }
         assert_eq!(CharToByte::new(text).byte(10_000), text.len());
+        // Past a wide character, a huge index must not overflow the sum.
+        let mut c = CharToByte::new("é");
+        assert_eq!(c.byte(1), 2);
+        assert_eq!(c.byte(usize::MAX), 2);
     }
 }
