@@ -68,7 +68,14 @@ pub struct SourceFile {
     display: std::sync::OnceLock<Option<String>>,
     /// See [`SourceFile::stable_path`], made on first use.
     stable: std::sync::OnceLock<String>,
+    /// Embedded in the binary (a built-in rule pack): `path` names it in
+    /// privlint's repository, not on the user's disk.
+    pub builtin: bool,
 }
+
+/// How a built-in file is named to the user: not a path on their disk,
+/// where a file of the same name may hold something else.
+pub const BUILTIN_PREFIX: &str = "<built-in>/";
 
 impl SourceFile {
     pub fn new(path: PathBuf, text: String) -> SourceFile {
@@ -96,7 +103,14 @@ impl SourceFile {
             checkpoints: std::sync::OnceLock::new(),
             display: std::sync::OnceLock::new(),
             stable: std::sync::OnceLock::new(),
+            builtin: false,
         }
+    }
+
+    /// The same file, embedded in the binary (see [`SourceFile::builtin`]).
+    pub fn built_in(mut self) -> SourceFile {
+        self.builtin = true;
+        self
     }
 
     /// The same file, whose text follows `bytes` bytes left out of it (a
@@ -118,6 +132,9 @@ impl SourceFile {
     }
 
     pub fn display_path(&self) -> String {
+        if self.builtin {
+            return format!("{BUILTIN_PREFIX}{}", display_path(&self.path));
+        }
         display_path(&self.path)
     }
 
@@ -127,6 +144,9 @@ impl SourceFile {
     /// directory (however the path was spelt), or absolute above it.
     pub fn stable_path(&self) -> &str {
         self.stable.get_or_init(|| {
+            if self.builtin {
+                return self.display_path();
+            }
             let absolute = absolute_normalized(&self.path);
             let root = absolute.parent().and_then(repository_root).or_else(|| {
                 std::env::current_dir()

@@ -1007,3 +1007,59 @@ fn a_configured_path_that_does_not_exist_is_located() {
     );
     assert_eq!(out.code, 0, "{}", out.stderr);
 }
+
+/// A built-in rule pack is in the binary, not on the user's disk, where a
+/// file of the same name may hold something else: a finding at one (a
+/// rule stopped by its step budget, PL032) names it as built in, never as
+/// a file of the repository, in every format.
+#[test]
+fn a_finding_in_a_built_in_pack_never_names_a_file_of_the_repository() {
+    let dir = tempfile::tempdir().unwrap();
+    missing_basis(dir.path());
+    // A file of the same name in the repository must not be pointed at.
+    write(dir.path(), "rules/gdpr/pack.yaml", "# the user's own\n");
+    let args = |format: &'static str| ["--max-rule-steps", "1", "--format", format, "m.yaml"];
+    let concise = run(dir.path(), &args("concise"));
+    assert_eq!(concise.code, 2, "{}", concise.stderr);
+    assert!(
+        concise.stdout.contains("<built-in>/rules/gdpr/pack.yaml:")
+            && concise
+                .stdout
+                .contains("error[PL032] rule `GDPR150` was stopped"),
+        "{}",
+        concise.stdout
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&run(dir.path(), &args("json")).stdout).unwrap();
+    let stopped: Vec<&serde_json::Value> = json["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["code"] == "PL032")
+        .collect();
+    assert!(!stopped.is_empty());
+    for d in &stopped {
+        let uri = d["uri"].as_str().unwrap();
+        assert!(uri.starts_with("privlint:builtin/rules/"), "{uri}");
+        assert!(d["file"].as_str().unwrap().starts_with("<built-in>/rules/"));
+    }
+    let github = run(dir.path(), &args("github"));
+    for line in github.stdout.lines().filter(|l| l.contains("PL032")) {
+        assert!(line.starts_with("::error title="), "{line}");
+    }
+    let sarif: serde_json::Value =
+        serde_json::from_str(&run(dir.path(), &args("sarif")).stdout).unwrap();
+    assert_valid_sarif(&sarif);
+    let results = sarif["runs"][0]["results"].as_array().unwrap();
+    let location = results
+        .iter()
+        .find(|r| r["ruleId"] == "PL032")
+        .map(|r| &r["locations"][0]["physicalLocation"]["artifactLocation"])
+        .unwrap();
+    assert_eq!(location["uriBaseId"], "PRIVLINT_BUILTIN", "{location}");
+    assert!(
+        sarif["runs"][0]["originalUriBaseIds"]["PRIVLINT_BUILTIN"]["description"].is_object(),
+        "{}",
+        sarif["runs"][0]["originalUriBaseIds"]
+    );
+}

@@ -196,8 +196,10 @@ impl Engine {
             }
         }
         for (path, text, embedded) in inputs {
-            let display = crate::source::display_path(&path);
-            let id = sources.add(SourceFile::new(path, text));
+            let mut file = SourceFile::new(path, text);
+            file.builtin = embedded.is_some();
+            let display = file.display_path();
+            let id = sources.add(file);
             let text = sources.get(id).text.clone();
             if let Some((info, pack_rules)) =
                 pack::load_pack(id, &display, &text, embedded, &mut findings)
@@ -314,7 +316,9 @@ impl Engine {
             let pack = rule.code_span.file;
             let file = *added.entry(pack).or_insert_with(|| {
                 let source = self.sources.get(pack);
-                sources.add(SourceFile::new(source.path.clone(), source.text.clone()))
+                let mut copy = SourceFile::new(source.path.clone(), source.text.clone());
+                copy.builtin = source.builtin;
+                sources.add(copy)
             });
             let span = crate::source::Span {
                 file,

@@ -49,15 +49,18 @@ pub fn render(findings: &[Finding], sources: &SourceMap) -> String {
         let file = sources.get(f.primary.span.file);
         let start = file.position(f.primary.span.start as usize);
         let end = file.position(f.primary.span.end as usize);
-        let mut properties = vec![
-            format!("file={}", escape_property(&file.display_path())),
-            format!("line={}", start.line + 1),
-            format!("endLine={}", end.line + 1),
-        ];
-        // GitHub rejects columns when the annotation spans several lines.
-        if start.line == end.line {
-            properties.push(format!("col={}", start.column + 1));
-            properties.push(format!("endColumn={}", end.column + 1));
+        let mut properties = Vec::new();
+        // A built-in rule pack is not in the repository: its annotation is
+        // the run's, not one on a file of the same name there.
+        if !file.builtin {
+            properties.push(format!("file={}", escape_property(&file.display_path())));
+            properties.push(format!("line={}", start.line + 1));
+            properties.push(format!("endLine={}", end.line + 1));
+            // GitHub rejects columns when the annotation spans several lines.
+            if start.line == end.line {
+                properties.push(format!("col={}", start.column + 1));
+                properties.push(format!("endColumn={}", end.column + 1));
+            }
         }
         properties.push(format!(
             "title={}",

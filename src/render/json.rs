@@ -130,6 +130,17 @@ fn human(sources: &SourceMap, span: Span) -> HumanLocation {
     }
 }
 
+/// The URI of a source: its file's, or `privlint:builtin/<path>` for a
+/// built-in rule pack, which is not on disk (a `file://` URI would name
+/// whatever file of that name the working directory has).
+pub fn source_uri(file: &crate::source::SourceFile) -> String {
+    if file.builtin {
+        let path = file.path.as_os_str().as_encoded_bytes();
+        return format!("privlint:builtin/{}", super::percent_encode_path(path));
+    }
+    file_uri(&file.path)
+}
+
 /// A `file://` URI for a path, absolute and percent-encoded as RFC 3986 requires.
 pub fn file_uri(path: &Path) -> String {
     let absolute = crate::source::absolute_normalized(path);
@@ -174,7 +185,7 @@ pub fn render_to(
     // Each file's path and URI once, not once per finding.
     let files: Vec<(String, String)> = sources
         .files()
-        .map(|(_, f)| (f.display_path(), file_uri(&f.path)))
+        .map(|(_, f)| (f.display_path(), source_uri(f)))
         .collect();
     write(out, findings, sources, &files, files_checked)
 }

@@ -31,6 +31,9 @@ struct Run<'a> {
     original_uri_base_ids: Option<Value>,
 }
 
+/// The `uriBaseId` of the built-in rule packs.
+const BUILTIN_BASE: &str = "PRIVLINT_BUILTIN";
+
 /// What SARIF says about a rule in `tool.driver.rules`.
 pub struct RuleInfo {
     pub code: String,
@@ -138,11 +141,32 @@ pub fn render_to(
     // Each file's URI once, not once per location.
     let uris: Vec<Value> = sources
         .files()
-        .map(|(_, f)| match artifact_uri(&f.path, root.as_deref()) {
-            (uri, true) => json!({ "uri": uri, "uriBaseId": "%SRCROOT%" }),
-            (uri, false) => json!({ "uri": uri }),
+        .map(|(_, f)| {
+            if f.builtin {
+                let uri = super::percent_encode_path(f.path.as_os_str().as_encoded_bytes());
+                return json!({ "uri": uri, "uriBaseId": BUILTIN_BASE });
+            }
+            match artifact_uri(&f.path, root.as_deref()) {
+                (uri, true) => json!({ "uri": uri, "uriBaseId": "%SRCROOT%" }),
+                (uri, false) => json!({ "uri": uri }),
+            }
         })
         .collect();
+    let mut base_ids = serde_json::Map::new();
+    if let Some(root) = &root {
+        base_ids.insert(
+            "%SRCROOT%".into(),
+            json!({ "uri": super::json::file_uri(root) + "/" }),
+        );
+    }
+    // A built-in rule pack is in the binary, under no directory a viewer
+    // could resolve: the base is described, without a URI (SARIF 3.14.14).
+    if sources.files().any(|(_, f)| f.builtin) {
+        base_ids.insert(
+            BUILTIN_BASE.into(),
+            json!({ "description": { "text": "privlint's built-in rule packs, embedded in its binary (rules/ in privlint's repository)" } }),
+        );
+    }
     let result = |f: &Finding| -> Value {
         let location = |span: Span| {
             json!({
@@ -197,9 +221,7 @@ pub fn render_to(
             }),
             column_kind: "utf16CodeUnits",
             results: super::Lazy::new(findings, &result),
-            original_uri_base_ids: root
-                .as_ref()
-                .map(|root| json!({ "%SRCROOT%": { "uri": super::json::file_uri(root) + "/" } })),
+            original_uri_base_ids: (!base_ids.is_empty()).then(|| Value::Object(base_ids)),
         }],
     };
     super::write_pretty(out, &log)
