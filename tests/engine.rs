@@ -333,3 +333,72 @@ fn an_unknown_rule_selector_is_a_usage_error_with_a_suggestion() {
         assert_ne!(run.code, 2, "{fine}: {}", run.stderr);
     }
 }
+
+/// `consent` may be given in the long form of `legal_basis`: rules on it
+/// point there (where a suppression comment goes), and `express: false`
+/// there counts as it does at activity level.
+#[test]
+fn consent_in_the_long_form_of_the_legal_basis_is_read_and_pointed_at_there() {
+    let dir = tempfile::tempdir().unwrap();
+    let set = |org: &str, special: &str, consent: &str| {
+        format!(
+            "version: 1\norganization: {org}\nactivities:\n  - id: a\n    name: A\n    purpose: P\n    data_subjects: [patients]\n    data_categories: [special.health]\n    legal_basis:\n      basis: consent\n{special}      consent:\n        mechanism: checkbox\n{consent}    retention: P1Y\n"
+        )
+    };
+    let eu = "{name: A, country: DE}";
+    let path = dir.path().join("m.yaml");
+    let check = |text: String| {
+        std::fs::write(&path, text).unwrap();
+        check_with(
+            &["--as-of", "2026-11-21"],
+            &[path.to_str().unwrap()],
+            "concise",
+        )
+    };
+    let run = check(set(
+        eu,
+        "      special: explicit-consent\n",
+        "        prechecked: true\n",
+    ));
+    // Line 12 is `consent:` (a mapping over several lines is labelled at
+    // its key), line 14 `prechecked: true`.
+    assert!(
+        run.stdout.contains("m.yaml:14:21: error[GDPR106]"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("m.yaml:12:7: error[GDPR105]"),
+        "{}",
+        run.stdout
+    );
+    let run = check(set(
+        eu,
+        "      special: explicit-consent\n",
+        "        prechecked: true # privlint: allow GDPR106 -- a test\n        withdrawal: settings\n",
+    ));
+    assert!(
+        !run.stdout.contains("GDPR106") && !run.stdout.contains("PL042"),
+        "{}",
+        run.stdout
+    );
+    // Swiss: explicit consent as the Art. 9 condition is express unless the
+    // consent says otherwise, wherever it is written.
+    let ch = "{name: A, country: CH}";
+    let run = check(set(
+        ch,
+        "      special: explicit-consent\n",
+        "        withdrawal: settings\n        express: false\n",
+    ));
+    assert!(
+        run.stdout.contains("m.yaml:12:7: error[NDSG210]"),
+        "{}",
+        run.stdout
+    );
+    let run = check(set(
+        ch,
+        "      special: explicit-consent\n",
+        "        withdrawal: settings\n",
+    ));
+    assert!(!run.stdout.contains("NDSG210"), "{}", run.stdout);
+}

@@ -2359,3 +2359,61 @@ fn a_rule_citing_an_invalid_value_is_not_reported_beside_it() {
         run.stdout
     );
 }
+
+/// A field a rule reads whole is unreliable when one of its items is
+/// invalid: `residency: [EEAX]` is a PL012, not also a promise that every
+/// flow breaks (ORG001). A stray key on an entity the rule only points at
+/// still hides nothing.
+#[test]
+fn a_rule_reading_a_list_with_an_invalid_item_is_not_reported_beside_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let set = |residency: &str, stray: &str| {
+        format!(
+            "version: 1\norganization: {{name: A, country: DE, markets: [DE], residency: {residency}}}\n\
+             processors:\n  - {{id: p, name: P, role: processor, country: FR, locations: [FR]{stray}}}\n\
+             activities:\n  - {{id: a, name: A, purpose: Support, legal_basis: contract, data: [contact], subjects: [customers], retention: P1Y, recipients: [p]}}\n"
+        )
+    };
+    for residency in ["[EEAX]", "[DE, FRX]"] {
+        write(dir.path(), "m.yaml", set(residency, ""));
+        let run = concise(dir.path(), &["m.yaml"]);
+        assert!(run.stdout.contains("error[PL012]"), "{}", run.stdout);
+        assert!(!run.stdout.contains("[ORG001]"), "{}", run.stdout);
+    }
+    // A valid promise the flow breaks is reported, a stray key on the
+    // processor beside it or not.
+    for stray in ["", ", notes: x"] {
+        write(dir.path(), "m.yaml", set("[DE]", stray));
+        let run = concise(dir.path(), &["m.yaml"]);
+        assert!(run.stdout.contains("[ORG001]"), "{}", run.stdout);
+    }
+}
+
+/// A retention is an ISO 8601 duration, which may carry a decimal fraction
+/// in its last unit (ISO 8601-1:2019 5.5.2.4): `P0.5Y` is half a year, not
+/// a format error. A fraction before another unit, or a bare `P`, is.
+#[test]
+fn a_duration_with_a_fraction_in_its_last_unit_is_accepted() {
+    let dir = tempfile::tempdir().unwrap();
+    for (retention, valid) in [
+        ("P0.5Y", true),
+        ("P1,5D", true),
+        ("P1Y2M3DT4H5M6.5S", true),
+        ("PT0.5H", true),
+        ("P1.5Y6M", false),
+        ("P.5Y", false),
+        ("P1.Y", false),
+        ("P", false),
+    ] {
+        write(
+            dir.path(),
+            "m.yaml",
+            format!("version: 1\nactivities:\n  - {{id: a, name: A, retention: {retention}}}\n"),
+        );
+        let run = concise(dir.path(), &["m.yaml"]);
+        let rejected = run
+            .stdout
+            .contains(&format!("`{retention}` is not an ISO 8601 duration"));
+        assert_eq!(rejected, !valid, "{retention}: {}", run.stdout);
+    }
+}

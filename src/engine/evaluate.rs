@@ -77,6 +77,16 @@ struct Hit<'r> {
     error: Option<String>,
 }
 
+/// Where an anchor is drawn and the value it stands for.
+#[derive(Clone, Copy)]
+struct Drawn {
+    span: Span,
+    value: Span,
+    /// The anchor names a field the rule reads (`org.residency`), not the
+    /// entity it is on.
+    field: bool,
+}
+
 /// A value every evaluation shares (`org`, `today`, a processor), with its
 /// conversion to the interpreter's representation, made the first time the
 /// interpreter needs it (the fast path usually spares it).
@@ -576,6 +586,7 @@ impl Evaluator<'_> {
     ) -> Option<Hit<'r>> {
         let (primary, primary_value) = self
             .resolve(&rule.at, scope)
+            .map(|d| (d.span, d.value))
             .or_else(|| self.default_span(scope).map(|s| (s, s)))?;
         Some(Hit {
             rule,
@@ -655,11 +666,13 @@ impl Evaluator<'_> {
             Label::new(hit.primary, label).standing_for(hit.primary_value),
         );
         for (anchor, message) in &rule.related {
-            if let Some((span, value)) = self
+            if let Some(drawn) = self
                 .resolve(anchor, scope)
-                .filter(|(s, _)| *s != hit.primary)
+                .filter(|d| d.span != hit.primary)
             {
-                let label = Label::new(span, message.render(&lookup)).standing_for(value);
+                let mut label =
+                    Label::new(drawn.span, message.render(&lookup)).standing_for(drawn.value);
+                label.reads_whole = drawn.field;
                 finding = finding.with_secondary(label);
             }
         }
@@ -693,9 +706,13 @@ impl Evaluator<'_> {
     /// Where an anchor is drawn and the value it stands for (the same
     /// span, but for a value over several lines, drawn at its key), or
     /// `None` when it is not in this scope.
-    fn resolve(&self, anchor: &Anchor, scope: Scope) -> Option<(Span, Span)> {
+    fn resolve(&self, anchor: &Anchor, scope: Scope) -> Option<Drawn> {
         let path: Vec<&str> = anchor.path.iter().map(String::as_str).collect();
-        let at = |s: Span| (s, s);
+        let at = |s: Span| Drawn {
+            span: s,
+            value: s,
+            field: false,
+        };
         match anchor.var.as_str() {
             "org" => {
                 let org = scope.org?;
@@ -710,7 +727,19 @@ impl Evaluator<'_> {
             }
             "activity" => {
                 let a = scope.activity?;
-                Some(self.node_path(&a.node, &path).unwrap_or(at(a.id.span)))
+                // `consent` may be given in the long form of `legal_basis`
+                // instead (read from there when the activity has none).
+                let long_form = || match path.first() {
+                    Some(&"consent") if a.node.get("consent").is_none() => {
+                        self.node_path(a.node.get("legal_basis")?, &path)
+                    }
+                    _ => None,
+                };
+                Some(
+                    self.node_path(&a.node, &path)
+                        .or_else(long_form)
+                        .unwrap_or(at(a.id.span)),
+                )
             }
             "tracking" => {
                 let t = scope.tracking?;
@@ -754,7 +783,7 @@ impl Evaluator<'_> {
     /// Where a field path inside a node is drawn, and its value's span. A
     /// mapping, list or text written over several lines is pointed at by
     /// its key, not underlined whole.
-    fn node_path(&self, node: &Node, path: &[&str]) -> Option<(Span, Span)> {
+    fn node_path(&self, node: &Node, path: &[&str]) -> Option<Drawn> {
         if path.is_empty() {
             return None;
         }
@@ -773,10 +802,14 @@ impl Evaluator<'_> {
         let span = current.span;
         let file = self.sources.get(span.file);
         let multi_line = file.line_index(span.start as usize) != file.line_index(span.end as usize);
-        Some(if multi_line {
-            (key_span.unwrap_or(span), span)
-        } else {
-            (span, span)
+        Some(Drawn {
+            span: if multi_line {
+                key_span.unwrap_or(span)
+            } else {
+                span
+            },
+            value: span,
+            field: true,
         })
     }
 

@@ -24,7 +24,9 @@ const FORMAT_ERRORS: &[&codes::BuiltinCode] = &[
 /// among `findings` (or contains it), or the value it covers, and those
 /// with a secondary label inside one: the rule read the invalid value as
 /// evidence (`country: EEA` is a PL012, not also a place "outside the EEA").
-/// A label drawn at a key stands for its value (`Label::value`).
+/// A secondary label on a field the rule reads whole is dropped when it
+/// merely holds an error (`residency: [EEAX]` is not a promise the flows
+/// break). A label drawn at a key stands for its value (`Label::value`).
 pub fn drop_cascades(rule_findings: Vec<Finding>, findings: &[Finding]) -> Vec<Finding> {
     let errors = Errors::new(findings);
     if errors.spans.is_empty() {
@@ -35,7 +37,9 @@ pub fn drop_cascades(rule_findings: Vec<Finding>, findings: &[Finding]) -> Vec<F
         .filter(|f| {
             !errors.overlap(f.primary.span)
                 && !errors.overlap(f.primary.evidence())
-                && !f.secondary.iter().any(|l| errors.inside(l.evidence()))
+                && !f.secondary.iter().any(|l| {
+                    errors.inside(l.evidence()) || (l.reads_whole && errors.overlap(l.evidence()))
+                })
         })
         .collect()
 }

@@ -40,6 +40,10 @@ pub struct Label {
     /// written over several lines is labelled at its key): what
     /// `report::cascade` checks. Not shown.
     pub value: Option<Span>,
+    /// The rule read this whole value (a field it names, such as
+    /// `residency: [EEA, XX]`): a format error anywhere in it makes the
+    /// finding unreliable (`report::cascade`). Not shown.
+    pub reads_whole: bool,
 }
 
 impl Label {
@@ -48,6 +52,7 @@ impl Label {
             span,
             message: message.into(),
             value: None,
+            reads_whole: false,
         }
     }
 
