@@ -66,4 +66,23 @@ for expected in "unknown recipient \`mailer\`" "GDPR101"; do
     exit 1
   fi
 done
-echo "pre-commit hook: 2 passed, 0 failed"
+
+# A commit that changes no YAML file but deletes a contract a manifest
+# names must still be checked: the hook always runs.
+git rm --quiet privacy/marketing.yaml
+mkdir -p contracts && echo "DPA" > contracts/hosting-dpa.md
+sed -i 's|ref: "https://example.com/dpa"|ref: contracts/hosting-dpa.md|' privacy/manifest.yaml
+git add -A && git commit --quiet -m evidence
+pre-commit try-repo "$repo" privlint --all-files
+git rm --quiet contracts/hosting-dpa.md
+echo "== pre-commit hook on a commit that only deletes a contract"
+set +e
+output="$(pre-commit try-repo "$repo" privlint --verbose 2>&1)"
+status=$?
+set -e
+echo "$output"
+if [ "$status" -eq 0 ] || ! grep -q "GDPR160" <<<"$output"; then
+  echo "the hook did not check a commit that deletes a contract" >&2
+  exit 1
+fi
+echo "pre-commit hook: 3 passed, 0 failed"

@@ -305,8 +305,23 @@ fn finish(
     sources.set_fingerprint_base(options.fingerprint_base.as_deref());
     let rule_findings = report::cascade::drop_cascades(rule_findings, &findings);
     findings.extend(rule_findings);
+    note_files_not_named(&mut findings, &options.paths);
     let findings = ignore_per_path(findings, &sources, options)?;
-    let mut findings = suppress(findings, &sources, &manifest_files, &engine, options.as_of);
+    // A suppression of a rule that did not run (not selected, its law does
+    // not apply, or the rules waited for a broken file) is not unused.
+    let ran: Vec<&engine::Rule> = if complete {
+        engine.active(&manifest, &options.selection)
+    } else {
+        Vec::new()
+    };
+    let mut findings = suppress(
+        findings,
+        &sources,
+        &manifest_files,
+        &engine,
+        &ran,
+        options.as_of,
+    );
     let selection = &options.selection;
     if !selection.ignore.is_empty() || !selection.severity.is_empty() {
         findings
@@ -388,12 +403,60 @@ fn ignore_per_path(
         .collect())
 }
 
+/// Files named one by one (`privlint check privacy/acts.yaml`, or only the
+/// changed ones) are all privlint reads: a reference to an id declared in
+/// another file, or an organisation declared there, looks missing. The
+/// findings say so, rather than only "declare it".
+fn note_files_not_named(findings: &mut [Finding], paths: &[PathBuf]) {
+    let missing = |f: &Finding| {
+        f.code == report::codes::UNKNOWN_REFERENCE.code
+            || f.code == report::codes::MISSING_ORGANIZATION.code
+    };
+    if !findings.iter().any(missing) {
+        return;
+    }
+    let named: Vec<&PathBuf> = paths.iter().filter(|p| p.is_file()).collect();
+    let Some(first) = named.first() else { return };
+    // Only when a YAML file beside a named one was left unread: a file
+    // checked on its own, with nothing beside it, is its own whole set.
+    let canonical =
+        |p: &std::path::Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
+    let read: std::collections::HashSet<PathBuf> = named.iter().map(|p| canonical(p)).collect();
+    let folders: std::collections::BTreeSet<PathBuf> = read
+        .iter()
+        .filter_map(|p| p.parent().map(std::path::Path::to_path_buf))
+        .collect();
+    let unread_beside = folders.iter().any(|dir| {
+        std::fs::read_dir(dir).is_ok_and(|entries| {
+            entries.flatten().any(|e| {
+                let path = dir.join(e.file_name());
+                path.extension().is_some_and(|x| {
+                    x.eq_ignore_ascii_case("yaml") || x.eq_ignore_ascii_case("yml")
+                }) && !read.contains(&path)
+                    && e.file_type().is_ok_and(|t| t.is_file())
+            })
+        })
+    });
+    if !unread_beside {
+        return;
+    }
+    let note = format!(
+        "only the files named on the command line were read ({}{}); a declaration in another file is not seen: check the folder that holds the whole set, or set `roots` in privlint.yaml and run `privlint check`",
+        source::printable(&source::display_path(first)),
+        if named.len() > 1 { ", …" } else { "" },
+    );
+    for f in findings.iter_mut().filter(|f| missing(f)) {
+        f.notes.push(note.clone());
+    }
+}
+
 /// Applies the inline `# privlint: allow` comments of every manifest file.
 fn suppress(
     mut findings: Vec<Finding>,
     sources: &SourceMap,
     manifest_files: &[(source::FileId, Vec<std::ops::Range<usize>>)],
     engine: &engine::Engine,
+    ran: &[&engine::Rule],
     as_of: Date,
 ) -> Vec<Finding> {
     let mut known: Vec<(&str, &str)> = engine
@@ -420,7 +483,12 @@ fn suppress(
     if suppressions.is_empty() {
         return findings;
     }
-    report::suppress::apply(findings, &suppressions, sources, as_of)
+    let names = |rule: &str, r: &engine::Rule| r.code.eq_ignore_ascii_case(rule) || r.name == rule;
+    // Built-in codes (PL…) always run; a pack's rule only when active.
+    let did_run = |rule: &str| {
+        ran.iter().any(|r| names(rule, r)) || !engine.rules.iter().any(|r| names(rule, r))
+    };
+    report::suppress::apply(findings, &suppressions, sources, as_of, &did_run)
 }
 
 #[cfg(test)]

@@ -605,6 +605,19 @@ fn check_set(args: CheckArgs, config_args: &ConfigArgs) -> Result<ExitCode, Fata
     // Never freed: the process ends right after, and freeing the model
     // entity by entity costs about 4% of a large check.
     let report = std::mem::ManuallyDrop::new(privlint::check(&options)?);
+    // A day before a law applied is evaluated with its rules (the dated
+    // facts, such as transfer mechanisms, still hold): say so.
+    let as_of = options.as_of.to_string();
+    for r in &privlint::model::refdata::ReferenceData::get().regulations {
+        if let Some(from) = r.applies.from.as_ref().filter(|f| **f > as_of)
+            && report.manifest.applies(&r.id)
+        {
+            say!(
+                "privlint: note: on {as_of} the {} did not apply yet (it applies from {from}); its rules are evaluated as if it did, with the dated facts as they stood that day",
+                r.name
+            );
+        }
+    }
     // What the run read besides the manifests. Writing the baseline over
     // the configured one is how a baseline is renewed, so that is allowed.
     let mut read: Vec<(&std::path::Path, &str)> = vec![(&config.path, "the configuration in use")];
@@ -615,6 +628,32 @@ fn check_set(args: CheckArgs, config_args: &ConfigArgs) -> Result<ExitCode, Fata
     }
 
     if let Some(path) = &args.write_baseline {
+        // A file that did not load, a limit or a stopped rule leaves part
+        // of the set unchecked: a baseline written now would lack what that
+        // part holds, and those findings would come back as new later.
+        let unchecked: Vec<&privlint::report::Finding> = (report.findings.iter())
+            .filter(|f| codes::always_reported(&f.code) || f.code == codes::RULE_STOPPED.code)
+            .collect();
+        if !unchecked.is_empty() {
+            say!(
+                "privlint: baseline not written: {} left part of the manifest set unchecked",
+                render::plural(unchecked.len(), "finding")
+            );
+            for f in unchecked.iter().take(10) {
+                say!(
+                    "  {}: error[{}] {}",
+                    render::location(f, &report.sources),
+                    f.code,
+                    privlint::source::printable(&f.message)
+                );
+            }
+            if unchecked.len() > 10 {
+                say!("  … and {} more", unchecked.len() - 10);
+            }
+            say!("privlint: fix them, then write the baseline again");
+            EXIT_CODE.store(2, Ordering::Relaxed);
+            return Ok(ExitCode::from(2));
+        }
         let (text, recorded) = privlint::report::baseline::write(&report.findings, &report.sources);
         std::fs::write(path, text).map_err(|source| Fatal::Write {
             path: path.clone(),
@@ -625,16 +664,6 @@ fn check_set(args: CheckArgs, config_args: &ConfigArgs) -> Result<ExitCode, Fata
             render::plural(recorded, "finding"),
             path.display()
         );
-        // Those are never baselined: the set was not all checked.
-        let unread = (report.findings.iter())
-            .filter(|f| privlint::report::codes::always_reported(&f.code))
-            .count();
-        if unread > 0 {
-            say!(
-                "privlint: not recorded: {} that no baseline hides (PL001, PL002, PL005): what they name was not checked",
-                render::plural(unread, "finding")
-            );
-        }
         return Ok(ExitCode::SUCCESS);
     }
 
@@ -756,6 +785,7 @@ fn rule_infos(engine: &Engine) -> Vec<render::sarif::RuleInfo> {
             severity: r.severity,
             docs: privlint::engine::explain(r),
             citation: r.citation.as_ref().map(|c| c.text.clone()),
+            citation_url: r.citation.as_ref().and_then(|c| c.url.clone()),
             tags: vec!["privacy".into(), r.pack.clone()],
         })
         .collect();
@@ -766,6 +796,7 @@ fn rule_infos(engine: &Engine) -> Vec<render::sarif::RuleInfo> {
         severity: c.severity,
         docs: codes::explain(c),
         citation: None,
+        citation_url: None,
         tags: vec!["privacy".into(), "manifest".into()],
     }));
     rules
@@ -957,6 +988,7 @@ fn rules_listing(format: ListFormat, engine: &Engine) -> String {
         pack: &'a str,
         regulation: &'a str,
         citation: &'a str,
+        citation_url: Option<&'a str>,
         summary: &'a str,
     }
     let mut rows: Vec<Row> = engine
@@ -969,6 +1001,7 @@ fn rules_listing(format: ListFormat, engine: &Engine) -> String {
             pack: &r.pack,
             regulation: r.regulation.as_deref().unwrap_or("any"),
             citation: r.citation.as_ref().map_or("", |c| c.text.as_str()),
+            citation_url: r.citation.as_ref().and_then(|c| c.url.as_deref()),
             summary: &r.summary,
         })
         .collect();
@@ -979,6 +1012,7 @@ fn rules_listing(format: ListFormat, engine: &Engine) -> String {
         pack: "privlint",
         regulation: "any",
         citation: "",
+        citation_url: None,
         summary: c.summary,
     }));
     match format {
@@ -1005,7 +1039,7 @@ fn rules_listing(format: ListFormat, engine: &Engine) -> String {
                     serde_json::json!({
                         "code": r.code, "name": r.name, "severity": r.severity, "pack": r.pack,
                         "regulation": r.regulation, "citation": r.citation, "summary": r.summary,
-                        "docs": render::docs_url(r.code),
+                        "docs": render::docs_url(r.code, r.citation_url),
                     })
                 })
                 .collect();

@@ -182,3 +182,26 @@ fn the_eus_outermost_regions_and_gibraltar_are_not_third_countries() {
     changes_on("FR", "BL", "", "", "2011-12-31", "2012-01-01", false);
     changes_on("ES", "GI", "", "", "2020-12-31", "2021-01-01", false);
 }
+
+/// A day before a law applied is evaluated with its rules, and the run
+/// says so rather than silently reporting Art. 27 in 2017.
+#[test]
+fn a_day_before_a_law_applied_is_noted() {
+    let run = common::check_with(
+        &["--as-of", "2017-01-01"],
+        &["examples/newsletter-platform"],
+        "concise",
+    );
+    assert!(
+        run.stderr
+            .contains("on 2017-01-01 the EU General Data Protection Regulation (EU) 2016/679 did not apply yet (it applies from 2018-05-25)"),
+        "{}",
+        run.stderr
+    );
+    let run = common::check_with(
+        &["--as-of", "2024-01-01"],
+        &["examples/newsletter-platform"],
+        "concise",
+    );
+    assert!(!run.stderr.contains("did not apply yet"), "{}", run.stderr);
+}

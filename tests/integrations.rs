@@ -158,29 +158,32 @@ fn github_annotations_drop_columns_for_multi_line_ranges() {
     );
 }
 
+/// `check --format github` on `m.yaml` with `$GITHUB_STEP_SUMMARY` set to
+/// `summary.md` in `dir`: the exit code and the summary file.
+fn github_with_summary(dir: &Path, args: &[&str]) -> (Option<i32>, String) {
+    let summary = dir.join("summary.md");
+    let mut all = vec!["check", "--format", "github", "--as-of", "2026-11-21"];
+    all.extend_from_slice(args);
+    all.push("m.yaml");
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_privlint"))
+        .args(all)
+        .current_dir(dir)
+        .env("GITHUB_STEP_SUMMARY", &summary)
+        .output()
+        .unwrap();
+    (
+        output.status.code(),
+        std::fs::read_to_string(&summary).unwrap(),
+    )
+}
+
 #[test]
 fn github_format_appends_every_finding_to_the_step_summary() {
     let dir = tempfile::tempdir().unwrap();
     missing_basis(dir.path());
-    let summary = dir.path().join("summary.md");
-    std::fs::write(&summary, "# earlier step\n").unwrap();
-    let output = std::process::Command::new(env!("CARGO_BIN_EXE_privlint"))
-        .args([
-            "check",
-            "--format",
-            "github",
-            "--as-of",
-            "2026-11-21",
-            "--select",
-            "GDPR101",
-            "m.yaml",
-        ])
-        .current_dir(dir.path())
-        .env("GITHUB_STEP_SUMMARY", &summary)
-        .output()
-        .unwrap();
-    assert_eq!(output.status.code(), Some(1));
-    let text = std::fs::read_to_string(&summary).unwrap();
+    std::fs::write(dir.path().join("summary.md"), "# earlier step\n").unwrap();
+    let (code, text) = github_with_summary(dir.path(), &["--select", "GDPR101"]);
+    assert_eq!(code, Some(1));
     assert!(text.starts_with("# earlier step\n## privlint"), "{text}");
     assert!(text.contains("| error | [GDPR101]"), "{text}");
 }
@@ -416,10 +419,8 @@ fn a_suppression_naming_many_rules_matches_like_a_short_one() {
                 others.join(", ")
             ),
         );
-        let out = run(
-            dir.path(),
-            &["--select", "GDPR101", "--format", "concise", "m.yaml"],
-        );
+        // Every rule runs: a suppression of one that did not is not unused.
+        let out = run(dir.path(), &["--format", "concise", "m.yaml"]);
         assert!(!out.stdout.contains("[GDPR101]"), "{named}: {}", out.stdout);
         assert_eq!(
             out.stdout.matches("[PL042]").count(),
@@ -1062,4 +1063,233 @@ fn a_finding_in_a_built_in_pack_never_names_a_file_of_the_repository() {
         "{}",
         sarif["runs"][0]["originalUriBaseIds"]
     );
+}
+
+/// A suppression of a rule that did not run (not selected, its law does
+/// not apply, or the rules waited for a file that does not parse) is not
+/// "unused": deleting it would bring the finding back on the next full run.
+#[test]
+fn a_suppression_of_a_rule_that_did_not_run_is_not_unused() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "m.yaml",
+        &format!(
+            "{ORG}processors:\n  - {{id: p1, name: P1, role: processor, country: FR}}  # privlint: allow GDPR120 -- DPA being signed\nactivities:\n  - {{id: a, name: A, legal_basis: contract, retention: P1Y, recipients: [p1]}}\n"
+        ),
+    );
+    for args in [
+        &["--format", "concise", "m.yaml"][..],
+        &["--format", "concise", "--select", "GDPR150", "m.yaml"],
+        &["--format", "concise", "--ignore", "GDPR120", "m.yaml"],
+        &["--format", "concise", "--regulation", "ndsg", "m.yaml"],
+    ] {
+        let out = run(dir.path(), args);
+        assert!(!out.stdout.contains("PL042"), "{args:?}: {}", out.stdout);
+    }
+    // The rules wait while another file does not parse.
+    write(dir.path(), "wip.yaml", "version: 1\nprocessors: [\n");
+    let out = run(dir.path(), &["--format", "concise", "."]);
+    assert!(out.stdout.contains("PL002"), "{}", out.stdout);
+    assert!(!out.stdout.contains("PL042"), "{}", out.stdout);
+    // A suppression of a rule that ran and found nothing still is.
+    std::fs::remove_file(dir.path().join("wip.yaml")).unwrap();
+    let text = std::fs::read_to_string(dir.path().join("m.yaml")).unwrap();
+    write(dir.path(), "m.yaml", &text.replace("GDPR120", "GDPR150"));
+    let out = run(dir.path(), &["--format", "concise", "m.yaml"]);
+    assert!(
+        out.stdout.contains("[PL042] suppression of `GDPR150`"),
+        "{}",
+        out.stdout
+    );
+}
+
+/// A baseline written while part of the set was not checked would lack
+/// what that part holds: it is not written, and the run exits with 2.
+#[test]
+fn a_baseline_is_not_written_while_part_of_the_set_is_unchecked() {
+    let dir = tempfile::tempdir().unwrap();
+    missing_basis(dir.path());
+    write(dir.path(), "wip.yaml", "version: 1\nprocessors: [\n");
+    let out = privlint_in(dir.path(), &["check", "--write-baseline", "b.json", "."]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(!dir.path().join("b.json").exists());
+    assert!(
+        out.stderr.contains("baseline not written"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains("wip.yaml:3:1: error[PL002]"),
+        "{}",
+        out.stderr
+    );
+    std::fs::remove_file(dir.path().join("wip.yaml")).unwrap();
+    let out = privlint_in(dir.path(), &["check", "--write-baseline", "b.json", "."]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(dir.path().join("b.json").exists());
+}
+
+/// GitHub places an annotation by its path from the repository root,
+/// whatever folder privlint ran from and however the path was spelt.
+#[test]
+fn github_annotations_name_files_from_the_repository_root() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join(".git")).unwrap();
+    missing_basis(&dir.path().join("compliance/privacy"));
+    let from_sub = run(
+        &dir.path().join("compliance"),
+        &["--format", "github", "privacy/../privacy/m.yaml"],
+    );
+    let absolute = dir.path().join("compliance/privacy/m.yaml");
+    let from_root = run(
+        dir.path(),
+        &["--format", "github", absolute.to_str().unwrap()],
+    );
+    for out in [from_sub, from_root] {
+        assert!(
+            out.stdout
+                .contains("::error file=compliance/privacy/m.yaml,line=6,"),
+            "{}",
+            out.stdout
+        );
+    }
+}
+
+/// GitHub drops a step summary over 1 MiB: the table stops short of it
+/// and says how many findings it left out.
+#[test]
+fn the_step_summary_stays_under_githubs_limit() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = format!("{ORG}activities:\n");
+    for i in 0..12_000 {
+        text.push_str(&format!(
+            "  - {{id: activity-{i}, name: Activity number {i} of a large set}}\n"
+        ));
+    }
+    write(dir.path(), "m.yaml", &text);
+    let (code, written) = github_with_summary(dir.path(), &[]);
+    assert_eq!(code, Some(1));
+    assert!(written.len() < 1024 * 1024, "{} bytes", written.len());
+    assert!(
+        written.contains(" more: the annotations"),
+        "{}",
+        &written[written.len() - 300..]
+    );
+}
+
+/// A rule of a user's pack has no page among privlint's: its
+/// documentation link is its citation's, never a made-up privlint URL.
+#[test]
+fn a_user_packs_rules_link_their_citation_not_a_privlint_page() {
+    let root = common::root();
+    let pack = root.join("examples/company-policy/policy.yaml");
+    let set = root.join("examples/newsletter-platform");
+    let json = run(
+        &root,
+        &[
+            "--format",
+            "json",
+            "--rules",
+            pack.to_str().unwrap(),
+            set.to_str().unwrap(),
+        ],
+    );
+    let json: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    let mut seen = 0;
+    for d in json["diagnostics"].as_array().unwrap() {
+        let href = d["codeDescription"]["href"].as_str();
+        if d["code"].as_str().unwrap().starts_with("FW") {
+            seen += 1;
+            assert_eq!(href, d["citation"]["url"].as_str(), "{d}");
+        } else {
+            assert!(href.unwrap().contains("/docs/rules/"), "{d}");
+        }
+    }
+    assert!(seen > 0);
+    let sarif = run(
+        &root,
+        &[
+            "--format",
+            "sarif",
+            "--rules",
+            pack.to_str().unwrap(),
+            set.to_str().unwrap(),
+        ],
+    );
+    let sarif: serde_json::Value = serde_json::from_str(&sarif.stdout).unwrap();
+    for rule in sarif["runs"][0]["tool"]["driver"]["rules"]
+        .as_array()
+        .unwrap()
+    {
+        let uri = rule["helpUri"].as_str().unwrap_or("");
+        assert_eq!(
+            uri.contains("/docs/rules/"),
+            !rule["id"].as_str().unwrap().starts_with("FW"),
+            "{rule}"
+        );
+    }
+}
+
+/// A reason after a single dash is a reason in the wrong place, not none.
+#[test]
+fn a_reason_after_one_dash_is_named_as_such() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "m.yaml",
+        &format!(
+            "{ORG}activities:\n  - id: a  # privlint: allow GDPR101 - being fixed\n    name: A\n"
+        ),
+    );
+    let out = run(dir.path(), &["--format", "text", "m.yaml"]);
+    assert!(
+        out.stdout
+            .contains("error[PL040]: a suppression needs a reason"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains("the reason follows one `-`"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains("`# privlint: allow CODE -- reason`"),
+        "{}",
+        out.stdout
+    );
+}
+
+/// Checking only some files of a set (the changed ones) makes references
+/// to the others look unknown: the finding says which files were read.
+#[test]
+fn naming_only_some_files_says_why_references_look_unknown() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "privacy/org.yaml",
+        &format!("{ORG}processors:\n  - {{id: hosting, name: H, role: processor, country: DE}}\n"),
+    );
+    write(
+        dir.path(),
+        "privacy/acts.yaml",
+        "version: 1\nactivities:\n  - {id: a, name: A, recipients: [hosting]}\n",
+    );
+    let out = run(dir.path(), &["--format", "text", "privacy/acts.yaml"]);
+    assert!(
+        out.stdout
+            .contains("error[PL021]: unknown recipient `hosting`"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains(
+            "note: only the files named on the command line were read (privacy/acts.yaml)"
+        ),
+        "{}",
+        out.stdout
+    );
+    let whole = run(dir.path(), &["--format", "concise", "privacy"]);
+    assert!(!whole.stdout.contains("PL021"), "{}", whole.stdout);
 }

@@ -268,6 +268,20 @@ impl Engine {
             .find(|r| r.code.eq_ignore_ascii_case(code_or_name) || r.name == code_or_name)
     }
 
+    /// The selected rules whose regulation applies to `manifest`: those a
+    /// check runs.
+    pub fn active(&self, manifest: &Manifest, selection: &Selection) -> Vec<&Rule> {
+        self.rules
+            .iter()
+            .filter(|r| selection.enabled(r))
+            .filter(|r| {
+                r.regulation
+                    .as_ref()
+                    .is_none_or(|reg| manifest.applies(reg))
+            })
+            .collect()
+    }
+
     /// Runs the selected rules whose regulation applies. A rule that takes
     /// more than `max_steps` (see [`budget`]) is stopped, and reported as
     /// PL032 at its code in its pack, which is added to `sources`.
@@ -279,16 +293,7 @@ impl Engine {
         selection: &Selection,
         max_steps: u64,
     ) -> Vec<Finding> {
-        let active: Vec<&Rule> = self
-            .rules
-            .iter()
-            .filter(|r| selection.enabled(r))
-            .filter(|r| {
-                r.regulation
-                    .as_ref()
-                    .is_none_or(|reg| manifest.applies(reg))
-            })
-            .collect();
+        let active = self.active(manifest, selection);
         let mut severity: HashMap<String, Severity> = HashMap::new();
         for rule in &active {
             if let Some((_, s)) = selection

@@ -236,6 +236,10 @@ pub struct Applies {
     pub targets: Vec<String>,
     #[serde(default)]
     pub with: Vec<String>,
+    /// The day it applies from (`YYYY-MM-DD`): an earlier `--as-of` is
+    /// still evaluated with its rules, and the run says so.
+    #[serde(default)]
+    pub from: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]

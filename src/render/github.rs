@@ -53,7 +53,9 @@ pub fn render(findings: &[Finding], sources: &SourceMap) -> String {
         // A built-in rule pack is not in the repository: its annotation is
         // the run's, not one on a file of the same name there.
         if !file.builtin {
-            properties.push(format!("file={}", escape_property(&file.display_path())));
+            // GitHub places an annotation by its path from the repository
+            // root, however the path was given on the command line.
+            properties.push(format!("file={}", escape_property(file.stable_path())));
             properties.push(format!("line={}", start.line + 1));
             properties.push(format!("endLine={}", end.line + 1));
             // GitHub rejects columns when the annotation spans several lines.
@@ -84,6 +86,10 @@ pub fn render(findings: &[Finding], sources: &SourceMap) -> String {
     out
 }
 
+/// Bytes of step summary after which rows stop: GitHub keeps at most
+/// 1 MiB per step, and a row is at most a few kilobytes (messages are cut).
+const SUMMARY_BUDGET: usize = 900 * 1024;
+
 /// A Markdown report of every finding, for `$GITHUB_STEP_SUMMARY`.
 pub fn step_summary(findings: &[Finding], sources: &SourceMap, files_checked: usize) -> String {
     let mut out = String::from("## privlint\n\n");
@@ -96,13 +102,27 @@ pub fn step_summary(findings: &[Finding], sources: &SourceMap, files_checked: us
         return out;
     }
     out.push_str("| severity | code | location | message |\n|---|---|---|---|\n");
-    for f in findings {
+    for (i, f) in findings.iter().enumerate() {
+        // GitHub drops a step's summary over 1 MiB whole: the table stops
+        // short of that, and says how much it left out.
+        if out.len() > SUMMARY_BUDGET {
+            let _ = writeln!(
+                out,
+                "\n… and {} more: the annotations and `--format sarif` hold every finding.",
+                super::plural(findings.len() - i, "finding")
+            );
+            break;
+        }
+        let url = super::docs_url(&f.code, f.citation.as_ref().and_then(|c| c.url.as_deref()));
+        let code = match url {
+            Some(url) => format!("[{}](<{}>)", f.code, url.replace(['<', '>', '\n'], "")),
+            None => f.code.clone(),
+        };
         let _ = writeln!(
             out,
-            "| {} | [{}]({}) | {} | {} |",
+            "| {} | {} | {} | {} |",
             f.severity.as_str(),
-            f.code,
-            super::docs_url(&f.code),
+            markdown_cell(&code),
             markdown_cell(&code_span(&super::location(f, sources))),
             markdown_cell(&f.message)
         );

@@ -44,7 +44,8 @@ struct Diagnostic<'a> {
     range: Range,
     severity: u8,
     code: &'a str,
-    code_description: CodeDescription,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    code_description: Option<CodeDescription>,
     source: &'static str,
     message: &'a str,
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -206,9 +207,8 @@ fn write<'a>(
             range: lsp_range(sources, f.primary.span),
             severity: lsp_severity(f.severity),
             code: &f.code,
-            code_description: CodeDescription {
-                href: docs_url(&f.code),
-            },
+            code_description: docs_url(&f.code, f.citation.as_ref().and_then(|c| c.url.as_deref()))
+                .map(|href| CodeDescription { href }),
             source: "privlint",
             message: &f.message,
             related_information: f

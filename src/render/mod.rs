@@ -12,8 +12,27 @@ use crate::report::{Finding, Severity};
 /// Where each rule's documentation lives (`codeDescription.href`, SARIF `helpUri`).
 pub const DOCS_BASE: &str = "https://github.com/privlint/privlint/blob/main/docs/rules/";
 
-pub fn docs_url(code: &str) -> String {
-    format!("{DOCS_BASE}{code}.md")
+/// The page that documents `code`: privlint's own for its built-in codes
+/// and rules, else the rule's citation (a user's pack has no page there).
+pub fn docs_url(code: &str, citation_url: Option<&str>) -> Option<String> {
+    if crate::report::codes::find(code).is_some() || builtin_rule_codes().contains(code) {
+        return Some(format!("{DOCS_BASE}{code}.md"));
+    }
+    citation_url.map(str::to_string)
+}
+
+/// The codes of the built-in packs' rules, read from their text once (each
+/// rule starts `  - code: CODE`; a test holds this to the loaded packs).
+pub fn builtin_rule_codes() -> &'static std::collections::HashSet<&'static str> {
+    static CODES: std::sync::OnceLock<std::collections::HashSet<&'static str>> =
+        std::sync::OnceLock::new();
+    CODES.get_or_init(|| {
+        (crate::engine::BUILTIN_PACKS.iter())
+            .flat_map(|p| p.text.lines())
+            .filter_map(|l| l.strip_prefix("  - code: "))
+            .map(str::trim)
+            .collect()
+    })
 }
 
 /// `path:line:col` of a finding's primary label, 1-based, as people and
@@ -163,4 +182,16 @@ pub(crate) fn percent_encode_path(bytes: &[u8]) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    /// The codes read from the built-in packs' text are exactly their rules.
+    #[test]
+    fn builtin_rule_codes_are_the_built_in_packs_rules() {
+        let engine = crate::engine::Engine::load(&[]).expect("the built-in packs load");
+        let loaded: std::collections::HashSet<&str> =
+            engine.rules.iter().map(|r| r.code.as_str()).collect();
+        assert_eq!(&loaded, super::builtin_rule_codes());
+    }
 }

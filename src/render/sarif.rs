@@ -43,6 +43,9 @@ pub struct RuleInfo {
     /// Markdown documentation (`privlint explain`).
     pub docs: String,
     pub citation: Option<String>,
+    /// The citation's link, the rule's `helpUri` when privlint has no page
+    /// of its own for it (a user's pack).
+    pub citation_url: Option<String>,
     pub tags: Vec<String>,
 }
 
@@ -126,16 +129,19 @@ pub fn render_to(
             if let Some(citation) = &r.citation {
                 properties["citation"] = json!(citation);
             }
-            json!({
+            let mut rule = json!({
                 "id": r.code,
                 "name": r.name,
                 "shortDescription": { "text": r.summary },
                 "fullDescription": { "text": full_description(r) },
                 "help": { "text": help_text, "markdown": help_text },
-                "helpUri": docs_url(&r.code),
                 "defaultConfiguration": { "level": level(r.severity) },
                 "properties": properties,
-            })
+            });
+            if let Some(uri) = docs_url(&r.code, r.citation_url.as_deref()) {
+                rule["helpUri"] = json!(uri);
+            }
+            rule
         })
         .collect();
     // Each file's URI once, not once per location.

@@ -97,12 +97,23 @@ pub fn parse(
         let rest = &directive["allow".len()..];
         let (head, reason) = split_reason(rest);
         if reason.is_none_or(|r| r.trim().is_empty()) {
+            // `allow GDPR120 - being signed`: a reason, after one dash.
+            let one_dash = reason.is_none() && head.contains(" - ");
+            let (label, help) = if one_dash {
+                (
+                    "the reason follows one `-`",
+                    "a reason follows two dashes or an em dash: `# privlint: allow CODE -- reason`",
+                )
+            } else {
+                (
+                    "no reason given",
+                    "say why the finding is accepted: `# privlint: allow CODE — reason`",
+                )
+            };
             findings.push(
                 codes::INVALID_SUPPRESSION
-                    .at(span, "a suppression needs a reason", "no reason given")
-                    .with_help(
-                        "say why the finding is accepted: `# privlint: allow CODE — reason`",
-                    ),
+                    .at(span, "a suppression needs a reason", label)
+                    .with_help(help),
             );
             continue;
         }
@@ -225,13 +236,15 @@ pub fn apply(
     suppressions: &[Suppression],
     sources: &SourceMap,
     as_of: Date,
+    ran: &dyn Fn(&str) -> bool,
 ) -> Vec<Finding> {
-    // Where a limit stopped part of the check (PL005), a finding a
-    // suppression allowed may only be missing: saying "remove it" would
-    // bring it back once the limit is out of the way.
+    // Where a limit stopped part of the check (PL005) or a rule (PL032),
+    // a finding a suppression allowed may only be missing: saying "remove
+    // it" would bring it back once the limit is out of the way. So may one
+    // of a rule that did not run (`ran`).
     let complete = !findings
         .iter()
-        .any(|f| f.code == codes::LIMIT_EXCEEDED.code);
+        .any(|f| f.code == codes::LIMIT_EXCEEDED.code || f.code == codes::RULE_STOPPED.code);
     let mut reported = Sink::default();
     // Which rule of which suppression was used, flat: a generated file may
     // hold hundreds of thousands of comments.
@@ -324,6 +337,7 @@ pub fn apply(
         for (r, (rule, span)) in s.rules.iter().enumerate() {
             if complete
                 && !used[first_rule[i] + r]
+                && ran(rule)
                 && reported.wants(s.file, codes::UNUSED_SUPPRESSION.code)
             {
                 reported.push(
