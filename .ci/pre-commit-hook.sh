@@ -1,18 +1,35 @@
 #!/usr/bin/env bash
-# Runs the repository's pre-commit hook for real (`pre-commit try-repo`)
-# against a scratch repository: first with a clean manifest (must pass),
-# then with a manifest that has findings (must fail and report them).
+# Runs the repository's pre-commit hook for real against a scratch
+# repository that uses it as any user would (`repo:` and `rev:` in its
+# .pre-commit-config.yaml): with a clean manifest (must pass), with a
+# manifest that has findings (must fail and report them), and on a commit
+# that only deletes a contract a manifest names (must fail: the hook runs
+# whatever changed). pre-commit builds privlint once (`language: rust`)
+# into the scratch PRE_COMMIT_HOME and reuses it for every run
+# (`try-repo` would build it again each time, in a fresh store). The hook
+# is taken at the checkout's HEAD commit, so commit changes to
+# .pre-commit-hooks.yaml before running this.
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
+rev="$(git -C "$repo" rev-parse HEAD)"
 scratch="$(mktemp -d)"
 trap 'rm -rf "$scratch"' EXIT
+export PRE_COMMIT_HOME="$scratch/.pre-commit-home"
 
 python3 -m pip install --quiet --disable-pip-version-check "pre-commit>=3,<5"
 
-cd "$scratch"
+mkdir "$scratch/work"
+cd "$scratch/work"
 git init --quiet
 git config user.email ci@example.com
 git config user.name ci
+cat > .pre-commit-config.yaml <<YAML
+repos:
+  - repo: $repo
+    rev: $rev
+    hooks:
+      - id: privlint
+YAML
 mkdir privacy
 cat > privacy/manifest.yaml <<'YAML'
 version: 1
@@ -36,7 +53,7 @@ YAML
 git add -A && git commit --quiet -m clean
 
 echo "== pre-commit hook on a clean manifest set"
-pre-commit try-repo "$repo" privlint --all-files --verbose
+pre-commit run --all-files --verbose
 
 cat > privacy/marketing.yaml <<'YAML'
 version: 1
@@ -52,7 +69,7 @@ git add -A && git commit --quiet -m findings
 
 echo "== pre-commit hook on a manifest set with findings"
 set +e
-output="$(pre-commit try-repo "$repo" privlint --all-files --verbose 2>&1)"
+output="$(pre-commit run --all-files --verbose 2>&1)"
 status=$?
 set -e
 echo "$output"
@@ -73,11 +90,11 @@ git rm --quiet privacy/marketing.yaml
 mkdir -p contracts && echo "DPA" > contracts/hosting-dpa.md
 sed -i 's|ref: "https://example.com/dpa"|ref: contracts/hosting-dpa.md|' privacy/manifest.yaml
 git add -A && git commit --quiet -m evidence
-pre-commit try-repo "$repo" privlint --all-files
+pre-commit run --all-files
 git rm --quiet contracts/hosting-dpa.md
 echo "== pre-commit hook on a commit that only deletes a contract"
 set +e
-output="$(pre-commit try-repo "$repo" privlint --verbose 2>&1)"
+output="$(pre-commit run --verbose 2>&1)"
 status=$?
 set -e
 echo "$output"
