@@ -441,7 +441,7 @@ fn note_files_not_named(findings: &mut [Finding], paths: &[PathBuf]) {
         return;
     }
     let note = format!(
-        "only the files named on the command line were read ({}{}); a declaration in another file is not seen: check the folder that holds the whole set, or set `roots` in privlint.yaml and run `privlint check`",
+        "only the files named were read ({}{}); a declaration in another file is not seen: check the folder that holds the whole set, or name it in `roots` in privlint.yaml and run `privlint check`",
         source::printable(&source::display_path(first)),
         if named.len() > 1 { ", …" } else { "" },
     );

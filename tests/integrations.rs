@@ -1284,9 +1284,8 @@ fn naming_only_some_files_says_why_references_look_unknown() {
         out.stdout
     );
     assert!(
-        out.stdout.contains(
-            "note: only the files named on the command line were read (privacy/acts.yaml)"
-        ),
+        out.stdout
+            .contains("note: only the files named were read (privacy/acts.yaml)"),
         "{}",
         out.stdout
     );
