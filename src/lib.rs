@@ -483,10 +483,11 @@ fn suppress(
     if suppressions.is_empty() {
         return findings;
     }
-    let names = |rule: &str, r: &engine::Rule| r.code.eq_ignore_ascii_case(rule) || r.name == rule;
     // Built-in codes (PL…) always run; a pack's rule only when active.
     let did_run = |rule: &str| {
-        ran.iter().any(|r| names(rule, r)) || !engine.rules.iter().any(|r| names(rule, r))
+        engine
+            .find(rule)
+            .is_none_or(|found| ran.iter().any(|r| std::ptr::eq(*r, found)))
     };
     report::suppress::apply(findings, &suppressions, sources, as_of, &did_run)
 }

@@ -107,12 +107,6 @@ impl SourceFile {
         }
     }
 
-    /// The same file, embedded in the binary (see [`SourceFile::builtin`]).
-    pub fn built_in(mut self) -> SourceFile {
-        self.builtin = true;
-        self
-    }
-
     /// The same file, whose text follows `bytes` bytes left out of it (a
     /// UTF-8 byte-order mark).
     pub fn after_leading_bytes(mut self, bytes: u32) -> SourceFile {

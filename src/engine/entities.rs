@@ -573,14 +573,24 @@ pub struct ActivityRecord<'m> {
     purpose: &'m str,
 }
 
+/// The mapping an activity's `consent` is read from: the activity's own
+/// when it has one, else the long form of its `legal_basis`, where the
+/// manifest format also lets it be written.
+pub fn consent_holder(activity: &Node) -> Option<&Node> {
+    if activity.get("consent").is_some() {
+        return Some(activity);
+    }
+    activity
+        .get("legal_basis")
+        .filter(|b| b.get("consent").is_some())
+}
+
 impl<'m> ActivityRecord<'m> {
     pub fn new(manifest: &'m Manifest, index: usize) -> ActivityRecord<'m> {
         let node = &manifest.activities[index].node;
         let basis_node = node.get("legal_basis");
         let long = |key: &str| basis_node.and_then(|b| text_at(b, &[key])).unwrap_or("");
-        let consent = node
-            .get("consent")
-            .or_else(|| basis_node.and_then(|b| b.get("consent")));
+        let consent = consent_holder(node).and_then(|h| h.get("consent"));
         let consent_text = |key: &str| consent.and_then(|c| text_at(c, &[key])).unwrap_or("");
         let consent_flag = |key: &str| consent.and_then(|c| bool_at(c, &[key])).unwrap_or(false);
         let (retention_kind, retention_text) = match node.get("retention") {

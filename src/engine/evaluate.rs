@@ -727,19 +727,12 @@ impl Evaluator<'_> {
             }
             "activity" => {
                 let a = scope.activity?;
-                // `consent` may be given in the long form of `legal_basis`
-                // instead (read from there when the activity has none).
-                let long_form = || match path.first() {
-                    Some(&"consent") if a.node.get("consent").is_none() => {
-                        self.node_path(a.node.get("legal_basis")?, &path)
-                    }
-                    _ => None,
+                // `consent` is drawn where the facts read it from.
+                let holder = match path.first() {
+                    Some(&"consent") => entities::consent_holder(&a.node).unwrap_or(&a.node),
+                    _ => &a.node,
                 };
-                Some(
-                    self.node_path(&a.node, &path)
-                        .or_else(long_form)
-                        .unwrap_or(at(a.id.span)),
-                )
+                Some(self.node_path(holder, &path).unwrap_or(at(a.id.span)))
             }
             "tracking" => {
                 let t = scope.tracking?;

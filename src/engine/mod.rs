@@ -319,12 +319,9 @@ impl Engine {
         let mut added: HashMap<crate::source::FileId, crate::source::FileId> = HashMap::new();
         for rule in stopped {
             let pack = rule.code_span.file;
-            let file = *added.entry(pack).or_insert_with(|| {
-                let source = self.sources.get(pack);
-                let mut copy = SourceFile::new(source.path.clone(), source.text.clone());
-                copy.builtin = source.builtin;
-                sources.add(copy)
-            });
+            let file = *added
+                .entry(pack)
+                .or_insert_with(|| sources.add(self.sources.get(pack).clone()));
             let span = crate::source::Span {
                 file,
                 ..rule.code_span
