@@ -374,7 +374,12 @@ fn usage_error(error: clap::Error) -> ExitCode {
     let format = requested.and_then(|f| Format::from_str(&f, false).ok());
     if let Some(format) = format.filter(|_| last("--output", Some("-o")).is_none()) {
         EXIT_CODE.store(2, Ordering::Relaxed);
-        error_document(&None, format, "privlint::usage", &message, None);
+        let failure = render::Failure {
+            code: "privlint::usage",
+            message: &message,
+            help: None,
+        };
+        error_document(&None, format, failure, &[], &Default::default());
     }
     let _ = error.print();
     ExitCode::from(2)
@@ -438,19 +443,31 @@ fn check(args: CheckArgs, config_args: &ConfigArgs) -> Result<ExitCode, Fatal> {
         let code = fatal
             .code()
             .map_or_else(|| "privlint::error".to_string(), |c| c.to_string());
-        // Located problems in the configuration or a rule pack: say them,
-        // one per line, as `--format concise` would.
-        let message = match fatal {
-            Fatal::Config { failure } => located(fatal, &failure.findings, &failure.sources),
-            Fatal::RulePacks { failure } => located(fatal, &failure.findings, &failure.sources),
-            _ => fatal.to_string(),
+        // Located problems in the configuration or a rule pack are
+        // diagnostics in those files, and are said in the message too, one
+        // per line, as `--format concise` would.
+        let no_sources = privlint::source::SourceMap::default();
+        let (findings, sources) = match fatal {
+            Fatal::Config { failure } => (&failure.findings[..], &failure.sources),
+            Fatal::RulePacks { failure } => (&failure.findings[..], &failure.sources),
+            _ => (&[][..], &no_sources),
+        };
+        let message = if findings.is_empty() {
+            fatal.to_string()
+        } else {
+            located(fatal, findings, sources)
         };
         let help = fatal.help().map(|h| h.to_string());
         EXIT_CODE.store(2, Ordering::Relaxed);
         // The check stopped before it knew every file it reads: an existing
         // file is replaced only when it is an earlier report.
         if output.as_deref().is_none_or(replaceable) {
-            error_document(&output, format, &code, &message, help.as_deref());
+            let failure = render::Failure {
+                code: &code,
+                message: &message,
+                help: help.as_deref(),
+            };
+            error_document(&output, format, failure, findings, sources);
         }
     }
     result
@@ -475,33 +492,36 @@ fn replaceable(path: &std::path::Path) -> bool {
 
 /// The document a run that could not check writes where the report would
 /// have gone: a JSON error object, an unsuccessful SARIF invocation, or a
-/// GitHub `::error` annotation (else the failed step shows none). Nothing
-/// for the human formats, which have the error on standard error.
+/// GitHub `::error` annotation (else the failed step shows none), each
+/// with `findings`, the located problems that stopped it. Nothing for the
+/// human formats, which have the error on standard error.
 fn error_document(
     output: &Option<PathBuf>,
     format: Format,
-    code: &str,
-    message: &str,
-    help: Option<&str>,
+    failure: render::Failure<'_>,
+    findings: &[privlint::report::Finding],
+    sources: &privlint::source::SourceMap,
 ) {
     let _ = match format {
         Format::Json => emit_streamed(output, |out| {
-            render::json::render_error_to(out, code, message, help)
+            render::json::render_error_to(out, failure, findings, sources)
         }),
         Format::Sarif => emit_streamed(output, |out| {
-            render::sarif::render_error_to(out, code, message, help)
+            let cwd = std::env::current_dir().unwrap_or_default();
+            render::sarif::render_error_to(out, failure, findings, sources, &code_infos(), &cwd)
         }),
         Format::Github => {
-            let mut text = message.to_string();
-            if let Some(help) = help {
+            let mut text = failure.message.to_string();
+            if let Some(help) = failure.help {
                 text.push_str(&format!("\nhelp: {help}"));
             }
+            let annotations = render::github::render(findings, sources);
             emit(
                 output,
                 &format!(
-                    "::error title={}::{}\n",
+                    "{annotations}::error title={}::{}\n",
                     render::github::escape_property("privlint could not check"),
-                    render::github::escape_data(&format!("{text}\n({code})"))
+                    render::github::escape_data(&format!("{text}\n({})", failure.code))
                 ),
             )
         }
@@ -789,17 +809,25 @@ fn rule_infos(engine: &Engine) -> Vec<render::sarif::RuleInfo> {
             tags: vec!["privacy".into(), r.pack.clone()],
         })
         .collect();
-    rules.extend(codes::ALL.iter().map(|c| render::sarif::RuleInfo {
-        code: c.code.to_string(),
-        name: c.name.to_string(),
-        summary: c.summary.to_string(),
-        severity: c.severity,
-        docs: codes::explain(c),
-        citation: None,
-        citation_url: None,
-        tags: vec!["privacy".into(), "manifest".into()],
-    }));
+    rules.extend(code_infos());
     rules
+}
+
+/// privlint's own codes (PL…), for SARIF's `tool.driver.rules`.
+fn code_infos() -> Vec<render::sarif::RuleInfo> {
+    codes::ALL
+        .iter()
+        .map(|c| render::sarif::RuleInfo {
+            code: c.code.to_string(),
+            name: c.name.to_string(),
+            summary: c.summary.to_string(),
+            severity: c.severity,
+            docs: codes::explain(c),
+            citation: None,
+            citation_url: None,
+            tags: vec!["privacy".into(), "manifest".into()],
+        })
+        .collect()
 }
 
 /// Findings per rule, most frequent first (ties by code).

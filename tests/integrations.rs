@@ -916,6 +916,102 @@ fn command_line_and_configuration_errors_still_write_a_document() {
     );
 }
 
+/// A configuration or rule pack that cannot be used stops the check; its
+/// located problems are diagnostics in those files in every machine
+/// format, so an editor underlines them and code scanning shows them where
+/// they are, not only in the error's message.
+#[test]
+fn configuration_and_rule_pack_errors_are_diagnostics_in_their_files() {
+    let dir = tempfile::tempdir().unwrap();
+    missing_basis(dir.path());
+    write(
+        dir.path(),
+        "privlint.yaml",
+        "ignore: [GDPR13O]\nselect: 5\n",
+    );
+    write(
+        dir.path(),
+        "house.yaml",
+        "version: 1\npack: house\nrules:\n  - code: HOUSE001\n    name: x\n    severty: error\n",
+    );
+    let json = run(dir.path(), &["--format", "json", "m.yaml"]);
+    assert_eq!(json.code, 2);
+    let document: serde_json::Value = serde_json::from_str(&json.stdout).expect("JSON");
+    let schema: serde_json::Value =
+        serde_json::from_str(include_str!("../schemas/diagnostics.schema.json")).unwrap();
+    let validator = jsonschema::validator_for(&schema).expect("the schema compiles");
+    assert!(validator.is_valid(&document), "{document:#}");
+    assert_eq!(document["error"]["code"], "privlint::config");
+    assert_eq!(document["summary"]["errors"], 2);
+    let at: Vec<_> = document["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            format!(
+                "{} {}:{} {}",
+                d["file"].as_str().unwrap(),
+                d["range"]["start"]["line"],
+                d["range"]["start"]["character"],
+                d["code"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert_eq!(at, ["privlint.yaml 0:9 PL031", "privlint.yaml 1:8 PL031"]);
+
+    let sarif = run(dir.path(), &["--format", "sarif", "m.yaml"]);
+    let log: serde_json::Value = serde_json::from_str(&sarif.stdout).expect("SARIF");
+    assert_valid_sarif(&log);
+    let run0 = &log["runs"][0];
+    assert_eq!(run0["invocations"][0]["executionSuccessful"], false);
+    let results = run0["results"].as_array().unwrap();
+    assert_eq!(results.len(), 2);
+    let index = results[0]["ruleIndex"].as_u64().unwrap() as usize;
+    assert_eq!(run0["tool"]["driver"]["rules"][index]["id"], "PL031");
+    let region = &results[0]["locations"][0]["physicalLocation"]["region"];
+    assert_eq!(
+        (region["startLine"].as_u64(), region["startColumn"].as_u64()),
+        (Some(1), Some(10))
+    );
+
+    let github = run(dir.path(), &["--format", "github", "m.yaml"]);
+    let lines: Vec<&str> = github.stdout.lines().collect();
+    assert_eq!(lines.len(), 3, "{}", github.stdout);
+    assert!(
+        lines[0].starts_with(
+            "::error file=privlint.yaml,line=1,endLine=1,col=10,endColumn=17,title=privlint PL031"
+        ),
+        "{}",
+        lines[0]
+    );
+    assert!(
+        lines[2]
+            .starts_with("::error title=privlint could not check::2 errors in the configuration")
+    );
+
+    // A rule pack: the misspelt key is a diagnostic in the pack.
+    std::fs::remove_file(dir.path().join("privlint.yaml")).unwrap();
+    let pack = run(
+        dir.path(),
+        &["--format", "json", "--rules", "house.yaml", "m.yaml"],
+    );
+    assert_eq!(pack.code, 2);
+    let document: serde_json::Value = serde_json::from_str(&pack.stdout).expect("JSON");
+    assert!(validator.is_valid(&document), "{document:#}");
+    let diagnostics = document["diagnostics"].as_array().unwrap();
+    assert!(!diagnostics.is_empty(), "{document:#}");
+    assert!(
+        diagnostics.iter().all(|d| d["file"] == "house.yaml"),
+        "{document:#}"
+    );
+    assert!(
+        diagnostics
+            .iter()
+            .any(|d| d["message"].as_str().unwrap().contains("severty")),
+        "{document:#}"
+    );
+}
+
 /// When privlint cannot check at all (here: no manifest), JSON and SARIF
 /// still get a valid document saying why, where the report would have
 /// gone, so editors and code-scanning uploads do not fail on a missing or

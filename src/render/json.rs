@@ -20,6 +20,8 @@ struct Output<'l, 'a> {
     tool: Tool,
     summary: Summary,
     diagnostics: super::Lazy<'l, 'a, Finding, Diagnostic<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<super::Failure<'a>>,
 }
 
 #[derive(Serialize)]
@@ -188,7 +190,7 @@ pub fn render_to(
         .files()
         .map(|(_, f)| (f.display_path(), source_uri(f)))
         .collect();
-    write(out, findings, sources, &files, files_checked)
+    write(out, findings, sources, &files, files_checked, None)
 }
 
 fn write<'a>(
@@ -197,6 +199,7 @@ fn write<'a>(
     sources: &'a SourceMap,
     files: &'a [(String, String)],
     files_checked: usize,
+    error: Option<super::Failure<'a>>,
 ) -> std::io::Result<()> {
     let counts = Counts::of(findings);
     let diagnostic = |f: &'a Finding| -> Diagnostic<'a> {
@@ -243,24 +246,24 @@ fn write<'a>(
             infos: counts.infos,
         },
         diagnostics: super::Lazy::new(findings, &diagnostic),
+        error,
     };
     super::write_pretty(out, &output)
 }
 
-/// The JSON document for a run that could not check: no diagnostics, and
-/// an `error` saying why (the same text as on standard error).
+/// The JSON document for a run that could not check: an `error` saying
+/// why (the same text as on standard error) and, for a configuration or
+/// rule pack that could not be used, its problems as diagnostics located
+/// in those files, so an editor can show them where they are.
 pub fn render_error_to(
     out: &mut dyn std::io::Write,
-    code: &str,
-    message: &str,
-    help: Option<&str>,
+    error: super::Failure<'_>,
+    findings: &[Finding],
+    sources: &SourceMap,
 ) -> std::io::Result<()> {
-    let document = serde_json::json!({
-        "version": FORMAT_VERSION,
-        "tool": { "name": "privlint", "version": env!("CARGO_PKG_VERSION") },
-        "summary": { "files": 0, "errors": 0, "warnings": 0, "infos": 0 },
-        "diagnostics": [],
-        "error": { "code": code, "message": message, "help": help },
-    });
-    super::write_pretty(out, &document)
+    let files: Vec<(String, String)> = sources
+        .files()
+        .map(|(_, f)| (f.display_path(), source_uri(f)))
+        .collect();
+    write(out, findings, sources, &files, 0, Some(error))
 }

@@ -116,6 +116,14 @@ pub fn summary_line(counts: Counts, files: usize) -> String {
     format!("{what} in {}", plural(files, "file"))
 }
 
+/// Why a run could not check, beside any located problems behind it.
+#[derive(serde::Serialize)]
+pub struct Failure<'a> {
+    pub code: &'a str,
+    pub message: &'a str,
+    pub help: Option<&'a str>,
+}
+
 /// A list serialized by mapping each item when it is written, so a format
 /// with a million findings does not first build a million values.
 pub struct Lazy<'l, 'a, T, V> {

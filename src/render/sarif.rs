@@ -29,6 +29,8 @@ struct Run<'a> {
     results: super::Lazy<'a, 'a, Finding, Value>,
     #[serde(skip_serializing_if = "Option::is_none")]
     original_uri_base_ids: Option<Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    invocations: Option<Value>,
 }
 
 /// The `uriBaseId` of the built-in rule packs.
@@ -113,6 +115,17 @@ pub fn render_to(
     sources: &SourceMap,
     rules: &[RuleInfo],
     cwd: &Path,
+) -> std::io::Result<()> {
+    write_log(out, findings, sources, rules, cwd, None)
+}
+
+fn write_log(
+    out: &mut dyn std::io::Write,
+    findings: &[Finding],
+    sources: &SourceMap,
+    rules: &[RuleInfo],
+    cwd: &Path,
+    invocations: Option<Value>,
 ) -> std::io::Result<()> {
     let root = crate::source::repository_root(cwd);
     let mut used: Vec<&RuleInfo> = rules.iter().collect();
@@ -228,46 +241,37 @@ pub fn render_to(
             column_kind: "utf16CodeUnits",
             results: super::Lazy::new(findings, &result),
             original_uri_base_ids: (!base_ids.is_empty()).then(|| Value::Object(base_ids)),
+            invocations,
         }],
     };
     super::write_pretty(out, &log)
 }
 
 /// A SARIF log for a run that could not check (no manifest, an unreadable
-/// path, a broken config or rule pack): no results, and an unsuccessful
-/// invocation saying why, so a code-scanning upload still gets a valid log.
+/// path, a broken config or rule pack): an unsuccessful invocation saying
+/// why, so a code-scanning upload still gets a valid log, and the located
+/// problems of a configuration or rule pack as results in those files.
 pub fn render_error_to(
     out: &mut dyn std::io::Write,
-    code: &str,
-    message: &str,
-    help: Option<&str>,
+    error: super::Failure<'_>,
+    findings: &[Finding],
+    sources: &SourceMap,
+    rules: &[RuleInfo],
+    cwd: &Path,
 ) -> std::io::Result<()> {
-    let text = match help {
-        Some(help) => format!("{message} ({help})"),
-        None => message.to_string(),
+    let text = match error.help {
+        Some(help) => format!("{} ({help})", error.message),
+        None => error.message.to_string(),
     };
-    let log = json!({
-        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
-        "version": "2.1.0",
-        "runs": [{
-            "tool": { "driver": {
-                "name": "privlint",
-                "version": env!("CARGO_PKG_VERSION"),
-                "semanticVersion": env!("CARGO_PKG_VERSION"),
-                "informationUri": "https://github.com/privlint/privlint",
-            }},
-            "results": [],
-            "invocations": [{
-                "executionSuccessful": false,
-                "toolExecutionNotifications": [{
-                    "level": "error",
-                    "descriptor": { "id": code },
-                    "message": { "text": text },
-                }],
-            }],
+    let invocations = json!([{
+        "executionSuccessful": false,
+        "toolExecutionNotifications": [{
+            "level": "error",
+            "descriptor": { "id": error.code },
+            "message": { "text": text },
         }],
-    });
-    super::write_pretty(out, &log)
+    }]);
+    write_log(out, findings, sources, rules, cwd, Some(invocations))
 }
 
 #[cfg(test)]
