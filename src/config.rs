@@ -7,6 +7,7 @@ use crate::load::yaml;
 use crate::report::{Finding, Severity};
 use crate::schema::CompiledSchema;
 use crate::source::{SourceFile, SourceMap};
+use crate::suggest::did_you_mean;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
@@ -44,7 +45,8 @@ pub struct Config {
     pub selectors: Selectors,
     /// The paths of `roots`, `rules` and `baseline` (joined to the file's
     /// folder) with where each is written, to point at a missing one.
-    pub paths_written: Vec<(PathBuf, crate::source::Span)>,
+    /// With whether it must be a file (a rule pack or the baseline).
+    pub paths_written: Vec<(PathBuf, crate::source::Span, bool)>,
 }
 
 /// The rule selectors of a configuration file (`select`, `ignore`, the
@@ -123,12 +125,14 @@ pub const SELECTOR_HELP: &str = "select rules by code (`GDPR130`), name (`transf
 
 impl Config {
     /// Reports the paths this file names that the run uses (`in_use`) and
-    /// that do not exist, at the line that names them: a mistyped `roots`
-    /// or `rules` entry is the configuration's mistake, not the manifests'.
+    /// that do not exist, or are a folder where a file is needed, at the
+    /// line that names them: a mistyped `roots` or `rules` entry is the
+    /// configuration's mistake, not the manifests'.
     pub fn check_paths(&self, in_use: &[&Path]) -> Result<(), ConfigFailure> {
-        let written: Vec<(PathBuf, crate::source::Span)> = (self.paths_written.iter())
-            .filter(|(p, _)| in_use.contains(&p.as_path()) && is_missing(p))
-            .cloned()
+        let written: Vec<&(PathBuf, crate::source::Span, bool)> = (self.paths_written.iter())
+            .filter(|(p, _, file)| {
+                in_use.contains(&p.as_path()) && (is_missing(p) || *file && p.is_dir())
+            })
             .collect();
         if written.is_empty() {
             return Ok(());
@@ -136,8 +140,20 @@ impl Config {
         Err(failure(&self.path, self.selectors.text.clone(), |id| {
             written
                 .iter()
-                .map(|(path, span)| {
+                .map(|(path, span, _)| {
                     let span = crate::source::Span::new(id, span.start as usize..span.end as usize);
+                    if !is_missing(path) {
+                        return crate::report::codes::INVALID_CONFIG
+                            .at(
+                                span,
+                                format!(
+                                    "`{}` is a folder, not a file",
+                                    crate::source::display_path(path)
+                                ),
+                                "a folder",
+                            )
+                            .with_help("`rules` lists rule pack files (`policies/data-policy.yaml`) and `baseline` names a file");
+                    }
                     missing_path(span, path, self.dir())
                 })
                 .collect()
@@ -153,17 +169,34 @@ impl Config {
     }
 }
 
-/// A path the file names, at `span`, that does not exist.
+/// A path the file names, at `span`, that does not exist; with the
+/// closest name beside it (`acme.yml` for `acme.yaml`).
 fn missing_path(span: crate::source::Span, path: &Path, dir: &Path) -> Finding {
-    let dir = crate::source::display_path(dir);
+    let shown = crate::source::display_path(dir);
+    let mut message = format!("`{}` does not exist", crate::source::display_path(path));
+    let parent = path.parent().filter(|p| !p.as_os_str().is_empty());
+    if let (Some(parent), Some(name)) = (parent, path.file_name().and_then(|n| n.to_str())) {
+        // A folder of thousands of files is not worth reading for a hint.
+        let siblings: Vec<String> = std::fs::read_dir(parent)
+            .into_iter()
+            .flatten()
+            .take(1000)
+            .filter_map(|e| e.ok()?.file_name().into_string().ok())
+            .collect();
+        if let Some(close) = did_you_mean(name, siblings.iter().map(String::as_str)) {
+            // As written in the file: relative to its folder.
+            let meant = path.with_file_name(close);
+            let meant = meant.strip_prefix(dir).unwrap_or(&meant);
+            message.push_str(&format!(
+                "; did you mean `{}`?",
+                crate::source::display_path(meant)
+            ));
+        }
+    }
     crate::report::codes::INVALID_CONFIG
-        .at(
-            span,
-            format!("`{}` does not exist", crate::source::display_path(path)),
-            "no such file or folder",
-        )
+        .at(span, message, "no such file or folder")
         .with_help(format!(
-            "paths in this file are relative to its folder (`{dir}`)"
+            "paths in this file are relative to its folder (`{shown}`)"
         ))
 }
 
@@ -326,12 +359,15 @@ pub fn load(path: &Path, packs: &[PathBuf]) -> Result<Config, ConfigFailure> {
         max_rule_steps: limit("max_rule_steps"),
         paths_written: ["roots", "rules", "baseline"]
             .into_iter()
-            .filter_map(|key| root.get(key))
-            .flat_map(|node| match node.as_str() {
-                Some(_) => std::slice::from_ref(node),
-                None => node.as_seq(),
+            .filter_map(|key| Some((root.get(key)?, key != "roots")))
+            .flat_map(|(node, file)| {
+                let items = match node.as_str() {
+                    Some(_) => std::slice::from_ref(node),
+                    None => node.as_seq(),
+                };
+                items.iter().map(move |n| (n, file))
             })
-            .filter_map(|n| Some((dir.join(n.as_str()?), n.span)))
+            .filter_map(|(n, file)| Some((dir.join(n.as_str()?), n.span, file)))
             .collect(),
         selectors: Selectors::collect(path, &text, &root),
     })

@@ -160,6 +160,84 @@ fn an_unreadable_rule_pack_is_a_located_usage_error() {
     );
 }
 
+/// Pack mistakes that used to turn rules off silently, or move their
+/// labels, are errors when the pack loads, located, with a suggestion: an
+/// empty or comment-only file, a regulation privlint does not know, a
+/// function the interpreter does not have, a label on a field no manifest
+/// can have.
+#[test]
+fn pack_mistakes_that_would_run_no_rule_are_located_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let rule = |extra: &str, require: &str| {
+        format!(
+            "version: 1\npack: house\nname: House\nrules:\n  - code: HOUSE001\n    name: house-rule\n    severity: error\n    summary: s\n    for_each: processor\n    require: '{require}'\n    message: \"m\"\n{extra}"
+        )
+    };
+    for (text, (at, message)) in [
+        (String::new(), ("pack.yaml:1:1", "the rule pack is empty")),
+        (
+            "# policies: to do\n".to_string(),
+            ("pack.yaml:1:1", "the rule pack is empty"),
+        ),
+        (
+            rule("", "true").replace("rules:", "regulation: gdrp\nrules:"),
+            (
+                "pack.yaml:4:13",
+                "`gdrp` is not a valid regulation; did you mean `gdpr`?",
+            ),
+        ),
+        (
+            rule("    regulation: ndsgg\n", "true"),
+            (
+                "pack.yaml:12:17",
+                "`ndsgg` is not a valid regulation; did you mean `ndsg`?",
+            ),
+        ),
+        (
+            rule("", "processor.id.startswith(\"a\")"),
+            (
+                "pack.yaml:10:28",
+                "in `require`: unknown function `startswith`; did you mean `startsWith`?",
+            ),
+        ),
+        (
+            rule("    at: processor.agrement\n", "true"),
+            (
+                "pack.yaml:12:9",
+                "`at`: `processor` has no field `agrement`; did you mean `agreement`?",
+            ),
+        ),
+    ] {
+        let pack = dir.path().join("pack.yaml");
+        std::fs::write(&pack, &text).unwrap();
+        let run = check_with(&["--rules", pack.to_str().unwrap()], &[LINTED], "concise");
+        assert_eq!(run.code, 2, "{text}\n{}", run.stderr);
+        let said = &run.stderr;
+        assert!(
+            said.contains(&format!("error[PL030]: {message}")),
+            "{text}\n{said}"
+        );
+        assert!(said.contains(&format!("{at}\n")), "{text}\n{said}");
+    }
+    // A misspelt required key is one mistake, said once: not also "missing".
+    let pack = dir.path().join("pack.yaml");
+    std::fs::write(&pack, rule("", "true").replace("require:", "requires:")).unwrap();
+    let run = check_with(&["--rules", pack.to_str().unwrap()], &[LINTED], "concise");
+    assert_eq!(run.code, 2);
+    assert_eq!(
+        run.stderr.matches("error[PL030]").count(),
+        1,
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr
+            .contains("`requires` is not a field of a rule; did you mean `require`?"),
+        "{}",
+        run.stderr
+    );
+}
+
 #[test]
 fn findings_at_or_above_the_fail_level_set_the_exit_code() {
     let pack = "examples/company-policy/policy.yaml";

@@ -368,6 +368,59 @@ fn a_baseline_keeps_a_finding_when_the_processor_is_renamed() {
     assert_eq!(other.code, 1, "{}", other.stdout);
 }
 
+/// Rewording a rule's message in a pack keeps the findings a baseline
+/// accepted hidden; a finding about another value is still new.
+#[test]
+fn a_baseline_keeps_a_finding_when_its_rule_is_reworded() {
+    let dir = tempfile::tempdir().unwrap();
+    let pack = |message: &str| {
+        format!(
+            "version: 1\npack: house\nname: House\nrules:\n  - code: HOUSE001\n    name: no-us-processors\n    severity: error\n    summary: s\n    for_each: processor\n    require: processor.country != 'US'\n    message: \"{message}\"\n    at: processor.country\n"
+        )
+    };
+    let manifest = |id: &str| {
+        format!(
+            "{ORG}processors:\n  - id: {id}\n    name: CRM Inc.\n    role: processor\n    country: US\n    agreement: {{type: dpa}}\n"
+        )
+    };
+    write(
+        dir.path(),
+        "pack.yaml",
+        &pack("`{processor.id}` ({processor.name}) is in the US"),
+    );
+    write(dir.path(), "m.yaml", &manifest("crm"));
+    let args = |extra: &[&'static str]| {
+        let mut all = vec![
+            "--rules",
+            "pack.yaml",
+            "--select",
+            "HOUSE",
+            "--format",
+            "concise",
+        ];
+        all.extend_from_slice(extra);
+        all.push("m.yaml");
+        all
+    };
+    let wrote = run(dir.path(), &args(&["--write-baseline", "baseline.json"]));
+    assert_eq!(wrote.code, 0, "{}", wrote.stderr);
+    write(
+        dir.path(),
+        "pack.yaml",
+        &pack("policy DP-7 forbids US processors: `{processor.id}` is one"),
+    );
+    let reworded = run(dir.path(), &args(&["--baseline", "baseline.json"]));
+    assert_eq!(reworded.code, 0, "{}", reworded.stdout);
+    write(dir.path(), "m.yaml", &manifest("crm-two"));
+    let other = run(dir.path(), &args(&["--baseline", "baseline.json"]));
+    assert_eq!(other.code, 1, "{}", other.stdout);
+    assert!(
+        other.stdout.contains("`crm-two` is one"),
+        "{}",
+        other.stdout
+    );
+}
+
 // --- Suppressions ---------------------------------------------------------------
 
 /// `m.yaml` written with `text`, checked for GDPR101 alone: the concise lines.
@@ -429,6 +482,49 @@ fn a_suppression_naming_many_rules_matches_like_a_short_one() {
             out.stdout
         );
     }
+}
+
+/// A suppression on a list item's first line, or above it, covers the
+/// item: GDPR130 points at `locations:` lines below `- id:`, where the
+/// README shows the comment. It ends where the next item starts, however
+/// the item's lines are indented, commented or spread over nested lists.
+#[test]
+fn a_suppression_on_an_item_covers_the_whole_item() {
+    let dir = tempfile::tempdir().unwrap();
+    let processor = |id: &str, head: &str, locations: &str| {
+        format!(
+            "  - id: {id}{head}\n    name: {id}\n    role: processor\n    country: DE\n    agreement: {{type: dpa}}\n{locations}"
+        )
+    };
+    let text = format!(
+        "{ORG}processors:\n  # privlint: allow GDPR130 -- migration ends 2027-03\n{}{}\n{}{}activities:\n  - {{id: a1, name: A, purpose: x, data_subjects: [customers], data_categories: [contact.email], legal_basis: contract, retention: P1Y, recipients: [one, two, three, four]}}\n",
+        processor("one", "", "    locations: [DE, US]\n"),
+        processor(
+            "two",
+            "  # privlint: allow GDPR130 -- trailing, same item",
+            "# a comment at column 0 does not end the item\n\n    locations:\n      - DE\n      - US\n"
+        ),
+        processor("three", "", "    locations: [DE, US]\n"),
+        // A comment inside an item covers only the next line.
+        processor(
+            "four",
+            "",
+            "    # privlint: allow GDPR130 -- one line\n    locations: [DE, US]\n"
+        ),
+    );
+    write(dir.path(), "m.yaml", &text);
+    let out = run(dir.path(), &["--format", "concise", "m.yaml"]);
+    let gdpr130: Vec<&str> = out
+        .stdout
+        .lines()
+        .filter(|l| l.contains("GDPR130") || l.contains("PL04"))
+        .collect();
+    assert_eq!(gdpr130.len(), 1, "{}", out.stdout);
+    assert!(
+        gdpr130[0].contains("sends data to `three`"),
+        "{}",
+        out.stdout
+    );
 }
 
 #[test]
@@ -1103,6 +1199,27 @@ fn a_configured_path_that_does_not_exist_is_located() {
         &["check", "--write-baseline", "b.json", "m.yaml"],
     );
     assert_eq!(out.code, 0, "{}", out.stderr);
+
+    // A close name beside it is suggested as the file would write it; a
+    // folder where a pack file belongs is said to be one.
+    write(dir.path(), "policy/acme.yaml", "version: 1\n");
+    for (config, said) in [
+        (
+            "rules: [policy/acme.yml]\n",
+            "`policy/acme.yml` does not exist; did you mean `policy/acme.yaml`?",
+        ),
+        ("rules: [policy]\n", "`policy` is a folder, not a file"),
+    ] {
+        write(dir.path(), "privlint.yaml", config);
+        let out = privlint_in(dir.path(), &["check", "m.yaml"]);
+        assert_eq!(out.code, 2, "{config}");
+        assert!(out.stderr.contains(said), "{config}: {}", out.stderr);
+        assert!(
+            out.stderr.contains("privlint.yaml:1:9"),
+            "{config}: {}",
+            out.stderr
+        );
+    }
 }
 
 /// A built-in rule pack is in the binary, not on the user's disk, where a

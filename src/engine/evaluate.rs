@@ -688,7 +688,7 @@ impl Evaluator<'_> {
         }
         finding.help = rule.help.as_ref().map(|h| h.render(&lookup));
         finding.citation = rule.citation.clone();
-        finding.identity = rule.message.identity(&lookup);
+        finding.identity = Some(rule.message.identity(&lookup));
         finding
     }
 

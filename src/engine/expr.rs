@@ -167,6 +167,24 @@ impl Expr {
                 help: Some(format!("this rule can use {}", quote_list(variables))),
             });
         }
+        if let Some(name) = program
+            .references()
+            .functions()
+            .into_iter()
+            .filter(|f| f.starts_with(|c: char| c.is_ascii_alphabetic()))
+            .filter(|f| !declared_function(f))
+            .min()
+        {
+            let suggestion = did_you_mean(name, STANDARD_FUNCTIONS.iter().copied());
+            return Err(ExprError {
+                message: match suggestion {
+                    Some(s) => format!("unknown function `{name}`; did you mean `{s}`?"),
+                    None => format!("unknown function `{name}`"),
+                },
+                offset: function_offset(source, name),
+                help: Some("docs/rule-packs.md lists the functions a condition can call".into()),
+            });
+        }
         for (offset, var, path) in field_accesses(source, variables) {
             if let Err(error) = known(var, &path) {
                 let hint =
@@ -277,8 +295,9 @@ impl Expr {
         match catch_unwind(AssertUnwindSafe(|| interpret(program))) {
             Ok(Ok(Value::Bool(b))) => Ok(b),
             Ok(Ok(other)) => Err(format!(
-                "`{}` gave {:?}, not true or false",
-                self.source, other
+                "`{}` gave {}, not true or false",
+                self.source,
+                cel_text(&other)
             )),
             Ok(Err(error)) => Err(format!("`{}` failed: {error}", self.source)),
             Err(_) => Err(format!(
@@ -454,6 +473,83 @@ fn offset_of(source: &str, (line, column): (isize, isize)) -> Option<usize> {
         .map(char::len_utf8)
         .sum();
     Some(start + within)
+}
+
+/// A value as CEL would write it (`["FR", "BE"]`, `1`), for a message;
+/// long ones are cut.
+fn cel_text(value: &Value) -> String {
+    let mut text = match value {
+        Value::List(items) => {
+            let items: Vec<String> = items.iter().take(20).map(cel_text).collect();
+            let more = if items.len() < 20 { "" } else { ", …" };
+            format!("[{}{more}]", items.join(", "))
+        }
+        Value::Map(_) => "a map".to_string(),
+        Value::Int(i) => i.to_string(),
+        Value::UInt(u) => format!("{u}u"),
+        Value::Float(f) => f.to_string(),
+        Value::String(s) => format!("{:?}", s.as_str()),
+        Value::Bool(b) => b.to_string(),
+        Value::Null => "null".to_string(),
+        Value::Bytes(_) => "bytes".to_string(),
+        _ => "a value that is not true or false".to_string(),
+    };
+    if text.len() > 200 {
+        let cut = (0..=200)
+            .rev()
+            .find(|&i| text.is_char_boundary(i))
+            .unwrap_or(0);
+        text.truncate(cut);
+        text.push('…');
+    }
+    text
+}
+
+/// The functions of CEL's standard library that a condition may call,
+/// for "did you mean" (a test checks the interpreter declares each).
+const STANDARD_FUNCTIONS: &[&str] = &[
+    "size",
+    "contains",
+    "startsWith",
+    "endsWith",
+    "matches",
+    "string",
+    "int",
+    "uint",
+    "double",
+    "bytes",
+    "bool",
+    "type",
+    "dyn",
+];
+
+/// Whether the interpreter declares a function called `name`, asked of
+/// the interpreter itself: calling it with nothing is an error of another
+/// kind (missing argument, no overload) when it exists, as a global
+/// function or as a method.
+fn declared_function(name: &str) -> bool {
+    let env = budget::env();
+    let context = cel::Context::with_env(env.clone());
+    [format!("{name}()"), format!("''.{name}()")]
+        .iter()
+        .any(|probe| {
+            let run = catch_unwind(AssertUnwindSafe(|| {
+                env.compile(probe).map(|program| program.execute(&context))
+            }));
+            !matches!(
+                run,
+                Ok(Ok(Err(cel::ExecutionError::UndeclaredReference(ref n)))) if n.as_str() == name
+            )
+        })
+}
+
+/// Where a call to `name` is written: `name(`, as a method or not.
+fn function_offset(source: &str, name: &str) -> Option<usize> {
+    source.match_indices(name).map(|(at, _)| at).find(|&at| {
+        let before = source[..at].chars().next_back();
+        let after = source[at + name.len()..].trim_start();
+        !before.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_') && after.starts_with('(')
+    })
 }
 
 /// Names bound by macros (`list.exists(p, ...)`), which are not free variables.
@@ -703,7 +799,7 @@ impl Template {
     /// Renders with `lookup(var, field)`: the variable's value, or with a
     /// field, that field of it (so a record need not be built whole).
     pub fn render(&self, lookup: &dyn Fn(&str, Option<&str>) -> Option<Value>) -> String {
-        self.render_parts(lookup, false, false).unwrap_or_default()
+        self.render_parts(lookup, false).unwrap_or_default()
     }
 
     /// Whether a placeholder is marked optional (`{var.field?}`).
@@ -720,35 +816,36 @@ impl Template {
         &self,
         lookup: &dyn Fn(&str, Option<&str>) -> Option<Value>,
     ) -> Option<String> {
-        self.render_parts(lookup, false, true)
+        self.render_parts(lookup, true)
     }
 
-    /// What the rendered text is about: the text with display names
-    /// (placeholders ending in `.name`) left as their placeholder, since a
-    /// name may change while the thing named stays. `None` when the
-    /// template shows no name (the rendered text is then its own identity).
-    pub fn identity(&self, lookup: &dyn Fn(&str, Option<&str>) -> Option<Value>) -> Option<String> {
-        self.parts
-            .iter()
-            .any(Part::is_name)
-            .then(|| self.render_parts(lookup, true, false))
-            .flatten()
+    /// What the rendered text is about: the values of its placeholders,
+    /// without the wording around them (a pack may reword a message) and
+    /// without display names (placeholders ending in `.name`: a name may
+    /// change while the thing named stays).
+    pub fn identity(&self, lookup: &dyn Fn(&str, Option<&str>) -> Option<Value>) -> String {
+        let mut out = String::new();
+        for part in &self.parts {
+            if let Part::Field { var, path, .. } = part
+                && !part.is_name()
+            {
+                out.push_str(&field_text(var, path, lookup));
+                out.push('\u{1f}');
+            }
+        }
+        out
     }
 
     /// The text; `None` when `skip_empty` and an optional placeholder is empty.
     fn render_parts(
         &self,
         lookup: &dyn Fn(&str, Option<&str>) -> Option<Value>,
-        mask_names: bool,
         skip_empty: bool,
     ) -> Option<String> {
         let mut out = String::new();
         for part in &self.parts {
             match part {
                 Part::Text(t) => out.push_str(t),
-                Part::Field { var, path, .. } if mask_names && part.is_name() => {
-                    out.push_str(&format!("{{{var}.{}}}", path.join(".")));
-                }
                 Part::Field {
                     var,
                     path,
@@ -840,6 +937,41 @@ mod tests {
                 candidates: vec![field.to_string()],
             }),
             _ => Ok(()),
+        }
+    }
+
+    #[test]
+    fn unknown_functions_are_rejected_with_a_suggestion() {
+        for (source, message, at) in [
+            (
+                "processor.id.startswith('a')",
+                "unknown function `startswith`; did you mean `startsWith`?",
+                13,
+            ),
+            (
+                "lenght(processor.locations) < 3",
+                "unknown function `lenght`",
+                0,
+            ),
+            (
+                "processor.role == 'processor' || nosuchfn(processor.id)",
+                "unknown function `nosuchfn`",
+                33,
+            ),
+        ] {
+            let error = Expr::compile(source, &["processor"], &any).unwrap_err();
+            assert_eq!(error.message, message, "{source}");
+            assert_eq!(error.offset, Some(at), "{source}");
+        }
+        for known in STANDARD_FUNCTIONS {
+            assert!(declared_function(known), "{known}");
+        }
+        for source in [
+            "size(processor.locations) > 0 && processor.id.endsWith('x')",
+            "processor.locations.exists(l, l.matches('^D')) || int('1') == 1",
+            "has(processor.id) && processor.locations.map(l, l).filter(l, l == 'DE').size() == 0",
+        ] {
+            Expr::compile(source, &["processor"], &any).expect(source);
         }
     }
 

@@ -123,10 +123,31 @@ impl Selection {
         if self.ignore.iter().any(|s| names(s)) {
             return false;
         }
-        if let Some((_, severity)) = self.severity.iter().rev().find(|(s, _)| names(s)) {
-            finding.severity = *severity;
+        if let Some(severity) = self.severity_for(&finding.code, &finding.name, false) {
+            finding.severity = severity;
         }
         true
+    }
+
+    /// The `severity` override for a rule: the most specific selector that
+    /// names it wins, whatever the order in `privlint.yaml` (its code or
+    /// name, then the longest prefix, then `ALL`, if `all` counts); the
+    /// later of two equally specific ones.
+    pub fn severity_for(&self, code: &str, name: &str, all: bool) -> Option<Severity> {
+        let specificity = |selector: &str| -> Option<usize> {
+            if selector.eq_ignore_ascii_case("ALL") {
+                return all.then_some(0);
+            }
+            if selector.eq_ignore_ascii_case(code) || selector == name {
+                return Some(usize::MAX);
+            }
+            selector_matches(selector, code, name).then_some(selector.len())
+        };
+        self.severity
+            .iter()
+            .filter_map(|(selector, severity)| Some((specificity(selector)?, *severity)))
+            .max_by_key(|(rank, _)| *rank)
+            .map(|(_, severity)| severity)
     }
 
     pub fn enabled(&self, rule: &Rule) -> bool {
@@ -185,13 +206,27 @@ impl Engine {
                 Ok(text) => inputs.push((path.clone(), text, None)),
                 Err(error) => {
                     let id = sources.add(SourceFile::new(path.clone(), String::new()));
-                    findings.push(Finding::new(
-                        "PL030",
-                        "invalid-rule-pack",
-                        Severity::Error,
-                        format!("cannot read rule pack: {error}"),
-                        Label::new(crate::source::Span::new(id, 0..0), "not read"),
-                    ));
+                    let (message, help) = if path.is_dir() {
+                        (
+                            "cannot read rule pack: it is a folder".to_string(),
+                            "name each pack file, such as `--rules policies/data-policy.yaml`",
+                        )
+                    } else {
+                        (
+                            format!("cannot read rule pack: {error}"),
+                            "check the path: `--rules` and `rules:` name rule pack files",
+                        )
+                    };
+                    findings.push(
+                        Finding::new(
+                            "PL030",
+                            "invalid-rule-pack",
+                            Severity::Error,
+                            message,
+                            Label::new(crate::source::Span::new(id, 0..0), "not read"),
+                        )
+                        .with_help(help),
+                    );
                 }
             }
         }
@@ -296,13 +331,8 @@ impl Engine {
         let active = self.active(manifest, selection);
         let mut severity: HashMap<String, Severity> = HashMap::new();
         for rule in &active {
-            if let Some((_, s)) = selection
-                .severity
-                .iter()
-                .rev()
-                .find(|(sel, _)| selector_matches(sel, &rule.code, &rule.name))
-            {
-                severity.insert(rule.code.clone(), *s);
+            if let Some(s) = selection.severity_for(&rule.code, &rule.name, true) {
+                severity.insert(rule.code.clone(), s);
             }
         }
         let evaluator = evaluate::Evaluator {
@@ -369,6 +399,18 @@ pub fn explain(rule: &Rule) -> String {
             None => out.push_str(&format!("Citation: {}\n\n", citation.text)),
         }
     }
+    if rule.docs.trim().is_empty() {
+        // A pack rule without `docs`: what it checks, from its conditions.
+        out.push_str(&format!(
+            "## What it checks\n\nFor each `{}`",
+            rule.kind.as_str()
+        ));
+        if let Some(when) = &rule.when {
+            out.push_str(&format!(" where `{}`", when.source));
+        }
+        out.push_str(&format!(", it requires `{}`.\n", rule.require.source));
+        return out;
+    }
     out.push_str(rule.docs.trim_end());
     out.push('\n');
     out
@@ -377,6 +419,38 @@ pub fn explain(rule: &Rule) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `ACME00: info` after `ACME004: error` must not turn ACME004 into
+    /// an info: a mapping's key order carries no meaning in YAML.
+    #[test]
+    fn the_most_specific_severity_selector_wins_in_any_order() {
+        let pick = |entries: &[(&str, Severity)], code: &str, name: &str| {
+            let selection = Selection {
+                severity: entries.iter().map(|(s, v)| (s.to_string(), *v)).collect(),
+                ..Selection::default()
+            };
+            selection.severity_for(code, name, true)
+        };
+        use Severity::{Error, Info, Warning};
+        for entries in [
+            [("ACME004", Error), ("ACME00", Info), ("ALL", Warning)],
+            [("ALL", Warning), ("ACME00", Info), ("ACME004", Error)],
+        ] {
+            assert_eq!(pick(&entries, "ACME004", "no-purpose"), Some(Error));
+            assert_eq!(pick(&entries, "ACME003", "x"), Some(Info));
+            assert_eq!(pick(&entries, "GDPR101", "y"), Some(Warning));
+        }
+        let by_name = [("ACME0", Info), ("no-purpose", Error)];
+        assert_eq!(pick(&by_name, "ACME004", "no-purpose"), Some(Error));
+        let longer = [("ACME00", Warning), ("ACME", Info)];
+        assert_eq!(pick(&longer, "ACME004", "n"), Some(Warning));
+        // `ALL` does not reach privlint's own codes.
+        let all = Selection {
+            severity: vec![("ALL".into(), Info)],
+            ..Selection::default()
+        };
+        assert_eq!(all.severity_for("PL042", "unused-suppression", false), None);
+    }
 
     /// The built-in packs load in full (schema, variables, fields) when
     /// not trusted, and `builtin.json` holds exactly the fast path's form

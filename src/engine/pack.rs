@@ -113,7 +113,19 @@ pub fn load_pack(
         let parsed = yaml::parse(file, text, yaml::YamlLimits::default());
         let had_yaml_errors = !parsed.findings.is_empty();
         findings.extend(parsed.findings.into_iter().map(as_pack_error));
-        let root = parsed.root?;
+        let Some(root) = parsed.root else {
+            // Empty, or only comments: a truncated or unfinished pack
+            // must not pass as one with no rules.
+            if !had_yaml_errors {
+                findings.push(
+                    pack_error(Span::new(file, 0..0), "the rule pack is empty", "no rules here")
+                        .with_help(
+                            "a rule pack is a mapping with `version`, `pack`, `name` and `rules` (docs/rule-packs.md)",
+                        ),
+                );
+            }
+            return None;
+        };
         if had_yaml_errors {
             return None;
         }
@@ -225,14 +237,14 @@ fn compile_rule(
     for item in node.get("related").map(Node::as_seq).unwrap_or_default() {
         let anchor = item
             .get("at")
-            .and_then(|a| anchor(a, kind, &mut anchor_errors));
+            .and_then(|a| anchor(a, kind, &known, &mut anchor_errors));
         let text = template("related.message", item.get("message"));
         if let (Some(a), Some(t)) = (anchor, text) {
             related.push((a, t));
         }
     }
     let at = match node.get("at") {
-        Some(a) => anchor(a, kind, &mut anchor_errors),
+        Some(a) => anchor(a, kind, &known, &mut anchor_errors),
         None => Some(Anchor {
             var: variables[0].to_string(),
             path: Vec::new(),
@@ -329,7 +341,12 @@ fn field_catalog(kind: Kind, var: &str) -> Vec<String> {
     fields
 }
 
-fn anchor(node: &Node, kind: Kind, findings: &mut Vec<Finding>) -> Option<Anchor> {
+fn anchor(
+    node: &Node,
+    kind: Kind,
+    known: &super::expr::FieldCheck<'_>,
+    findings: &mut Vec<Finding>,
+) -> Option<Anchor> {
     let text = node.as_str()?;
     let mut parts = text.split('.');
     let var = parts.next().unwrap_or_default().to_string();
@@ -358,10 +375,33 @@ fn anchor(node: &Node, kind: Kind, findings: &mut Vec<Finding>) -> Option<Anchor
         findings.push(finding);
         return None;
     }
-    Some(Anchor {
-        var,
-        path: parts.map(str::to_string).collect(),
-    })
+    let path: Vec<String> = parts.map(str::to_string).collect();
+    // A label falls back to the entity when the field is absent from a
+    // manifest; a field no manifest can have is a mistake in the pack.
+    let segments: Vec<&str> = path.iter().map(String::as_str).collect();
+    if let Err(error) = known(&var, &segments) {
+        let hint = did_you_mean(&error.segment, error.candidates.iter().map(String::as_str));
+        let owner = segments
+            .iter()
+            .take_while(|s| **s != error.segment)
+            .fold(var.clone(), |acc, s| format!("{acc}.{s}"));
+        let field = &error.segment;
+        findings.push(
+            pack_error(
+                node.span,
+                match hint {
+                    Some(h) => {
+                        format!("`at`: `{owner}` has no field `{field}`; did you mean `{h}`?")
+                    }
+                    None => format!("`at`: `{owner}` has no field `{field}`"),
+                },
+                "here",
+            )
+            .with_help("docs/rule-packs.md lists the fields of every variable"),
+        );
+        return None;
+    }
+    Some(Anchor { var, path })
 }
 
 /// The span of a byte offset inside a string value, when the value is

@@ -292,7 +292,7 @@ impl Builder<'_> {
                         "too deep here",
                     )
                     .with_help(
-                        "manifests need a handful of levels; raise the limit with `--max-depth` only for real data",
+                        "manifests, rule packs and configurations need a handful of levels; raise the limit with `--max-depth` only for real data",
                     ),
             );
             return Flow::Abort;
@@ -508,7 +508,7 @@ impl Builder<'_> {
                         "too deep here",
                     )
                     .with_note("this bound is the parser's own, whatever `--max-depth` allows")
-                    .with_help("manifests need a handful of levels; flatten the nesting"),
+                    .with_help("manifests, rule packs and configurations need a handful of levels; flatten the nesting"),
             );
             return;
         }

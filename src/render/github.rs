@@ -69,6 +69,9 @@ pub fn render(findings: &[Finding], sources: &SourceMap) -> String {
             escape_property(&format!("privlint {} ({})", f.code, f.name))
         ));
         let mut message = f.message.clone();
+        for note in &f.notes {
+            message.push_str(&format!("\nnote: {note}"));
+        }
         if let Some(help) = &f.help {
             message.push_str(&format!("\nhelp: {help}"));
         }

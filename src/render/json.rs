@@ -55,6 +55,8 @@ struct Diagnostic<'a> {
     name: &'a str,
     severity_name: &'static str,
     location: HumanLocation,
+    #[serde(skip_serializing_if = "str::is_empty")]
+    label: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     help: Option<&'a str>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -228,6 +230,7 @@ fn write<'a>(
             name: &f.name,
             severity_name: f.severity.as_str(),
             location: human(sources, f.primary.span),
+            label: &f.primary.message,
             help: f.help.as_deref(),
             notes: f.notes.iter().map(String::as_str).collect(),
             citation: f.citation.as_ref(),

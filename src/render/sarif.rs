@@ -196,14 +196,21 @@ fn write_log(
             })
         };
         let mut message = f.message.clone();
+        for note in &f.notes {
+            message.push_str(&format!("\nnote: {note}"));
+        }
         if let Some(help) = &f.help {
             message.push_str(&format!("\nhelp: {help}"));
+        }
+        let mut primary = location(f.primary.span);
+        if !f.primary.message.is_empty() {
+            primary["message"] = json!({ "text": f.primary.message });
         }
         let mut result = json!({
             "ruleId": f.code,
             "level": level(f.severity),
             "message": { "text": message },
-            "locations": [location(f.primary.span)],
+            "locations": [primary],
             "partialFingerprints": { "privlint/v1": fingerprint(f, sources) },
         });
         if let Some(i) = index_of(&f.code) {

@@ -1,11 +1,14 @@
 //! Stable fingerprints of findings, for the baseline and SARIF's
 //! `partialFingerprints`. A fingerprint depends on what the finding is —
-//! rule, file, message, and the text it points at — not on its line, so it
-//! survives unrelated edits that shift lines. The file is named from the
-//! configuration file's folder, else its repository's root, so a baseline
-//! matches from any working directory.
-//! Display names in a rule's message are left out ([`Finding::identity`]):
-//! renaming a processor does not make its findings new.
+//! rule, file, what its message is about, and the text it points at — not
+//! on its line, so it survives unrelated edits that shift lines. The file
+//! is named from the configuration file's folder, else its repository's
+//! root, so a baseline matches from any working directory.
+//! A rule's finding is identified by the values of its message's
+//! placeholders ([`Finding::identity`]), not the wording around them, and
+//! without display names: rewording a pack's message or renaming a
+//! processor does not make its findings new. privlint's own findings
+//! (`PL…`) are identified by their message.
 
 use super::Finding;
 use crate::source::SourceMap;

@@ -1,4 +1,5 @@
-//! Inline suppressions: a comment on the offending line or the line above,
+//! Inline suppressions: a comment on the offending line or the line above
+//! (on a list item's first line, the whole item),
 //!
 //! ```yaml
 //! # privlint: allow GDPR130 — transfers end with the migration in Q3
@@ -22,6 +23,10 @@ pub struct Suppression {
     pub file: FileId,
     /// The 0-based line whose findings it covers.
     pub target_line: usize,
+    /// The end (exclusive) of the lines it covers: the line after
+    /// `target_line`, or, when that line starts a list item (`- id: …`),
+    /// the item's last line, so that it covers the whole entity.
+    pub scope_end: usize,
     /// The codes or names it allows, with their spans.
     pub rules: Vec<(String, Span)>,
     pub until: Option<Date>,
@@ -45,6 +50,7 @@ pub fn parse(
     if !source.text.contains(MARKER) {
         return found;
     }
+    let verbatim_all = verbatim;
     let mut verbatim = verbatim.iter().peekable();
     for line in 0..source.line_count() {
         let mut range = source.line_range(line);
@@ -189,15 +195,74 @@ pub fn parse(
         }
         // A comment alone on its line covers the next line; a trailing one its own.
         let alone = !after_scalar && text[..hash].trim().is_empty();
+        let target_line = if alone { line + 1 } else { line };
         found.push(Suppression {
             file,
-            target_line: if alone { line + 1 } else { line },
+            target_line,
+            scope_end: target_line + 1,
             rules,
             until,
             span,
         });
     }
+    widen_to_items(source, verbatim_all, &mut found);
     found
+}
+
+/// Widens each suppression whose line starts a block list item (`- id:
+/// legacy-crm`) to the item's lines: they run until the next line, outside
+/// a scalar and not blank or a comment, that is indented no deeper than
+/// the item's `-`. One pass over the lines, with a stack of open items.
+fn widen_to_items(
+    source: &crate::source::SourceFile,
+    verbatim: &[std::ops::Range<usize>],
+    found: &mut [Suppression],
+) {
+    let Some(first) = found.iter().map(|s| s.target_line).min() else {
+        return;
+    };
+    let mut order: Vec<usize> = (0..found.len()).collect();
+    order.sort_by_key(|&i| found[i].target_line);
+    let mut next = order.into_iter().peekable();
+    let mut verbatim = verbatim.iter().peekable();
+    // Open items: the column of their `-`, and the suppression.
+    let mut open: Vec<(usize, usize)> = Vec::new();
+    let lines = source.line_count();
+    for line in first..lines {
+        let range = source.line_range(line);
+        let text = &source.text[range.clone()];
+        let column = text.find(|c: char| c != ' ').unwrap_or(text.len());
+        let rest = &text[column..];
+        while verbatim
+            .next_if(|v| v.end <= range.start + column)
+            .is_some()
+        {}
+        let in_scalar = verbatim
+            .peek()
+            .is_some_and(|v| v.start < range.start + column);
+        let structural = !in_scalar && !rest.trim().is_empty() && !rest.starts_with('#');
+        if structural {
+            while let Some(&(dash, i)) = open.last() {
+                if column > dash {
+                    break;
+                }
+                found[i].scope_end = line;
+                open.pop();
+            }
+        }
+        let item = structural && (rest == "-" || rest.starts_with("- ") || rest.starts_with("-\t"));
+        while let Some(i) = next.next_if(|&i| found[i].target_line == line) {
+            if item {
+                open.push((column, i));
+            }
+        }
+        if next.peek().is_none() && open.is_empty() {
+            return;
+        }
+    }
+    for (_, i) in open {
+        found[i].scope_end = lines;
+    }
 }
 
 /// The `#` that starts a comment: at the line start or after white space,
@@ -254,14 +319,31 @@ pub fn apply(
         first_rule.push(first_rule.last().copied().unwrap_or(0) + s.rules.len());
     }
     let mut used = vec![false; first_rule.last().copied().unwrap_or(0)];
-    // The live suppressions by place, sorted for binary search.
-    let mut at: Vec<(FileId, usize, usize)> = suppressions
+    // The live suppressions by the lines they cover, sorted for binary
+    // search. Their ranges nest like the items they cover (or are apart):
+    // each one's parent is the nearest earlier one that contains it.
+    let mut at: Vec<(FileId, usize, std::cmp::Reverse<usize>, usize)> = suppressions
         .iter()
         .enumerate()
         .filter(|(_, s)| s.until.is_none_or(|u| u >= as_of))
-        .map(|(i, s)| (s.file, s.target_line, i))
+        .map(|(i, s)| (s.file, s.target_line, std::cmp::Reverse(s.scope_end), i))
         .collect();
     at.sort_unstable();
+    const NONE: usize = usize::MAX;
+    let mut parent = vec![NONE; at.len()];
+    let mut enclosing: Vec<usize> = Vec::new();
+    for k in 0..at.len() {
+        let (file, start, std::cmp::Reverse(end), _) = at[k];
+        while let Some(&top) = enclosing.last() {
+            let (f, s, std::cmp::Reverse(e), _) = at[top];
+            if f == file && s <= start && e >= end {
+                break;
+            }
+            enclosing.pop();
+        }
+        parent[k] = enclosing.last().copied().unwrap_or(NONE);
+        enclosing.push(k);
+    }
     // A comment may name thousands of codes on a line with thousands of
     // findings: those are indexed; most name a few, searched in place.
     use std::collections::HashMap;
@@ -296,8 +378,19 @@ pub fn apply(
         let file = sources.get(finding.primary.span.file);
         let line = file.line_index(finding.primary.span.start as usize);
         let place = (finding.primary.span.file, line);
-        let from = at.partition_point(|&(f, l, _)| (f, l) < place);
-        for &(_, _, i) in at[from..].iter().take_while(|&&(f, l, _)| (f, l) == place) {
+        // The last suppression starting at or before the line, then the
+        // ones that enclose it: innermost first.
+        let mut k = at
+            .partition_point(|&(f, l, _, _)| (f, l) <= place)
+            .wrapping_sub(1);
+        while let Some(&(f, _, std::cmp::Reverse(end), i)) = at.get(k) {
+            if f != place.0 {
+                break;
+            }
+            k = parent[k];
+            if end <= line {
+                continue;
+            }
             if let Some(r) = naming(i, &finding.code, &finding.name) {
                 used[first_rule[i] + r] = true;
                 // Named, so not unused; but a file privlint could not read

@@ -167,6 +167,20 @@ pub fn describe_at(
         ValidationErrorKind::Required { property } => {
             let property = property.as_str().unwrap_or_default();
             let object_path = schema_path.rsplit_once('/').map_or("", |(p, _)| p);
+            // `requires:` for `require:` is one mistake: the unknown key's
+            // "did you mean `require`?" says it, without a second error.
+            let closed = schema.pointer(&format!("{object_path}/additionalProperties"))
+                == Some(&serde_json::Value::Bool(false));
+            let misspelt = closed
+                && node.entries().iter().any(|e| {
+                    schema
+                        .pointer(&format!("{object_path}/properties/{}", e.key))
+                        .is_none()
+                        && did_you_mean(&e.key, [property]).is_some()
+                });
+            if misspelt {
+                return;
+            }
             let owner = describe_entity(object_noun(object_path, &path, root_noun), node);
             let entry = parent_entry_span(root, &path).filter(|_| node.get("id").is_none());
             let (span, label) = match entry {
@@ -603,9 +617,28 @@ fn pattern_finding(schema_path: &str, node: &Node, path: &[Seg]) -> Finding {
             format!("`{text}` is not an ISO 8601 duration"),
             "write `P10Y` for ten years, `P6M` for six months, `P30D` for thirty days (or `indefinite`, or the long form with `until`)".to_string(),
         ),
+        // A rule pack's own names (rules/…/pack.yaml, `privlint schema rule-pack`).
+        "rule" if matches!(path.last(), Some(Seg::Key(k)) if k == "code") => (
+            format!("`{text}` is not a rule code"),
+            "a code is 1 to 8 capital letters and three digits, such as `ACME001`".to_string(),
+        ),
+        "rule" if matches!(path.last(), Some(Seg::Key(k)) if k == "name") => (
+            format!("`{text}` is not a rule name"),
+            format!(
+                "rule names are kebab-case (lower-case letters and digits joined by `-`), such as `{}`",
+                kebab(&text)
+            ),
+        ),
+        "" if matches!(path, [Seg::Key(k)] if k == "pack") => (
+            format!("`{text}` is not a pack id"),
+            format!(
+                "a pack id is lower-case letters, digits and `-`, starting with a letter, such as `{}`",
+                kebab(&text)
+            ),
+        ),
         _ => (
             format!("{field} has an invalid value `{text}`"),
-            "see `privlint schema` for the expected form".to_string(),
+            "see `privlint schema` (manifests), `privlint schema config` or `privlint schema rule-pack` for the expected form".to_string(),
         ),
     };
     codes::INVALID_VALUE
@@ -624,6 +657,26 @@ fn misplaced_dot(text: &str) -> bool {
 
 /// The id a user probably meant: `Stripe, Inc.` is `stripe-inc`, and
 /// `special..health` is `special.health`.
+/// `Rule One` → `rule-one`, `T_x` → `t-x`: a kebab-case suggestion.
+fn kebab(text: &str) -> String {
+    let mut out = String::new();
+    for c in text.trim().chars() {
+        if c.is_ascii_alphanumeric() {
+            out.push(c.to_ascii_lowercase());
+        } else if !out.is_empty() && !out.ends_with('-') {
+            out.push('-');
+        }
+    }
+    let out = out
+        .trim_end_matches('-')
+        .trim_start_matches(|c: char| c.is_ascii_digit());
+    if out.is_empty() {
+        "my-rule".to_string()
+    } else {
+        out.to_string()
+    }
+}
+
 fn slug(text: &str) -> String {
     let is_separator = |c: char| "._-".contains(c);
     let mut out = String::new();

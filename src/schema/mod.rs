@@ -346,6 +346,26 @@ mod tests {
             .expect("parses")
     }
 
+    /// A manifest's `regulations` and a pack's `regulation` accept exactly
+    /// the regulations of the reference data: a pack rule on any other
+    /// would never run.
+    #[test]
+    fn both_schemas_name_the_regulations_of_the_reference_data() {
+        let mut known: Vec<String> = crate::model::refdata::ReferenceData::get()
+            .regulations
+            .iter()
+            .map(|r| r.id.clone())
+            .collect();
+        known.sort();
+        for schema in [super::MANIFEST_SCHEMA, super::RULE_PACK_SCHEMA] {
+            let schema: serde_json::Value = serde_json::from_str(schema).unwrap();
+            let mut named: Vec<String> =
+                serde_json::from_value(schema["$defs"]["regulation"]["enum"].clone()).unwrap();
+            named.sort();
+            assert_eq!(named, known);
+        }
+    }
+
     #[test]
     fn every_other_version_number_is_an_unsupported_version() {
         for (written, shown) in [("2", "2"), ("1.5", "1.5"), ("99999999999999999999", "1e20")] {
