@@ -196,8 +196,19 @@ fn run(cli: Cli) -> Result<ExitCode, Fatal> {
             explain(&code, &packs_with_config(rule_packs, &cli.config)?)
         }
         Command::Rules { format, rule_packs } => {
-            let engine = load_engine(&packs_with_config(rule_packs, &cli.config)?)?;
-            print_stdout(&rules_listing(format, &engine))?;
+            let config = load_config(&cli.config, &rule_packs)?;
+            let severity = config
+                .as_ref()
+                .map(|c| c.severity.clone())
+                .unwrap_or_default();
+            let mut packs = config.map(|c| c.rules).unwrap_or_default();
+            packs.extend(rule_packs);
+            let engine = load_engine(&packs)?;
+            let selection = privlint::engine::Selection {
+                severity,
+                ..Default::default()
+            };
+            print_stdout(&rules_listing(format, &engine, &selection))?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Taxonomy => {
@@ -1008,11 +1019,18 @@ fn explain(code: &str, rule_packs: &[PathBuf]) -> Result<ExitCode, Fatal> {
 }
 
 /// One row per rule: the packs' rules, then privlint's own diagnostics.
-fn rules_listing(format: ListFormat, engine: &Engine) -> String {
+/// The rules with the severity their findings get: the configuration's
+/// `severity` applies (marked `*`), as in a check.
+fn rules_listing(
+    format: ListFormat,
+    engine: &Engine,
+    selection: &privlint::engine::Selection,
+) -> String {
     struct Row<'a> {
         code: &'a str,
         name: &'a str,
         severity: &'a str,
+        default_severity: &'a str,
         pack: &'a str,
         regulation: &'a str,
         citation: &'a str,
@@ -1025,7 +1043,11 @@ fn rules_listing(format: ListFormat, engine: &Engine) -> String {
         .map(|r| Row {
             code: &r.code,
             name: &r.name,
-            severity: r.severity.as_str(),
+            severity: selection
+                .severity_for(&r.code, &r.name, true)
+                .unwrap_or(r.severity)
+                .as_str(),
+            default_severity: r.severity.as_str(),
             pack: &r.pack,
             regulation: r.regulation.as_deref().unwrap_or("any"),
             citation: r.citation.as_ref().map_or("", |c| c.text.as_str()),
@@ -1033,15 +1055,21 @@ fn rules_listing(format: ListFormat, engine: &Engine) -> String {
             summary: &r.summary,
         })
         .collect();
-    rows.extend(codes::ALL.iter().map(|c| Row {
-        code: c.code,
-        name: c.name,
-        severity: c.severity.as_str(),
-        pack: "privlint",
-        regulation: "any",
-        citation: "",
-        citation_url: None,
-        summary: c.summary,
+    rows.extend(codes::ALL.iter().map(|c| {
+        Row {
+            code: c.code,
+            name: c.name,
+            severity: selection
+                .severity_for(c.code, c.name, false)
+                .unwrap_or(c.severity)
+                .as_str(),
+            default_severity: c.severity.as_str(),
+            pack: "privlint",
+            regulation: "any",
+            citation: "",
+            citation_url: None,
+            summary: c.summary,
+        }
     }));
     match format {
         ListFormat::Text => {
@@ -1050,13 +1078,24 @@ fn rules_listing(format: ListFormat, engine: &Engine) -> String {
                 "{:<8} {:<width$} {:<8} {:<9} {}\n",
                 "CODE", "NAME", "SEVERITY", "REGIME", "CITATION"
             );
+            let mut changed = false;
             for r in &rows {
+                let mut severity = r.severity.to_string();
+                if r.severity != r.default_severity {
+                    severity.push('*');
+                    changed = true;
+                }
                 let line = format!(
                     "{:<8} {:<width$} {:<8} {:<9} {}",
-                    r.code, r.name, r.severity, r.regulation, r.citation
+                    r.code, r.name, severity, r.regulation, r.citation
                 );
                 out.push_str(line.trim_end());
                 out.push('\n');
+            }
+            if changed {
+                out.push_str(
+                    "\n* set by `severity` in the configuration, in place of the rule's default\n",
+                );
             }
             out
         }
@@ -1065,7 +1104,8 @@ fn rules_listing(format: ListFormat, engine: &Engine) -> String {
                 .iter()
                 .map(|r| {
                     serde_json::json!({
-                        "code": r.code, "name": r.name, "severity": r.severity, "pack": r.pack,
+                        "code": r.code, "name": r.name, "severity": r.severity,
+                        "default_severity": r.default_severity, "pack": r.pack,
                         "regulation": r.regulation, "citation": r.citation, "summary": r.summary,
                         "docs": render::docs_url(r.code, r.citation_url),
                     })

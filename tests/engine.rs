@@ -238,6 +238,49 @@ fn pack_mistakes_that_would_run_no_rule_are_located_errors() {
     );
 }
 
+/// `privlint rules` shows the severity findings get, with the
+/// configuration's `severity` applied and marked, as a check applies it.
+#[test]
+fn the_rules_listing_shows_the_configured_severity() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("privlint.yaml"),
+        "severity:\n  GDPR1: info\n  GDPR134: error\n",
+    )
+    .unwrap();
+    let text = common::privlint_in(dir.path(), &["rules"]);
+    assert_eq!(text.code, 0, "{}", text.stderr);
+    let line = |code: &str| {
+        text.stdout
+            .lines()
+            .find(|l| l.starts_with(code))
+            .unwrap_or_default()
+            .split_whitespace()
+            .nth(2)
+            .unwrap_or_default()
+            .to_string()
+    };
+    assert_eq!(line("GDPR134"), "error*");
+    assert_eq!(line("GDPR101"), "info*");
+    assert_eq!(line("NDSG201"), "error");
+    assert!(
+        text.stdout
+            .contains("* set by `severity` in the configuration")
+    );
+    let json = common::privlint_in(dir.path(), &["rules", "--format", "json"]);
+    let rules: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    let gdpr134 = rules
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["code"] == "GDPR134")
+        .unwrap();
+    assert_eq!(
+        (&gdpr134["severity"], &gdpr134["default_severity"]),
+        (&serde_json::json!("error"), &serde_json::json!("warning"))
+    );
+}
+
 #[test]
 fn findings_at_or_above_the_fail_level_set_the_exit_code() {
     let pack = "examples/company-policy/policy.yaml";
