@@ -219,6 +219,35 @@ fn pack_mistakes_that_would_run_no_rule_are_located_errors() {
         );
         assert!(said.contains(&format!("{at}\n")), "{text}\n{said}");
     }
+    // A pack loaded again from a copy is one error, not one per rule.
+    let copy = dir.path().join("copy.yaml");
+    std::fs::write(&copy, rule("", "true")).unwrap();
+    let pack = dir.path().join("pack.yaml");
+    std::fs::write(&pack, rule("", "true")).unwrap();
+    let twice = check_with(
+        &[
+            "--rules",
+            pack.to_str().unwrap(),
+            "--rules",
+            copy.to_str().unwrap(),
+        ],
+        &[LINTED],
+        "concise",
+    );
+    assert_eq!(twice.code, 2);
+    assert_eq!(
+        twice.stderr.matches("error[PL030]").count(),
+        1,
+        "{}",
+        twice.stderr
+    );
+    assert!(
+        twice
+            .stderr
+            .contains("a rule pack with the id `house` is already loaded"),
+        "{}",
+        twice.stderr
+    );
     // A misspelt required key is one mistake, said once: not also "missing".
     let pack = dir.path().join("pack.yaml");
     std::fs::write(&pack, rule("", "true").replace("require:", "requires:")).unwrap();

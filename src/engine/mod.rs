@@ -183,7 +183,7 @@ impl Engine {
     ) -> Result<Engine, PackFailure> {
         let mut sources = SourceMap::default();
         let mut findings = Vec::new();
-        let mut packs = Vec::new();
+        let mut packs: Vec<PackInfo> = Vec::new();
         let mut rules: Vec<Rule> = Vec::new();
         // A built-in pack comes with its tree, and is trusted (a test
         // checks it against the rule-pack schema).
@@ -239,6 +239,24 @@ impl Engine {
             if let Some((info, pack_rules)) =
                 pack::load_pack(id, &display, &text, embedded, &mut findings)
             {
+                // The same pack at a second path (a copy, a vendored
+                // folder): one error, not one per rule it repeats.
+                if let Some(first) = packs.iter().find(|p| p.id == info.id)
+                    && let (Some(here), Some(there)) = (info.id_span, first.id_span)
+                {
+                    findings.push(
+                        Finding::new(
+                            "PL030",
+                            "invalid-rule-pack",
+                            Severity::Error,
+                            format!("a rule pack with the id `{}` is already loaded", info.id),
+                            Label::new(here, "loaded again here"),
+                        )
+                        .with_secondary(Label::new(there, "first loaded with this id"))
+                        .with_help("list the pack once (in `rules:` or with `--rules`); a pack of your own needs an id of its own"),
+                    );
+                    continue;
+                }
                 for rule in pack_rules {
                     if let Some(clash) = rules
                         .iter()

@@ -69,6 +69,8 @@ pub struct PackInfo {
     pub name: String,
     pub path: String,
     pub regulation: Option<String>,
+    /// Where `pack:` gives the id.
+    pub id_span: Option<Span>,
 }
 
 const CODE: &str = "PL030";
@@ -146,6 +148,7 @@ pub fn load_pack(
         name: text_of(&root, "name").unwrap_or_default(),
         path: path.to_string(),
         regulation: text_of(&root, "regulation"),
+        id_span: root.get("pack").map(|n| n.span),
     };
     let mut rules = Vec::new();
     for rule in root.get("rules").map(Node::as_seq).unwrap_or_default() {
