@@ -11,12 +11,17 @@ use privlint::{CheckOptions, render, say};
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 
 /// The exit code of the run whose output is being written: a reader that
 /// closes standard output early (`privlint check | head`) does not turn
 /// findings into a pass.
 static EXIT_CODE: AtomicU8 = AtomicU8::new(0);
+
+/// Set when `--format concise` has printed a broken configuration's or
+/// pack's problems as its own lines: standard error then gets only the
+/// closing line, not the same problems again.
+static LOCATED_PRINTED: AtomicBool = AtomicBool::new(false);
 
 #[derive(Parser)]
 #[command(name = "privlint", version, about = "Lint privacy manifests against the GDPR, ePrivacy and the Swiss revFADP", long_about = None, args_override_self = true)]
@@ -402,6 +407,10 @@ fn print_located(
     sources: &privlint::source::SourceMap,
     closing: &str,
 ) {
+    if LOCATED_PRINTED.load(Ordering::Relaxed) {
+        eprintln!("privlint: {closing}");
+        return;
+    }
     let choice = if std::io::stderr().is_terminal() {
         ColorChoice::Auto
     } else {
@@ -444,6 +453,22 @@ fn check(args: CheckArgs, config_args: &ConfigArgs) -> Result<ExitCode, Fatal> {
     let output = args.output.clone();
     let writes_baseline = args.write_baseline.is_some();
     let result = check_set(args, config_args);
+    // `--format concise` (quickfix lists, pre-commit) gets a broken
+    // configuration's or pack's problems as its own lines, where the
+    // findings would have gone.
+    let no_sources = privlint::source::SourceMap::default();
+    let (findings, sources) = match &result {
+        Err(Fatal::Config { failure }) => (&failure.findings[..], &failure.sources),
+        Err(Fatal::RulePacks { failure }) => (&failure.findings[..], &failure.sources),
+        _ => (&[][..], &no_sources),
+    };
+    if !findings.is_empty()
+        && format == Format::Concise
+        && output.as_deref().is_none_or(replaceable)
+        && emit(&output, &render::concise::render(findings, sources)).is_ok()
+    {
+        LOCATED_PRINTED.store(true, Ordering::Relaxed);
+    }
     if let Err(fatal) = &result
         && matches!(format, Format::Json | Format::Sarif | Format::Github)
         && !writes_baseline
@@ -457,12 +482,6 @@ fn check(args: CheckArgs, config_args: &ConfigArgs) -> Result<ExitCode, Fatal> {
         // Located problems in the configuration or a rule pack are
         // diagnostics in those files, and are said in the message too, one
         // per line, as `--format concise` would.
-        let no_sources = privlint::source::SourceMap::default();
-        let (findings, sources) = match fatal {
-            Fatal::Config { failure } => (&failure.findings[..], &failure.sources),
-            Fatal::RulePacks { failure } => (&failure.findings[..], &failure.sources),
-            _ => (&[][..], &no_sources),
-        };
         let message = if findings.is_empty() {
             fatal.to_string()
         } else {

@@ -151,7 +151,7 @@ fn a_rule_that_fails_to_evaluate_is_reported_with_its_code() {
 
 #[test]
 fn an_unreadable_rule_pack_is_a_located_usage_error() {
-    let run = check_with(&["--rules", "no/such/pack.yaml"], &[LINTED], "concise");
+    let run = check_with(&["--rules", "no/such/pack.yaml"], &[LINTED], "text");
     assert_eq!(run.code, 2);
     assert!(
         run.stderr.contains("error[PL030]: cannot read rule pack"),
@@ -210,7 +210,7 @@ fn pack_mistakes_that_would_run_no_rule_are_located_errors() {
     ] {
         let pack = dir.path().join("pack.yaml");
         std::fs::write(&pack, &text).unwrap();
-        let run = check_with(&["--rules", pack.to_str().unwrap()], &[LINTED], "concise");
+        let run = check_with(&["--rules", pack.to_str().unwrap()], &[LINTED], "text");
         assert_eq!(run.code, 2, "{text}\n{}", run.stderr);
         let said = &run.stderr;
         assert!(
@@ -232,7 +232,7 @@ fn pack_mistakes_that_would_run_no_rule_are_located_errors() {
             copy.to_str().unwrap(),
         ],
         &[LINTED],
-        "concise",
+        "text",
     );
     assert_eq!(twice.code, 2);
     assert_eq!(
@@ -251,7 +251,7 @@ fn pack_mistakes_that_would_run_no_rule_are_located_errors() {
     // A misspelt required key is one mistake, said once: not also "missing".
     let pack = dir.path().join("pack.yaml");
     std::fs::write(&pack, rule("", "true").replace("require:", "requires:")).unwrap();
-    let run = check_with(&["--rules", pack.to_str().unwrap()], &[LINTED], "concise");
+    let run = check_with(&["--rules", pack.to_str().unwrap()], &[LINTED], "text");
     assert_eq!(run.code, 2);
     assert_eq!(
         run.stderr.matches("error[PL030]").count(),
@@ -337,7 +337,7 @@ fn a_pack_reusing_a_rule_code_is_a_located_error_pointing_at_both() {
         "version: 1\npack: mine\nname: Mine\nrules:\n  - code: GDPR101\n    name: my-basis-rule\n    severity: error\n    summary: s\n    for_each: activity\n    require: activity.basis != ''\n    message: \"`{activity.id}`\"\n",
     )
     .unwrap();
-    let run = check_with(&["--rules", pack.to_str().unwrap()], &[LINTED], "concise");
+    let run = check_with(&["--rules", pack.to_str().unwrap()], &[LINTED], "text");
     assert_eq!(run.code, 2);
     assert!(
         run.stderr

@@ -386,7 +386,7 @@ fn a_baseline_keeps_a_finding_when_its_rule_is_reworded() {
     write(
         dir.path(),
         "pack.yaml",
-        &pack("`{processor.id}` ({processor.name}) is in the US"),
+        &pack("`{processor.id}` ({processor.name}) is in {processor.country}"),
     );
     write(dir.path(), "m.yaml", &manifest("crm"));
     let args = |extra: &[&'static str]| {
@@ -407,7 +407,7 @@ fn a_baseline_keeps_a_finding_when_its_rule_is_reworded() {
     write(
         dir.path(),
         "pack.yaml",
-        &pack("policy DP-7 forbids US processors: `{processor.id}` is one"),
+        &pack("policy DP-7 forbids processors in {processor.country}: `{processor.id}` is one"),
     );
     let reworded = run(dir.path(), &args(&["--baseline", "baseline.json"]));
     assert_eq!(reworded.code, 0, "{}", reworded.stdout);
@@ -418,6 +418,48 @@ fn a_baseline_keeps_a_finding_when_its_rule_is_reworded() {
         other.stdout.contains("`crm-two` is one"),
         "{}",
         other.stdout
+    );
+}
+
+/// Two findings whose messages show only a display name, on the same
+/// text (`type: none`), are about different processors: fixing one and
+/// breaking the other is a new finding, not the accepted one.
+#[test]
+fn a_baseline_tells_apart_findings_that_show_only_a_name() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "pack.yaml",
+        "version: 1\npack: house\nname: House\nrules:\n  - code: HOUSE002\n    name: no-dpa\n    severity: error\n    summary: s\n    for_each: processor\n    require: processor.agreement_type != 'none'\n    message: \"`{processor.name}` has no DPA\"\n    at: processor.agreement.type\n",
+    );
+    let manifest = |first: &str, second: &str| {
+        format!(
+            "{ORG}processors:\n  - {{id: p1, name: P One, role: processor, country: DE, agreement: {{type: {first}}}}}\n  - {{id: p2, name: P Two, role: processor, country: DE, agreement: {{type: {second}}}}}\n"
+        )
+    };
+    let args = |extra: &[&'static str]| {
+        let mut all = vec![
+            "--rules",
+            "pack.yaml",
+            "--select",
+            "HOUSE",
+            "--format",
+            "concise",
+        ];
+        all.extend_from_slice(extra);
+        all.push("m.yaml");
+        all
+    };
+    write(dir.path(), "m.yaml", &manifest("none", "dpa"));
+    let wrote = run(dir.path(), &args(&["--write-baseline", "baseline.json"]));
+    assert_eq!(wrote.code, 0, "{}", wrote.stderr);
+    write(dir.path(), "m.yaml", &manifest("dpa", "none"));
+    let swapped = run(dir.path(), &args(&["--baseline", "baseline.json"]));
+    assert_eq!(swapped.code, 1, "{}", swapped.stdout);
+    assert!(
+        swapped.stdout.contains("`P Two` has no DPA"),
+        "{}",
+        swapped.stdout
     );
 }
 
@@ -498,7 +540,12 @@ fn a_suppression_on_an_item_covers_the_whole_item() {
     };
     let text = format!(
         "{ORG}processors:\n  # privlint: allow GDPR130 -- migration ends 2027-03\n{}{}\n{}{}activities:\n  - {{id: a1, name: A, purpose: x, data_subjects: [customers], data_categories: [contact.email], legal_basis: contract, retention: P1Y, recipients: [one, two, three, four]}}\n",
-        processor("one", "", "    locations: [DE, US]\n"),
+        // A comment line that starts with a tab does not end the item.
+        processor(
+            "one",
+            "",
+            "\t# TODO: move to the EU region\n    locations: [DE, US]\n"
+        ),
         processor(
             "two",
             "  # privlint: allow GDPR130 -- trailing, same item",
@@ -1083,6 +1130,22 @@ fn configuration_and_rule_pack_errors_are_diagnostics_in_their_files() {
     assert!(
         lines[2]
             .starts_with("::error title=privlint could not check::2 errors in the configuration")
+    );
+
+    // Concise: one line each where the findings go (quickfix lists), and
+    // not again in full on standard error.
+    let concise = run(dir.path(), &["--format", "concise", "m.yaml"]);
+    assert_eq!(concise.code, 2);
+    assert_eq!(
+        concise.stdout.lines().collect::<Vec<_>>(),
+        [
+            "privlint.yaml:1:10: error[PL031] no rule is called `GDPR13O`; did you mean `GDPR130`?",
+            "privlint.yaml:2:9: error[PL031] `select` must be a list, found a whole number"
+        ]
+    );
+    assert_eq!(
+        concise.stderr.trim(),
+        "privlint: the configuration above could not be used"
     );
 
     // A rule pack: the misspelt key is a diagnostic in the pack.

@@ -80,3 +80,37 @@ fn concise_lines_have_the_documented_shape() {
         );
     }
 }
+
+/// A label on a flow collection ends at its `]`: the spaces and comment
+/// after it are not underlined, in the text or in an editor's range.
+#[test]
+fn a_flow_collection_label_stops_at_its_closing_bracket() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("m.yaml"),
+        "version: 1\norganization:\n  name: X\n  country: DE\n  residency: [EEA]   # we promise\nprocessors:\n  - {id: p, name: P, role: processor, country: US, agreement: {type: dpa}}\nactivities:\n  - {id: a1, name: A, purpose: x, data_subjects: [customers], data_categories: [contact.email], legal_basis: contract, retention: P1Y, recipients: [p]}\n",
+    )
+    .unwrap();
+    let run = common::privlint_in(
+        dir.path(),
+        &[
+            "check",
+            "--isolated",
+            "--select",
+            "ORG001",
+            "--format",
+            "json",
+            "m.yaml",
+        ],
+    );
+    let output: serde_json::Value = serde_json::from_str(&run.stdout).expect("JSON");
+    let related = &output["diagnostics"][0]["relatedInformation"];
+    let promise = related
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["location"]["range"]["start"]["line"] == 4)
+        .unwrap_or_else(|| panic!("{output:#}"));
+    assert_eq!(promise["location"]["range"]["start"]["character"], 13);
+    assert_eq!(promise["location"]["range"]["end"]["character"], 18);
+}

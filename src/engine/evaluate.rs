@@ -688,7 +688,7 @@ impl Evaluator<'_> {
         }
         finding.help = rule.help.as_ref().map(|h| h.render(&lookup));
         finding.citation = rule.citation.clone();
-        finding.identity = Some(rule.message.identity(&lookup));
+        finding.identity = Some(identity(rule, bindings, &lookup));
         finding
     }
 
@@ -1063,4 +1063,36 @@ fn collapse(hits: Vec<Hit>) -> Vec<(Hit, usize)> {
         }
     }
     kept
+}
+
+/// What a rule's finding is about, for its fingerprint: the values its
+/// message names (in any order, without display names), and the ids of
+/// the entities in scope, a flow's place and route, a cookie's name, so
+/// that two findings whose messages show only names, on the same text,
+/// stay apart.
+fn identity(
+    rule: &Rule,
+    bindings: &[(&str, Binding)],
+    lookup: &dyn Fn(&str, Option<&str>) -> Option<Value>,
+) -> String {
+    let mut parts = rule.message.identity(lookup);
+    for (var, binding) in bindings {
+        let keys: &[&str] = match binding {
+            Binding::Entity(..) => &["id"],
+            Binding::Flow(_) => &["country", "chain"],
+            _ if *var == "tracking" => match lookup(var, Some("name")) {
+                Some(Value::String(name)) if !name.is_empty() => &["name"],
+                _ => &["index"],
+            },
+            _ => &[],
+        };
+        for key in keys {
+            if lookup(var, Some(key)).is_some() {
+                let value = super::expr::field_text(var, &[key.to_string()], lookup);
+                parts.push(format!("{var}.{key}={value}"));
+            }
+        }
+    }
+    parts.sort();
+    parts.join("\u{1f}")
 }

@@ -152,7 +152,9 @@ impl Expr {
             .references()
             .variables()
             .into_iter()
-            .filter(|v| !variables.contains(v) && !bound.iter().any(|b| b == v))
+            .filter(|v| {
+                !variables.contains(v) && !bound.iter().any(|b| b == v) && !CEL_TYPES.contains(v)
+            })
             .map(String::from)
             .collect();
         unknown.sort();
@@ -505,6 +507,21 @@ fn cel_text(value: &Value) -> String {
     text
 }
 
+/// CEL's type names, which an expression names as identifiers
+/// (`type(x) == string`).
+const CEL_TYPES: &[&str] = &[
+    "bool",
+    "bytes",
+    "double",
+    "int",
+    "list",
+    "map",
+    "null_type",
+    "string",
+    "type",
+    "uint",
+];
+
 /// The functions of CEL's standard library that a condition may call,
 /// for "did you mean" (a test checks the interpreter declares each).
 const STANDARD_FUNCTIONS: &[&str] = &[
@@ -688,9 +705,13 @@ enum Part {
 }
 
 impl Part {
-    /// A display name: `{org.name}`, `{processor.name}`.
+    /// A display name: `{org.name}`, `{processor.name}`, `{activity.name}`
+    /// (a cookie's `{tracking.name}` is what it is, not a display name).
     fn is_name(&self) -> bool {
-        matches!(self, Part::Field { path, .. } if path.last().is_some_and(|f| f == "name"))
+        matches!(self, Part::Field { var, path, .. }
+            if matches!(var.as_str(), "org" | "processor" | "activity")
+                && path.len() == 1
+                && path[0] == "name")
     }
 }
 
@@ -821,19 +842,17 @@ impl Template {
 
     /// What the rendered text is about: the values of its placeholders,
     /// without the wording around them (a pack may reword a message) and
-    /// without display names (placeholders ending in `.name`: a name may
-    /// change while the thing named stays).
-    pub fn identity(&self, lookup: &dyn Fn(&str, Option<&str>) -> Option<Value>) -> String {
-        let mut out = String::new();
-        for part in &self.parts {
-            if let Part::Field { var, path, .. } = part
-                && !part.is_name()
-            {
-                out.push_str(&field_text(var, path, lookup));
-                out.push('\u{1f}');
-            }
-        }
-        out
+    /// without display names (a name may change while the thing named
+    /// stays).
+    pub fn identity(&self, lookup: &dyn Fn(&str, Option<&str>) -> Option<Value>) -> Vec<String> {
+        self.parts
+            .iter()
+            .filter(|part| !part.is_name())
+            .filter_map(|part| match part {
+                Part::Field { var, path, .. } => Some(field_text(var, path, lookup)),
+                Part::Text(_) => None,
+            })
+            .collect()
     }
 
     /// The text; `None` when `skip_empty` and an optional placeholder is empty.
@@ -864,7 +883,7 @@ impl Template {
 }
 
 /// What a placeholder shows: its value, shortened; `?` when it has none.
-fn field_text(
+pub(crate) fn field_text(
     var: &str,
     path: &[String],
     lookup: &dyn Fn(&str, Option<&str>) -> Option<Value>,
@@ -1029,6 +1048,33 @@ mod tests {
     /// Operator chains nest as deeply as brackets: the longest accepted
     /// compiles and evaluates on a thread with rayon's default 2 MiB stack
     /// (rules compile and run on rayon's workers), and one more is refused.
+    /// CEL's type names are not variables: `type(x) == string` loads,
+    /// and the fast path and the interpreter agree on it (debug builds).
+    #[test]
+    fn type_names_are_not_unknown_variables() {
+        let context = cel::Context::with_env(budget::env());
+        let interpret = |e: &cel::IdedExpr| Value::resolve(e, &context);
+        for (source, expected) in [
+            ("type('a') == string", true),
+            (
+                "type(1) == int && type([1]) == list && type({}) == map",
+                true,
+            ),
+            (
+                "type(1u) == uint && type(1.0) == double && type(true) == bool",
+                true,
+            ),
+            (
+                "type(b'x') == bytes && type(null) == null_type && type(int) == type",
+                true,
+            ),
+            ("type('a') == int", false),
+        ] {
+            let expr = Expr::compile(source, &[], &any).expect(source);
+            assert_eq!(expr.eval_bool(&[], &interpret), Ok(expected), "{source}");
+        }
+    }
+
     #[test]
     fn operator_chains_are_bounded_and_fit_a_worker_stack() {
         let chain = |n: usize| format!("{} > 0 && !false", vec!["1"; n].join(" + "));

@@ -130,16 +130,18 @@ impl Selection {
     }
 
     /// The `severity` override for a rule: the most specific selector that
-    /// names it wins, whatever the order in `privlint.yaml` (its code or
-    /// name, then the longest prefix, then `ALL`, if `all` counts); the
-    /// later of two equally specific ones.
+    /// names it wins, whatever the order in `privlint.yaml` (its code, its
+    /// name, then the longest prefix, then `ALL`, if `all` counts).
     pub fn severity_for(&self, code: &str, name: &str, all: bool) -> Option<Severity> {
         let specificity = |selector: &str| -> Option<usize> {
             if selector.eq_ignore_ascii_case("ALL") {
                 return all.then_some(0);
             }
-            if selector.eq_ignore_ascii_case(code) || selector == name {
+            if selector.eq_ignore_ascii_case(code) {
                 return Some(usize::MAX);
+            }
+            if selector == name {
+                return Some(usize::MAX - 1);
             }
             selector_matches(selector, code, name).then_some(selector.len())
         };
@@ -460,6 +462,12 @@ mod tests {
         }
         let by_name = [("ACME0", Info), ("no-purpose", Error)];
         assert_eq!(pick(&by_name, "ACME004", "no-purpose"), Some(Error));
+        for both in [
+            [("no-purpose", Info), ("ACME004", Error)],
+            [("ACME004", Error), ("no-purpose", Info)],
+        ] {
+            assert_eq!(pick(&both, "ACME004", "no-purpose"), Some(Error));
+        }
         let longer = [("ACME00", Warning), ("ACME", Info)];
         assert_eq!(pick(&longer, "ACME004", "n"), Some(Warning));
         // `ALL` does not reach privlint's own codes.

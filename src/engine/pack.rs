@@ -189,7 +189,16 @@ fn compile_rule(
         match Expr::compile(source, &variables, &known) {
             Ok(e) => Some(e),
             Err(error) => {
-                let span = offset_span(value, source, error.offset);
+                let mut span = offset_span(value, source, error.offset);
+                // A name (`startswith`, `actvity`) is underlined whole.
+                if let Some(offset) = error.offset
+                    && span != value.span
+                {
+                    let word = source[offset.min(source.len())..]
+                        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                        .unwrap_or(source.len() - offset.min(source.len()));
+                    span.end = (span.start + word.max(1) as u32).min(value.span.end);
+                }
                 findings.push(field_error(span, key, error.message, error.help));
                 None
             }

@@ -267,6 +267,12 @@ impl Builder<'_> {
                 let Some(frame) = self.stack.pop() else {
                     return Flow::Continue;
                 };
+                // A flow collection ends at its `]` or `}`: the scanner's
+                // end mark runs on over the spaces and comment after it.
+                let end = match self.text.as_bytes().get(start) {
+                    Some(b']' | b'}') => start + 1,
+                    _ => end,
+                };
                 let (node, anchor, tagged) = self.close(frame, end);
                 return self.complete(node, anchor, tagged);
             }

@@ -5,10 +5,11 @@
 //! is named from the configuration file's folder, else its repository's
 //! root, so a baseline matches from any working directory.
 //! A rule's finding is identified by the values of its message's
-//! placeholders ([`Finding::identity`]), not the wording around them, and
-//! without display names: rewording a pack's message or renaming a
-//! processor does not make its findings new. privlint's own findings
-//! (`PL…`) are identified by their message.
+//! placeholders, in any order, and the ids of the entities it is about
+//! ([`Finding::identity`]), not by the wording around them nor by display
+//! names: rewording a pack's message or renaming a processor does not make
+//! its findings new, and two processors' findings stay apart. privlint's
+//! own findings (`PL…`) are identified by their message.
 
 use super::Finding;
 use crate::source::SourceMap;

@@ -240,7 +240,12 @@ fn widen_to_items(
         let in_scalar = verbatim
             .peek()
             .is_some_and(|v| v.start < range.start + column);
-        let structural = !in_scalar && !rest.trim().is_empty() && !rest.starts_with('#');
+        // Indentation is spaces: a line whose first character past them is
+        // a tab is a comment, or continues a flow collection or a scalar.
+        let structural = !in_scalar
+            && !rest.trim().is_empty()
+            && !rest.starts_with('#')
+            && !rest.starts_with('\t');
         if structural {
             while let Some(&(dash, i)) = open.last() {
                 if column > dash {
