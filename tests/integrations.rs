@@ -368,6 +368,22 @@ fn a_baseline_keeps_a_finding_when_the_processor_is_renamed() {
     assert_eq!(other.code, 1, "{}", other.stdout);
 }
 
+/// `m.yaml` checked with the rules of `pack.yaml` (code prefix `HOUSE`)
+/// alone, concise, with `extra` arguments.
+fn house(dir: &Path, extra: &[&str]) -> common::Run {
+    let mut all = vec![
+        "--rules",
+        "pack.yaml",
+        "--select",
+        "HOUSE",
+        "--format",
+        "concise",
+    ];
+    all.extend_from_slice(extra);
+    all.push("m.yaml");
+    run(dir, &all)
+}
+
 /// Rewording a rule's message in a pack keeps the findings a baseline
 /// accepted hidden; a finding about another value is still new.
 #[test]
@@ -389,30 +405,17 @@ fn a_baseline_keeps_a_finding_when_its_rule_is_reworded() {
         &pack("`{processor.id}` ({processor.name}) is in {processor.country}"),
     );
     write(dir.path(), "m.yaml", &manifest("crm"));
-    let args = |extra: &[&'static str]| {
-        let mut all = vec![
-            "--rules",
-            "pack.yaml",
-            "--select",
-            "HOUSE",
-            "--format",
-            "concise",
-        ];
-        all.extend_from_slice(extra);
-        all.push("m.yaml");
-        all
-    };
-    let wrote = run(dir.path(), &args(&["--write-baseline", "baseline.json"]));
+    let wrote = house(dir.path(), &["--write-baseline", "baseline.json"]);
     assert_eq!(wrote.code, 0, "{}", wrote.stderr);
     write(
         dir.path(),
         "pack.yaml",
         &pack("policy DP-7 forbids processors in {processor.country}: `{processor.id}` is one"),
     );
-    let reworded = run(dir.path(), &args(&["--baseline", "baseline.json"]));
+    let reworded = house(dir.path(), &["--baseline", "baseline.json"]);
     assert_eq!(reworded.code, 0, "{}", reworded.stdout);
     write(dir.path(), "m.yaml", &manifest("crm-two"));
-    let other = run(dir.path(), &args(&["--baseline", "baseline.json"]));
+    let other = house(dir.path(), &["--baseline", "baseline.json"]);
     assert_eq!(other.code, 1, "{}", other.stdout);
     assert!(
         other.stdout.contains("`crm-two` is one"),
@@ -437,24 +440,11 @@ fn a_baseline_tells_apart_findings_that_show_only_a_name() {
             "{ORG}processors:\n  - {{id: p1, name: P One, role: processor, country: DE, agreement: {{type: {first}}}}}\n  - {{id: p2, name: P Two, role: processor, country: DE, agreement: {{type: {second}}}}}\n"
         )
     };
-    let args = |extra: &[&'static str]| {
-        let mut all = vec![
-            "--rules",
-            "pack.yaml",
-            "--select",
-            "HOUSE",
-            "--format",
-            "concise",
-        ];
-        all.extend_from_slice(extra);
-        all.push("m.yaml");
-        all
-    };
     write(dir.path(), "m.yaml", &manifest("none", "dpa"));
-    let wrote = run(dir.path(), &args(&["--write-baseline", "baseline.json"]));
+    let wrote = house(dir.path(), &["--write-baseline", "baseline.json"]);
     assert_eq!(wrote.code, 0, "{}", wrote.stderr);
     write(dir.path(), "m.yaml", &manifest("dpa", "none"));
-    let swapped = run(dir.path(), &args(&["--baseline", "baseline.json"]));
+    let swapped = house(dir.path(), &["--baseline", "baseline.json"]);
     assert_eq!(swapped.code, 1, "{}", swapped.stdout);
     assert!(
         swapped.stdout.contains("`P Two` has no DPA"),
