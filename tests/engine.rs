@@ -187,6 +187,10 @@ fn pack_mistakes_that_would_run_no_rule_are_located_errors() {
             ),
         ),
         (
+            rule("", "true").replace("rules:", "regulation: [gdpr]\nrules:"),
+            ("pack.yaml:4:13", "`regulation` must be text, found a list"),
+        ),
+        (
             rule("    regulation: ndsgg\n", "true"),
             (
                 "pack.yaml:12:17",
