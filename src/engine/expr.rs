@@ -23,6 +23,25 @@ pub struct FieldError {
     pub candidates: Vec<String>,
 }
 
+impl FieldError {
+    /// The variable and fields before the unknown one (`processor`), and
+    /// what to say: "`processor` has no field `agrement`; did you mean
+    /// `agreement`?". For a condition and a label alike.
+    pub fn describe<S: AsRef<str>>(&self, var: &str, path: &[S]) -> (String, String) {
+        let field = &self.segment;
+        let owner = path
+            .iter()
+            .map(AsRef::as_ref)
+            .take_while(|s| s != field)
+            .fold(var.to_string(), |acc, s| format!("{acc}.{s}"));
+        let message = match did_you_mean(field, self.candidates.iter().map(String::as_str)) {
+            Some(h) => format!("`{owner}` has no field `{field}`; did you mean `{h}`?"),
+            None => format!("`{owner}` has no field `{field}`"),
+        };
+        (owner, message)
+    }
+}
+
 /// Longest expression accepted, in bytes.
 pub const MAX_EXPRESSION_LEN: usize = 4096;
 /// Deepest nesting of `(`, `[` and `{` accepted.
@@ -189,18 +208,9 @@ impl Expr {
         }
         for (offset, var, path) in field_accesses(source, variables) {
             if let Err(error) = known(var, &path) {
-                let hint =
-                    did_you_mean(&error.segment, error.candidates.iter().map(String::as_str));
-                let field = &error.segment;
-                let owner = path
-                    .iter()
-                    .take_while(|s| **s != field)
-                    .fold(var.to_string(), |acc, s| format!("{acc}.{s}"));
+                let (owner, message) = error.describe(var, &path);
                 return Err(ExprError {
-                    message: match hint {
-                        Some(h) => format!("`{owner}` has no field `{field}`; did you mean `{h}`?"),
-                        None => format!("`{owner}` has no field `{field}`"),
-                    },
+                    message,
                     offset: Some(offset + owner.len() + 1),
                     help: Some("docs/rule-packs.md lists the fields of every variable".into()),
                 });

@@ -392,24 +392,10 @@ fn anchor(
     // manifest; a field no manifest can have is a mistake in the pack.
     let segments: Vec<&str> = path.iter().map(String::as_str).collect();
     if let Err(error) = known(&var, &segments) {
-        let hint = did_you_mean(&error.segment, error.candidates.iter().map(String::as_str));
-        let owner = segments
-            .iter()
-            .take_while(|s| **s != error.segment)
-            .fold(var.clone(), |acc, s| format!("{acc}.{s}"));
-        let field = &error.segment;
+        let (_, message) = error.describe(&var, &segments);
         findings.push(
-            pack_error(
-                node.span,
-                match hint {
-                    Some(h) => {
-                        format!("`at`: `{owner}` has no field `{field}`; did you mean `{h}`?")
-                    }
-                    None => format!("`at`: `{owner}` has no field `{field}`"),
-                },
-                "here",
-            )
-            .with_help("docs/rule-packs.md lists the fields of every variable"),
+            pack_error(node.span, format!("`at`: {message}"), "here")
+                .with_help("docs/rule-packs.md lists the fields of every variable"),
         );
         return None;
     }

@@ -659,17 +659,8 @@ fn misplaced_dot(text: &str) -> bool {
 /// `special..health` is `special.health`.
 /// `Rule One` → `rule-one`, `T_x` → `t-x`: a kebab-case suggestion.
 fn kebab(text: &str) -> String {
-    let mut out = String::new();
-    for c in text.trim().chars() {
-        if c.is_ascii_alphanumeric() {
-            out.push(c.to_ascii_lowercase());
-        } else if !out.is_empty() && !out.ends_with('-') {
-            out.push('-');
-        }
-    }
-    let out = out
-        .trim_end_matches('-')
-        .trim_start_matches(|c: char| c.is_ascii_digit());
+    let out = words(text, |c| c == '-');
+    let out = out.trim_start_matches(|c: char| c.is_ascii_digit());
     if out.is_empty() {
         "my-rule".to_string()
     } else {
@@ -678,19 +669,25 @@ fn kebab(text: &str) -> String {
 }
 
 fn slug(text: &str) -> String {
-    let is_separator = |c: char| "._-".contains(c);
-    let mut out = String::new();
-    for c in text.trim().chars() {
-        if c.is_ascii_alphanumeric() {
-            out.push(c.to_ascii_lowercase());
-        } else if !out.is_empty() && !out.ends_with(is_separator) {
-            out.push(if is_separator(c) { c } else { '-' });
-        }
-    }
-    let out = out.trim_end_matches(is_separator).to_string();
+    let out = words(text, |c| "._-".contains(c));
     if out.is_empty() {
         "stripe-inc".to_string()
     } else {
         out
     }
+}
+
+/// The letters and digits of `text` in lower case, each run of other
+/// characters written as one separator: itself when `separator` keeps it
+/// (which it must do for `-`), else `-`.
+fn words(text: &str, separator: impl Fn(char) -> bool) -> String {
+    let mut out = String::new();
+    for c in text.trim().chars() {
+        if c.is_ascii_alphanumeric() {
+            out.push(c.to_ascii_lowercase());
+        } else if !out.is_empty() && !out.ends_with(&separator) {
+            out.push(if separator(c) { c } else { '-' });
+        }
+    }
+    out.trim_end_matches(&separator).to_string()
 }
