@@ -18,6 +18,17 @@ pub fn did_you_mean<'a>(
     }
     let input_lower = input.to_lowercase();
     let budget = (input.chars().count() / 4).max(1);
+    // A value written out in full for its abbreviation
+    // (`standard-contractual-clauses` for `scc`): its words' initials.
+    let words: Vec<&str> = input_lower
+        .split(['-', '_', ' '])
+        .filter(|w| !w.is_empty())
+        .collect();
+    let initials: String = if words.len() >= 2 {
+        words.iter().filter_map(|w| w.chars().next()).collect()
+    } else {
+        String::new()
+    };
     let mut best: Option<(usize, f64, &'a str)> = None;
     for candidate in candidates {
         if candidate == input || candidate.len() > LONGEST {
@@ -28,6 +39,7 @@ pub fn did_you_mean<'a>(
         if lower
             .rsplit_once('.')
             .is_some_and(|(_, last)| last == input_lower)
+            || (!initials.is_empty() && lower == initials)
         {
             distance = distance.min(1);
         }
@@ -102,5 +114,16 @@ mod tests {
             did_you_mean("GDPR13O", ["GDPR103", "GDPR130", "GDPR131"]),
             Some("GDPR130")
         );
+    }
+
+    #[test]
+    fn suggests_the_abbreviation_of_a_value_written_out() {
+        let mechanisms = ["scc", "bcr", "dpf", "adequacy", "scc-2010"];
+        let full = "standard-contractual-clauses";
+        assert_eq!(did_you_mean(full, mechanisms), Some("scc"));
+        let full = "Binding Corporate Rules";
+        assert_eq!(did_you_mean(full, mechanisms), Some("bcr"));
+        // One word has no initials to match.
+        assert_eq!(did_you_mean("s", mechanisms), None);
     }
 }
