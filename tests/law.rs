@@ -285,3 +285,55 @@ activities:
         assert!(!out.contains("[GDPR130]"), "{subs}: {out}");
     }
 }
+
+/// revFADP Art. 9(1), 61(b): the Swiss processor contract is a duty of its
+/// own. Where the GDPR applies too, GDPR120 reports the same processor, and
+/// ignoring the GDPR rule (or the GDPR) must not silence the Swiss one.
+#[test]
+fn the_swiss_processor_contract_is_reported_beside_the_gdprs() {
+    let (_tmp, path) = variant("tests/fixtures/rules/NDSG250/fail", |t| {
+        let both = t.replace("markets: [CH]", "markets: [CH, DE]");
+        assert_ne!(both, t);
+        both
+    });
+    let out = check_with(&["--select", "GDPR120,NDSG250"], &[&path], "concise").stdout;
+    assert!(
+        out.contains("[GDPR120]") && out.contains("[NDSG250]"),
+        "{out}"
+    );
+    let out = check_with(&["--ignore", "GDPR"], &[&path], "concise").stdout;
+    assert!(out.contains("[NDSG250]"), "{out}");
+}
+
+/// GDPR Art. 5(1)(e), 13(2)(a); revFADP Art. 6(4): "for an indefinite
+/// time", in Dutch or Spanish, is no limit, and "as long as necessary"
+/// restates the principle instead of giving the criteria.
+#[test]
+fn vague_retention_in_other_languages_is_no_limit() {
+    for until in [
+        "voor onbepaalde tijd",
+        "para siempre",
+        "As long as necessary.",
+    ] {
+        let (_tmp, path) = variant("tests/fixtures/rules/GDPR150/fail", |t| {
+            t.replace(
+                "retention: {until: Forever.}",
+                &format!("retention: {{until: {until}}}"),
+            )
+        });
+        let out = only("GDPR150", &path);
+        assert!(
+            out.contains("`waitlist` keeps personal data"),
+            "{until}: {out}"
+        );
+    }
+    // A real event still passes.
+    let (_tmp, path) = variant("tests/fixtures/rules/GDPR150/fail", |t| {
+        t.replace(
+            "retention: {until: Forever.}",
+            "retention: {until: the class has taken place}",
+        )
+    });
+    let out = only("GDPR150", &path);
+    assert!(!out.contains("`waitlist`"), "{out}");
+}
