@@ -676,6 +676,10 @@ fn check_set(args: CheckArgs, config_args: &ConfigArgs) -> Result<ExitCode, Fata
     for path in [&args.output, &args.write_baseline].into_iter().flatten() {
         refuse_to_overwrite_input(path, &report.sources, &read)?;
     }
+    let summary = step_summary_path(args.format);
+    if let Some(path) = &summary {
+        refuse_to_overwrite_input(path, &report.sources, &read)?;
+    }
 
     if let Some(path) = &args.write_baseline {
         // A file that did not load, a limit or a stopped rule leaves part
@@ -802,14 +806,13 @@ fn check_set(args: CheckArgs, config_args: &ConfigArgs) -> Result<ExitCode, Fata
                 &args.output,
                 &render::github::render(&report.findings, &report.sources),
             )?;
-            if let Some(summary) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|s| !s.is_empty())
-            {
+            if let Some(summary) = &summary {
                 let text = render::github::step_summary(
                     &report.findings,
                     &report.sources,
                     report.files_checked,
                 );
-                append(&PathBuf::from(summary), &text)?;
+                append(summary, &text)?;
             }
         }
         Format::Sarif => {
@@ -970,8 +973,28 @@ fn emit_streamed(
     }
 }
 
+/// Where the GitHub format appends its Markdown summary: the runner's
+/// `$GITHUB_STEP_SUMMARY`, when set.
+fn step_summary_path(format: Format) -> Option<PathBuf> {
+    (format == Format::Github)
+        .then(|| std::env::var_os("GITHUB_STEP_SUMMARY"))
+        .flatten()
+        .filter(|s| !s.is_empty())
+        .map(PathBuf::from)
+}
+
 fn append(path: &PathBuf, text: &str) -> Result<(), Fatal> {
     use std::io::Write as _;
+    // The runner's summary is a regular file; a FIFO with no reader would
+    // block the run for good, and a device is not a summary.
+    if let Ok(meta) = std::fs::metadata(path)
+        && !meta.is_file()
+    {
+        return Err(Fatal::Write {
+            path: path.clone(),
+            error: std::io::Error::other("not a regular file"),
+        });
+    }
     std::fs::OpenOptions::new()
         .create(true)
         .append(true)

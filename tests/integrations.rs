@@ -188,6 +188,49 @@ fn github_format_appends_every_finding_to_the_step_summary() {
     assert!(text.contains("| error | [GDPR101]"), "{text}");
 }
 
+/// privlint never modifies the files it checks: a step summary that names
+/// one is refused like `-o`, and a FIFO (which would block) is not written.
+#[test]
+fn the_step_summary_is_never_a_checked_file_nor_a_fifo() {
+    let dir = tempfile::tempdir().unwrap();
+    missing_basis(dir.path());
+    let manifest = dir.path().join("m.yaml");
+    let before = std::fs::read(&manifest).unwrap();
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_privlint"))
+        .args(["check", "--format", "github", "m.yaml"])
+        .current_dir(dir.path())
+        .env("GITHUB_STEP_SUMMARY", &manifest)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    // The message wraps to the terminal's width: compare its words.
+    let words = |out: &[u8]| {
+        let text = String::from_utf8_lossy(out).replace('│', " ");
+        text.split_whitespace().collect::<Vec<_>>().join(" ")
+    };
+    let stderr = words(&output.stderr);
+    assert!(
+        stderr.contains("one of the files being checked"),
+        "{stderr}"
+    );
+    assert_eq!(std::fs::read(&manifest).unwrap(), before);
+    #[cfg(unix)]
+    {
+        let fifo = dir.path().join("fifo");
+        let path = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+        assert_eq!(unsafe { libc::mkfifo(path.as_ptr(), 0o600) }, 0);
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_privlint"))
+            .args(["check", "--format", "github", "m.yaml"])
+            .current_dir(dir.path())
+            .env("GITHUB_STEP_SUMMARY", &fifo)
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(2));
+        let stderr = words(&output.stderr);
+        assert!(stderr.contains("not a regular file"), "{stderr}");
+    }
+}
+
 // --- Baseline -----------------------------------------------------------------
 
 #[test]
