@@ -1996,8 +1996,9 @@ fn a_rule_that_multiplies_comprehensions_is_stopped_at_its_budget() {
     let conditions = [
         // The fast path.
         "processors.all(a, processors.all(b, a.id != b.id || a.name == b.name))",
-        // The interpreter (`+` on strings is not on the fast path).
-        "processors.all(a, processors.all(b, a.id + '' != b.id || a.name == b.name))",
+        // The interpreter (`+` on strings is not on the fast path; every
+        // name is `P`, too short to be charged as text).
+        "processors.all(a, processors.all(b, a.name + '' == b.name))",
     ];
     // An activity without a retention: GDPR150, from another rule.
     let processors = |n: usize| {
@@ -2061,6 +2062,46 @@ fn a_rule_that_multiplies_comprehensions_is_stopped_at_its_budget() {
             &["--max-rule-steps", "90300", "--rules", "pack.yaml", "m"],
         );
         assert!(!enough.stderr.contains("COST001"), "{}", enough.stderr);
+    }
+}
+
+/// Steps bound memory too: a one-line rule nesting `map`s over every
+/// processor (each item a copy of a processor), or joining long texts in a
+/// loop, used to build gigabytes under the step budget and abort. It is
+/// now stopped (PL032) with the memory of an ordinary run.
+#[test]
+fn a_rule_that_builds_copies_is_stopped_before_it_fills_memory() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = format!("{ORG}processors:\n");
+    let about = "x".repeat(2_000);
+    for i in 0..400 {
+        text.push_str(&format!(
+            "  - {{id: p{i}, name: P, role: processor, country: DE, description: {about}}}\n"
+        ));
+    }
+    write(dir.path(), "m/a.yaml", text);
+    for condition in [
+        "processors.map(a, processors.map(b, a)).all(x, size(x) > 0)",
+        "processors.all(a, [1,2,3,4,5,6,7,8,9,10].map(i, a.description + a.description).size() > 0)",
+    ] {
+        write(
+            dir.path(),
+            "pack.yaml",
+            format!(
+                "version: 1\npack: costly\nname: Costly\nrules:\n  - code: COST001\n    name: copies\n    severity: warning\n    summary: s\n    for_each: organization\n    require: \"{condition}\"\n    message: m\n"
+            ),
+        );
+        let run = concise(
+            dir.path(),
+            &["--max-rule-steps", "200000", "--rules", "pack.yaml", "m"],
+        );
+        assert!(
+            run.stdout
+                .contains("error[PL032] rule `COST001` was stopped"),
+            "{condition}: {}{}",
+            run.stdout,
+            run.stderr
+        );
     }
 }
 

@@ -667,11 +667,18 @@ fn eval<'a>(node: &'a Node, env: &Env<'a, '_, '_>) -> Option<V<'a>> {
             V::Int(i64::try_from(size).ok()?)
         }
         Node::Comprehension(c) => comprehension(c, env)?,
-        Node::Matches(text, pattern) => match eval(text, env)? {
-            V::Str(s) => V::Bool(pattern.0.is_match(s)),
-            V::Ref(Value::String(s)) => V::Bool(pattern.0.is_match(s)),
-            _ => return None,
-        },
+        Node::Matches(text, pattern) => {
+            let text: &str = match eval(text, env)? {
+                V::Str(s) => s,
+                V::Ref(Value::String(s)) => s,
+                _ => return None,
+            };
+            // Charged as the interpreter charges it (see `budget`).
+            if !super::budget::charge_text(text.len()) {
+                return None;
+            }
+            V::Bool(pattern.0.is_match(text))
+        }
         Node::NotStrictlyFalse(inner) => V::Bool(truth(inner, env)?),
         Node::Slow(expr) => match (env.interpret)(expr) {
             Ok(Value::Bool(b)) => V::Bool(b),
