@@ -1927,6 +1927,12 @@ fn evidence_outside_the_repository_is_not_evidence() {
     std::fs::remove_dir(dir.path().join(".git")).unwrap();
     assert_eq!(code_for("../contracts/dpa.md"), "");
     assert_eq!(code_for(&climbing), "GDPR160");
+    // Run from the file system's root, which is no project folder: the
+    // folder given bounds it alone (it let every file of the machine in).
+    write(dir.path(), "privacy/m.yaml", manifest(&climbing));
+    let privacy = dir.path().join("privacy");
+    let run = concise(Path::new("/"), &[privacy.to_str().unwrap()]);
+    assert!(run.stdout.contains("[GDPR160]"), "{}", run.stdout);
 }
 
 /// Paths that cannot be checked say why, once: `-` (no standard input),

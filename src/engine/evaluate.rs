@@ -913,8 +913,16 @@ impl EvidenceLookup {
                 None => self
                     .bounds
                     .get_or_init(|| {
-                        let cwd = std::env::current_dir().ok();
-                        cwd.iter().chain(&self.roots).map(|b| real(b)).collect()
+                        // A check run from `/` would otherwise accept any
+                        // file of the machine: the file system's root is
+                        // no project folder.
+                        let cwd = std::env::current_dir()
+                            .ok()
+                            .map(|cwd| real(&cwd))
+                            .filter(|cwd| cwd.parent().is_some());
+                        cwd.into_iter()
+                            .chain(self.roots.iter().map(|b| real(b)))
+                            .collect()
                     })
                     .iter()
                     .any(|bound| found.starts_with(bound)),
