@@ -232,6 +232,10 @@ impl Engine {
                 }
             }
         }
+        // Each rule's code and name, to the rule that has it: a pack of
+        // 100,000 rules compared each with every other for a minute.
+        let mut codes: foldhash::HashMap<String, usize> = Default::default();
+        let mut names: foldhash::HashMap<String, usize> = Default::default();
         for (path, text, embedded) in inputs {
             let mut file = SourceFile::new(path, text);
             file.builtin = embedded.is_some();
@@ -260,10 +264,11 @@ impl Engine {
                     continue;
                 }
                 for rule in pack_rules {
-                    if let Some(clash) = rules
-                        .iter()
-                        .find(|r| r.code == rule.code || r.name == rule.name)
-                    {
+                    let clash = codes
+                        .get(&rule.code)
+                        .or_else(|| names.get(&rule.name))
+                        .map(|&i| &rules[i]);
+                    if let Some(clash) = clash {
                         let (what, here, first, help) = if clash.code == rule.code {
                             (
                                 format!("code `{}`", rule.code),
@@ -299,6 +304,8 @@ impl Engine {
                             Label::new(rule.code_span, "reserved"),
                         ));
                     } else {
+                        codes.insert(rule.code.clone(), rules.len());
+                        names.insert(rule.name.clone(), rules.len());
                         rules.push(rule);
                     }
                 }
