@@ -415,7 +415,8 @@ fn unknown_rules(
         return Vec::new();
     };
     let selectors = Selectors::collect(path, text, root);
-    match selectors.check(|s| engine.unknown_selector([s]).map(|(_, hint)| hint)) {
+    let budget = crate::suggest::Budget::new(crate::suggest::Budget::DEFAULT);
+    match selectors.check(|s| engine.unknown_selector([s], &budget).map(|(_, hint)| hint)) {
         Ok(()) => Vec::new(),
         Err(failure) => failure.findings,
     }

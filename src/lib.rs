@@ -163,9 +163,10 @@ pub fn check(options: &CheckOptions) -> Result<Report, Fatal> {
 /// Every rule selector names a rule or a built-in code (a usage error
 /// otherwise, with the closest one).
 fn check_selectors(engine: &engine::Engine, options: &CheckOptions) -> Result<(), Fatal> {
+    let budget = suggest::Budget::new(suggest::Budget::DEFAULT);
     if let Some(written) = &options.config_selectors {
         written
-            .check(|s| engine.unknown_selector([s]).map(|(_, hint)| hint))
+            .check(|s| engine.unknown_selector([s], &budget).map(|(_, hint)| hint))
             .map_err(|failure| Fatal::Config {
                 failure: Box::new(failure),
             })?;
@@ -178,7 +179,7 @@ fn check_selectors(engine: &engine::Engine, options: &CheckOptions) -> Result<()
         .chain(selection.severity.iter().map(|(s, _)| s))
         .chain(options.per_path_ignores.iter().flat_map(|(_, rules)| rules))
         .map(String::as_str);
-    match engine.unknown_selector(selectors) {
+    match engine.unknown_selector(selectors, &budget) {
         None => Ok(()),
         Some((selector, hint)) => Err(Fatal::Usage {
             message: if selector.trim().is_empty() {

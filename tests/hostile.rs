@@ -2467,3 +2467,28 @@ fn a_duration_with_a_fraction_in_its_last_unit_is_accepted() {
         assert_eq!(rejected, !valid, "{retention}: {}", run.stdout);
     }
 }
+
+/// "Did you mean" for misspelt selectors in `privlint.yaml` comes out of
+/// the run's suggestion budget: 200,000 of them took 20 s, comparing each
+/// with every rule. Past the budget, the errors carry no suggestion.
+#[test]
+fn misspelt_selectors_share_the_suggestion_budget() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "m.yaml", format!("{ORG}"));
+    let selectors: Vec<String> = (0..5_000).map(|i| format!("GDPR10{i}X")).collect();
+    write(
+        dir.path(),
+        "privlint.yaml",
+        format!("select: [{}]\n", selectors.join(", ")),
+    );
+    let run = concise(dir.path(), &["m.yaml"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    let lines: Vec<&str> = run
+        .stdout
+        .lines()
+        .filter(|l| l.contains("[PL031]"))
+        .collect();
+    assert_eq!(lines.len(), 5_000, "{}", run.stdout);
+    assert!(lines[0].contains("did you mean"), "{}", lines[0]);
+    assert!(!lines[4_999].contains("did you mean"), "{}", lines[4_999]);
+}

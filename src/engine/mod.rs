@@ -57,9 +57,12 @@ impl Engine {
     /// `per_path_ignores`) that names no rule of the loaded packs and no
     /// built-in code, with the closest code or name: a typo such as
     /// `--select GDPR13O` would otherwise run no rule and report a clean set.
+    /// Suggestions come out of `budget`: a configuration of 200,000
+    /// misspelt selectors took 20 s.
     pub fn unknown_selector<'s>(
         &self,
         selectors: impl IntoIterator<Item = &'s str>,
+        budget: &crate::suggest::Budget,
     ) -> Option<(&'s str, Option<String>)> {
         let builtin = crate::report::codes::ALL.iter().map(|c| (c.code, c.name));
         let known: Vec<(&str, &str)> = self
@@ -75,10 +78,13 @@ impl Engine {
             {
                 return None;
             }
-            let names = known.iter().flat_map(|(code, name)| [*code, *name]);
+            let names: Vec<&str> = known
+                .iter()
+                .flat_map(|(code, name)| [*code, *name])
+                .collect();
             Some((
                 selector,
-                crate::suggest::did_you_mean(selector, names).map(String::from),
+                budget.did_you_mean(selector, &names).map(String::from),
             ))
         })
     }
@@ -88,10 +94,9 @@ impl Engine {
 pub fn selector_matches(selector: &str, code: &str, name: &str) -> bool {
     selector.eq_ignore_ascii_case("ALL")
         || selector == name
-        || code
-            .to_ascii_uppercase()
-            .starts_with(&selector.to_ascii_uppercase())
-            && !selector.is_empty()
+        || !selector.is_empty()
+            && code.len() >= selector.len()
+            && code.as_bytes()[..selector.len()].eq_ignore_ascii_case(selector.as_bytes())
 }
 
 impl Selection {
