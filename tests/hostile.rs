@@ -2474,7 +2474,7 @@ fn a_duration_with_a_fraction_in_its_last_unit_is_accepted() {
 #[test]
 fn misspelt_selectors_share_the_suggestion_budget() {
     let dir = tempfile::tempdir().unwrap();
-    write(dir.path(), "m.yaml", format!("{ORG}"));
+    write(dir.path(), "m.yaml", ORG);
     let selectors: Vec<String> = (0..5_000).map(|i| format!("GDPR10{i}X")).collect();
     write(
         dir.path(),
