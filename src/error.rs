@@ -34,7 +34,7 @@ pub enum Fatal {
     IgnoreFile { path: PathBuf, why: String },
 
     #[error("symbolic link loop at `{}`", path.display())]
-    #[diagnostic(code(privlint::symlink_loop), help("the link points back to `{}`, one of its own parent directories; remove it or exclude it in `.gitignore`", target.display()))]
+    #[diagnostic(code(privlint::symlink_loop), help("the link points back to `{}`, one of its own parent directories; remove the link, or name the manifests to check instead of the folder (the walk meets the loop before `.gitignore` can exclude it)", target.display()))]
     SymlinkLoop { path: PathBuf, target: PathBuf },
 
     #[error("error while walking `{}`: {message}", path.display())]

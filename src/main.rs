@@ -291,8 +291,12 @@ fn init(dir: &std::path::Path, force: bool) -> Result<ExitCode, Fatal> {
 }
 
 fn parse_date(text: &str) -> Result<jiff::civil::Date, String> {
-    text.parse::<jiff::civil::Date>()
-        .map_err(|_| privlint::report::not_a_date(text))
+    // jiff also reads a date and time (`2024-01-01 12:00`) as its date:
+    // the option takes a day, written as the help says.
+    privlint::report::date_shaped(text)
+        .then(|| text.parse::<jiff::civil::Date>().ok())
+        .flatten()
+        .ok_or_else(|| privlint::report::not_a_date(text))
 }
 
 /// jemalloc, where it builds (see Cargo.toml for why).

@@ -205,3 +205,18 @@ fn a_day_before_a_law_applied_is_noted() {
     );
     assert!(!run.stderr.contains("did not apply yet"), "{}", run.stderr);
 }
+
+/// `--as-of` takes a day as the help writes it: a date and time is not
+/// silently cut to its date.
+#[test]
+fn as_of_takes_a_day_only() {
+    for text in ["2024-01-01 12:00", "2024-01-01T00:00", "2024-1-1"] {
+        let run = common::check_with(
+            &["--as-of", text],
+            &["examples/newsletter-platform"],
+            "concise",
+        );
+        assert_eq!(run.code, 2, "{text}: {}", run.stderr);
+        assert!(run.stderr.contains("YYYY-MM-DD"), "{text}: {}", run.stderr);
+    }
+}

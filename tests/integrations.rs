@@ -626,6 +626,28 @@ fn a_suppression_that_matches_nothing_is_reported() {
     );
 }
 
+/// A rule named twice in one suppression, by its code or by its code and
+/// its name, is allowed once: the repeat is not "matches no finding".
+#[test]
+fn a_rule_named_twice_in_a_suppression_is_allowed_once() {
+    let dir = tempfile::tempdir().unwrap();
+    for names in ["GDPR101, GDPR101", "GDPR101, missing-legal-basis"] {
+        write(
+            dir.path(),
+            "m.yaml",
+            &format!(
+                "{ORG}activities:\n  # privlint: allow {names} -- agreed\n  - id: a\n    name: A\n"
+            ),
+        );
+        let out = run(
+            dir.path(),
+            &["--format", "concise", "--select", "GDPR101", "m.yaml"],
+        );
+        assert!(!out.stdout.contains("[GDPR101]"), "{names}: {}", out.stdout);
+        assert!(!out.stdout.contains("[PL042]"), "{names}: {}", out.stdout);
+    }
+}
+
 #[test]
 fn a_directive_inside_a_block_or_quoted_string_is_text_not_a_suppression() {
     let dir = tempfile::tempdir().unwrap();

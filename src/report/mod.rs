@@ -16,14 +16,18 @@ pub use finding::{Citation, Finding, Label, Severity, sort_findings};
 /// million findings in memory.
 pub const MAX_FORMAT_FINDINGS: usize = 1_000;
 
-/// Why `text` is not a date: `2026-02-30` has the form, not the day.
-pub fn not_a_date(text: &str) -> String {
-    let shaped = text.len() == 10
+/// Whether `text` is written `YYYY-MM-DD` (a day of the calendar or not).
+pub fn date_shaped(text: &str) -> bool {
+    text.len() == 10
         && text.bytes().enumerate().all(|(i, b)| match i {
             4 | 7 => b == b'-',
             _ => b.is_ascii_digit(),
-        });
-    if shaped {
+        })
+}
+
+/// Why `text` is not a date: `2026-02-30` has the form, not the day.
+pub fn not_a_date(text: &str) -> String {
+    if date_shaped(text) {
         format!("`{text}` is not a day of the calendar")
     } else {
         format!(

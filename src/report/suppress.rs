@@ -124,6 +124,7 @@ pub fn parse(
             continue;
         }
         let mut rules = Vec::new();
+        let mut named: Vec<usize> = Vec::new();
         let mut until = None;
         let mut tokens = head
             .split([',', ' ', '\t'])
@@ -155,11 +156,17 @@ pub fn parse(
                 }
                 continue;
             }
-            if known
+            if let Some(rule) = known
                 .iter()
-                .any(|(code, name)| code.eq_ignore_ascii_case(token) || *name == token)
+                .position(|(code, name)| code.eq_ignore_ascii_case(token) || *name == token)
             {
-                rules.push((token.to_string(), token_span));
+                // A rule named twice (`GDPR120, GDPR120`, or its code and
+                // its name) is allowed once: the second would be reported
+                // as matching nothing.
+                if !named.contains(&rule) {
+                    named.push(rule);
+                    rules.push((token.to_string(), token_span));
+                }
             } else {
                 let candidates: Vec<&str> = if budget.is_spent() {
                     Vec::new()
