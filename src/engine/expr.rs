@@ -132,10 +132,24 @@ impl Expr {
                     None => message,
                 };
                 let offset = first.and_then(|e| offset_of(source, e.pos));
+                // Two of the parser's messages name its internals.
+                let (message, help) = if message.contains("Recursion limit") {
+                    (
+                        "the expression nests too deeply for the CEL parser".to_string(),
+                        Some("split the condition into several rules, or use `&&` and `||` in place of nested `?:`".into()),
+                    )
+                } else if message.contains("ExprContext") {
+                    (
+                        "a `?:` in the middle of another `?:` needs brackets".to_string(),
+                        Some("write `a ? (b ? c : d) : e`".into()),
+                    )
+                } else {
+                    (message, None)
+                };
                 return Err(ExprError {
                     message: format!("invalid CEL: {message}"),
                     offset,
-                    help: None,
+                    help,
                 });
             }
             Err(_) => {
@@ -967,6 +981,31 @@ mod tests {
             }),
             _ => Ok(()),
         }
+    }
+
+    #[test]
+    fn parser_internals_do_not_reach_the_message() {
+        let mut nested = "false".to_string();
+        for _ in 0..100 {
+            nested = format!("true ? false : {nested}");
+        }
+        for (source, message) in [
+            (
+                "true ? true ? true : false : false".to_string(),
+                "invalid CEL: a `?:` in the middle of another `?:` needs brackets",
+            ),
+            (
+                nested,
+                "invalid CEL: the expression nests too deeply for the CEL parser",
+            ),
+        ] {
+            let error = Expr::compile(&source, &["processor"], &any).unwrap_err();
+            assert_eq!(error.message, message);
+            assert!(error.help.is_some());
+        }
+        // With brackets, it compiles.
+        let bracketed = "true ? (true ? true : false) : false";
+        assert!(Expr::compile(bracketed, &["processor"], &any).is_ok());
     }
 
     #[test]
