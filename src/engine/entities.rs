@@ -800,19 +800,47 @@ pub fn tracking_value(item: &Node, index: usize) -> Value {
     map.build()
 }
 
-pub fn recipient(manifest: &Manifest, activity: usize, processor: usize) -> Value {
-    let p = &manifest.processors[processor];
-    let mut map = MapBuilder::default();
-    map.set(
-        "activity",
-        string(manifest.activities[activity].id.value.clone()),
-    )
-    .set("processor", string(p.id.value.clone()))
-    .set(
-        "role",
-        string(p.role.as_ref().map_or("", |r| r.value.as_str())),
-    );
-    map.build()
+/// An activity's reference to a recipient, read field by field: a rule
+/// on recipients runs on every reference of a large set, and most never
+/// need the CEL map.
+pub struct RecipientRecord<'m> {
+    activity: &'m str,
+    processor: &'m str,
+    role: &'m str,
+}
+
+impl<'m> RecipientRecord<'m> {
+    pub fn new(manifest: &'m Manifest, activity: usize, processor: usize) -> RecipientRecord<'m> {
+        let p = &manifest.processors[processor];
+        RecipientRecord {
+            activity: &manifest.activities[activity].id.value,
+            processor: &p.id.value,
+            role: p.role.as_ref().map_or("", |r| r.value.as_str()),
+        }
+    }
+
+    pub fn to_value(&self) -> Value {
+        let mut map = MapBuilder::default();
+        map.set("activity", string(self.activity))
+            .set("processor", string(self.processor))
+            .set("role", string(self.role));
+        map.build()
+    }
+}
+
+impl fast::Record for RecipientRecord<'_> {
+    fn field(&self, name: &str) -> Option<fast::V<'_>> {
+        Some(fast::V::Str(match name {
+            "activity" => self.activity,
+            "processor" => self.processor,
+            "role" => self.role,
+            _ => return None,
+        }))
+    }
+
+    fn has(&self, name: &str) -> bool {
+        derived_fields(VarType::Recipient).contains(&name)
+    }
 }
 
 /// The regime facts of every flow. They depend on the destination, the
@@ -1131,7 +1159,7 @@ mod tests {
             }
         }
         let data = ReferenceData::get();
-        let (mut flows, mut activities, mut processors) = (0, 0, 0);
+        let (mut flows, mut activities, mut processors, mut recipients) = (0, 0, 0, 0);
         for set in sets {
             let Ok(loaded) = crate::load::load(&[set], crate::load::Limits::default()) else {
                 continue;
@@ -1173,7 +1201,26 @@ mod tests {
                     derived_fields(VarType::Processor),
                 );
             }
+            for (i, activity) in manifest.activities.iter().enumerate() {
+                for reference in &activity.recipients {
+                    let Some(p) =
+                        (manifest.processors.iter()).position(|p| p.id.value == reference.value)
+                    else {
+                        continue;
+                    };
+                    let record = RecipientRecord::new(&manifest, i, p);
+                    recipients += compare(
+                        &record,
+                        record.to_value(),
+                        derived_fields(VarType::Recipient),
+                    );
+                }
+            }
         }
+        assert!(
+            recipients > 100,
+            "only {recipients} recipient fields compared"
+        );
         assert!(flows > 500, "only {flows} flow fields compared");
         assert!(
             activities > 1000,

@@ -117,6 +117,8 @@ enum Binding<'a> {
     Owned(Value),
     /// A flow, read field by field; its CEL map is built only if needed.
     Flow(FlowRecord<'a>),
+    /// A recipient reference, likewise.
+    Recipient(entities::RecipientRecord<'a>),
     /// An activity or processor, read field by field; its CEL map is built
     /// once, the first time it is needed.
     Entity(&'a dyn Entity, &'a OnceLock<Value>),
@@ -131,6 +133,7 @@ impl Binding<'_> {
             Binding::Shared(value) => V::Ref(value),
             Binding::Owned(value) => V::Ref(value),
             Binding::Flow(record) => V::Record(record),
+            Binding::Recipient(record) => V::Record(record),
             Binding::Entity(record, _) => V::Record(*record),
             Binding::Entities(records, _) => V::Records(*records),
         }
@@ -146,6 +149,7 @@ impl Binding<'_> {
             Binding::Shared(value) => (*value).clone(),
             Binding::Owned(value) => value.clone(),
             Binding::Flow(record) => record.to_value(),
+            Binding::Recipient(record) => record.to_value(),
             Binding::Entity(record, value) if keep => {
                 value.get_or_init(|| record.to_value()).clone()
             }
@@ -384,7 +388,10 @@ impl Evaluator<'_> {
                 scope.processor = Some(&m.processors[p]);
                 scope.recipient = Some(m.activities[i].recipients[r].span);
                 vars.extend([
-                    ("recipient", Binding::Owned(entities::recipient(m, i, p))),
+                    (
+                        "recipient",
+                        Binding::Recipient(entities::RecipientRecord::new(m, i, p)),
+                    ),
                     ("activity", shared.activity(i)),
                     ("processor", shared.processor(p)),
                 ])
