@@ -196,19 +196,21 @@ fn the_step_summary_is_never_a_checked_file_nor_a_fifo() {
     missing_basis(dir.path());
     let manifest = dir.path().join("m.yaml");
     let before = std::fs::read(&manifest).unwrap();
-    let output = std::process::Command::new(env!("CARGO_BIN_EXE_privlint"))
-        .args(["check", "--format", "github", "m.yaml"])
-        .current_dir(dir.path())
-        .env("GITHUB_STEP_SUMMARY", &manifest)
-        .output()
-        .unwrap();
-    assert_eq!(output.status.code(), Some(2));
-    // The message wraps to the terminal's width: compare its words.
-    let words = |out: &[u8]| {
-        let text = String::from_utf8_lossy(out).replace('│', " ");
-        text.split_whitespace().collect::<Vec<_>>().join(" ")
+    // The exit code and the words of standard error (the message wraps to
+    // the terminal's width) of a GitHub run with this summary path.
+    let run = |summary: &Path| {
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_privlint"))
+            .args(["check", "--format", "github", "m.yaml"])
+            .current_dir(dir.path())
+            .env("GITHUB_STEP_SUMMARY", summary)
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&output.stderr).replace('│', " ");
+        let words = text.split_whitespace().collect::<Vec<_>>().join(" ");
+        (output.status.code(), words)
     };
-    let stderr = words(&output.stderr);
+    let (code, stderr) = run(&manifest);
+    assert_eq!(code, Some(2));
     assert!(
         stderr.contains("one of the files being checked"),
         "{stderr}"
@@ -219,14 +221,8 @@ fn the_step_summary_is_never_a_checked_file_nor_a_fifo() {
         let fifo = dir.path().join("fifo");
         let path = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
         assert_eq!(unsafe { libc::mkfifo(path.as_ptr(), 0o600) }, 0);
-        let output = std::process::Command::new(env!("CARGO_BIN_EXE_privlint"))
-            .args(["check", "--format", "github", "m.yaml"])
-            .current_dir(dir.path())
-            .env("GITHUB_STEP_SUMMARY", &fifo)
-            .output()
-            .unwrap();
-        assert_eq!(output.status.code(), Some(2));
-        let stderr = words(&output.stderr);
+        let (code, stderr) = run(&fifo);
+        assert_eq!(code, Some(2));
         assert!(stderr.contains("not a regular file"), "{stderr}");
     }
 }
