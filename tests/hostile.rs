@@ -1554,6 +1554,20 @@ fn side_files_that_are_devices_or_fifos_are_refused_not_read() {
     }
 }
 
+/// A device named as a manifest has no size: reading stops past the limit,
+/// and the message does not invent one.
+#[cfg(unix)]
+#[test]
+fn a_device_named_as_a_manifest_stops_at_the_size_limit() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = concise(dir.path(), &["/dev/zero"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert_eq!(
+        run.stdout,
+        "/dev/zero:1:1: error[PL005] file is over the limit of 8388608 bytes (8.0 MiB)\n"
+    );
+}
+
 #[cfg(unix)]
 #[test]
 fn an_output_path_hard_linked_to_a_checked_file_is_refused() {

@@ -407,8 +407,12 @@ fn too_large(id: FileId, path: PathBuf, size: u64, limit: u64) -> LoadedFile {
             Span::new(id, 0..0),
             {
                 let (shown, bound) = (human_size(size), human_size(limit));
-                // Just over the limit, the rounded sizes read the same.
-                if shown == bound {
+                // Reading stops one byte past the limit: a device
+                // (`/dev/zero`) or a growing file has no size of its own.
+                if size == limit.saturating_add(1) {
+                    format!("file is over the limit of {limit} bytes ({bound})")
+                } else if shown == bound {
+                    // Just over the limit, the rounded sizes read the same.
                     format!("file is {size} bytes, over the limit of {limit} bytes ({bound})")
                 } else {
                     format!("file is {shown}, over the limit of {bound}")
