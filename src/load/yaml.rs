@@ -298,7 +298,7 @@ impl Builder<'_> {
                         "too deep here",
                     )
                     .with_help(
-                        "manifests, rule packs and configurations need a handful of levels; raise the limit with `--max-depth` only for real data",
+                        "manifests, rule packs and configurations need a handful of levels; for manifests of real data, `--max-depth` raises the limit (rule packs and configurations keep the default)",
                     ),
             );
             return Flow::Abort;
