@@ -2004,6 +2004,13 @@ fn a_repeated_entry_is_reported_once_and_read_once() {
     assert_eq!(count("[PL021]"), 1, "{}", run.stdout);
 }
 
+/// A user pack of one organisation rule, COST001, requiring `condition`.
+fn costly_pack(condition: &str) -> String {
+    format!(
+        "version: 1\npack: costly\nname: Costly\nrules:\n  - code: COST001\n    name: costly\n    severity: warning\n    summary: s\n    for_each: organization\n    require: \"{condition}\"\n    message: m\n"
+    )
+}
+
 /// A user rule whose comprehensions multiply (every processor against
 /// every other) is stopped at its evaluation budget, on the fast path and
 /// in the interpreter alike, and reported at the rule (PL032, exit 2);
@@ -2034,13 +2041,7 @@ fn a_rule_that_multiplies_comprehensions_is_stopped_at_its_budget() {
     };
     let budget = ["--max-rule-steps", "90299", "--rules", "pack.yaml", "m"];
     for condition in conditions {
-        write(
-            dir.path(),
-            "pack.yaml",
-            format!(
-                "version: 1\npack: costly\nname: Costly\nrules:\n  - code: COST001\n    name: pairwise\n    severity: warning\n    summary: s\n    for_each: organization\n    require: \"{condition}\"\n    message: m\n"
-            ),
-        );
+        write(dir.path(), "pack.yaml", costly_pack(condition));
         // 100 + 100 × 100 steps.
         write(dir.path(), "m/a.yaml", processors(100));
         let small = concise(dir.path(), &budget);
@@ -2104,13 +2105,7 @@ fn a_rule_that_builds_copies_is_stopped_before_it_fills_memory() {
         "processors.map(a, processors.map(b, a)).all(x, size(x) > 0)",
         "processors.all(a, [1,2,3,4,5,6,7,8,9,10].map(i, a.description + a.description).size() > 0)",
     ] {
-        write(
-            dir.path(),
-            "pack.yaml",
-            format!(
-                "version: 1\npack: costly\nname: Costly\nrules:\n  - code: COST001\n    name: copies\n    severity: warning\n    summary: s\n    for_each: organization\n    require: \"{condition}\"\n    message: m\n"
-            ),
-        );
+        write(dir.path(), "pack.yaml", costly_pack(condition));
         let run = concise(
             dir.path(),
             &["--max-rule-steps", "200000", "--rules", "pack.yaml", "m"],

@@ -231,22 +231,24 @@ pub fn env() -> Arc<Env> {
 /// Charges a list or map its size and hands it back; other values are free.
 fn steps<'b, 'v>(mut args: Vec<CowVal<'b, 'v>>) -> Result<CowVal<'b, 'v>, ExecutionError> {
     let range = args.pop().ok_or(ExecutionError::MissingArgumentOrTarget)?;
-    let size = match range.get_type().name() {
-        "list" | "map" => range
-            .as_sizer()
-            .map_or(0, |s| usize::try_from(*s.size().inner()).unwrap_or(0)),
-        _ => 0,
-    };
-    if charge(size) {
+    if charge(items(&range)) {
         Ok(range)
     } else {
-        Err(ExecutionError::function_error(
-            FUNCTION,
-            "the rule's evaluation budget is spent",
-        ))
+        Err(spent(FUNCTION))
     }
 }
 
+/// The items of a list or the entries of a map; 0 for other values.
+fn items(value: &CowVal<'_, '_>) -> usize {
+    match value.get_type().name() {
+        "list" | "map" => value
+            .as_sizer()
+            .map_or(0, |s| usize::try_from(*s.size().inner()).unwrap_or(0)),
+        _ => 0,
+    }
+}
+
+/// The error of a charging function once the budget is spent.
 fn spent(function: &str) -> ExecutionError {
     ExecutionError::function_error(function, "the rule's evaluation budget is spent")
 }
@@ -261,13 +263,7 @@ fn add_steps<'b, 'v>(mut args: Vec<CowVal<'b, 'v>>) -> Result<CowVal<'b, 'v>, Ex
     } else if let Some(bytes) = operand.downcast_ref::<CelBytes>() {
         charge_text(bytes.inner().len())
     } else {
-        let size = match operand.get_type().name() {
-            "list" | "map" => operand
-                .as_sizer()
-                .map_or(0, |s| usize::try_from(*s.size().inner()).unwrap_or(0)),
-            _ => 0,
-        };
-        charge(size)
+        charge(items(&operand))
     };
     if charged {
         Ok(operand)
@@ -327,8 +323,7 @@ pub fn weight(value: &(dyn cel::common::value::Val + '_), cap: u64) -> u64 {
 /// per thread for a rule that takes none from the manifest; charged as
 /// [`Patterns`] says.
 fn matches(text: &CelString<'_>, pattern: &CelString<'_>) -> Result<CelBool, ExecutionError> {
-    let spent =
-        || ExecutionError::function_error("matches", "the rule's evaluation budget is spent");
+    let spent = || spent("matches");
     // Once the budget is spent, nothing more is compiled: CEL's `all` and
     // `exists` go on through their list after an error.
     if exhausted() {
