@@ -450,11 +450,42 @@ fn invalid_globs(root: &Node) -> Vec<Finding> {
             let error = globset::Glob::new(&entry.key).err()?;
             Some(INVALID_CONFIG.at(
                 entry.key_span,
-                format!("`{}` is not a valid glob: {}", entry.key, error.kind()),
+                format!(
+                    "`{}` is not a valid glob: {}",
+                    crate::report::shorten(&entry.key, 80),
+                    error.kind()
+                ),
                 "invalid glob",
             ))
         })
         .collect();
+    // Valid one by one, the patterns may still be too large to match
+    // together (the check builds them as one set, as the run does).
+    if findings.is_empty()
+        && let Some(key) = root.entry("per_path_ignores")
+        && !patterns.is_empty()
+    {
+        let mut set = globset::GlobSetBuilder::new();
+        for entry in patterns.iter().take(MAX_GLOBS) {
+            if let Ok(glob) = globset::Glob::new(&entry.key) {
+                set.add(glob);
+            }
+        }
+        if let Err(error) = set.build() {
+            findings.push(
+                INVALID_CONFIG
+                    .at(
+                        key.key_span,
+                        format!(
+                            "the {} `per_path_ignores` patterns are too large to match together: {error}",
+                            patterns.len().min(MAX_GLOBS)
+                        ),
+                        "these patterns",
+                    )
+                    .with_help("use fewer or simpler patterns (`services/**` rather than a list of alternatives)"),
+            );
+        }
+    }
     if let Some(first) = patterns.get(MAX_GLOBS) {
         findings.push(
             INVALID_CONFIG

@@ -450,6 +450,54 @@ fn custom_tags_are_reported_and_never_interpreted() {
 }
 
 #[test]
+fn a_tagged_value_is_one_error_not_also_a_missing_key() {
+    let dir = tempfile::tempdir().unwrap();
+    // Required keys, each with a tag: the key is there, its value unread.
+    write(
+        dir.path(),
+        "m.yaml",
+        format!(
+            "{ORG}processors:\n  - id: p\n    name: !custom P\n    role: !!python/object:os.system processor\n    country: !env {{a: 1}}\n    locations: [DE, !x FI]\n"
+        ),
+    );
+    let run = concise(dir.path(), &["m.yaml"]);
+    assert_eq!(run.code, 2);
+    assert_eq!(
+        run.stdout,
+        "m.yaml:7:11: error[PL003] YAML tag `!custom` is not interpreted\n\
+         m.yaml:8:11: error[PL003] YAML tag `!!python/object:os.system` is not interpreted\n\
+         m.yaml:9:14: error[PL003] YAML tag `!env` is not interpreted\n\
+         m.yaml:10:21: error[PL003] YAML tag `!x` is not interpreted\n"
+    );
+}
+
+#[test]
+fn per_path_ignores_too_large_to_match_together_is_a_located_error() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "m.yaml", ORG);
+    // Each pattern is a valid glob under the length limit; together they
+    // exceed what globset builds into one matcher.
+    let alternatives: Vec<String> = (0..40).map(|i| format!("x{i:02}*y*z")).collect();
+    let alternatives = alternatives.join(",");
+    let mut config = String::from("per_path_ignores:\n");
+    for i in 0..1_000 {
+        config.push_str(&format!(
+            "  \"{i}**/{{{alternatives}}}/**/{{{alternatives}}}\": [GDPR136]\n"
+        ));
+    }
+    write(dir.path(), "privlint.yaml", config);
+    let run = concise(dir.path(), &["m.yaml"]);
+    assert_eq!(run.code, 2, "{}", run.stdout);
+    assert!(
+        run.stdout.starts_with(
+            "privlint.yaml:1:1: error[PL031] the 1000 `per_path_ignores` patterns are too large to match together"
+        ),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
 fn core_schema_tags_are_read_as_yaml_defines_them() {
     let dir = tempfile::tempdir().unwrap();
     write(

@@ -49,6 +49,8 @@ pub struct Document {
     pub root: Node,
     /// Where a `#` is text, not a comment (see [`yaml::ParsedYaml::verbatim`]).
     pub verbatim: Vec<std::ops::Range<usize>>,
+    /// Tagged values kept as placeholders (see [`yaml::ParsedYaml::unread`]).
+    pub unread: Vec<Span>,
 }
 
 /// What loading produced.
@@ -261,6 +263,7 @@ fn load_bytes(
                 file: id,
                 root,
                 verbatim: parsed.verbatim,
+                unread: parsed.unread,
             })
         }
         Some(root) => findings.push(not_a_manifest(root.span, "has no top-level `version` key")),

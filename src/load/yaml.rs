@@ -42,6 +42,10 @@ pub struct ParsedYaml {
     /// Byte ranges of the block scalars and of the quoted scalars that span
     /// lines, in order: a `#` line inside one is text, not a comment.
     pub verbatim: Vec<Range<usize>>,
+    /// Spans of the tagged mapping values kept as a null placeholder, in
+    /// order: the key is there (no "missing key" follows), the value is not
+    /// read, and the schema says nothing more about it ([`crate::schema`]).
+    pub unread: Vec<Span>,
 }
 
 enum Frame {
@@ -91,6 +95,7 @@ struct Builder<'t> {
     /// Findings past [`MAX_FORMAT_FINDINGS`], counted, not kept.
     unshown: usize,
     verbatim: Vec<Range<usize>>,
+    unread: Vec<Span>,
 }
 
 pub fn parse(file: FileId, text: &str, limits: YamlLimits) -> ParsedYaml {
@@ -109,6 +114,7 @@ pub fn parse(file: FileId, text: &str, limits: YamlLimits) -> ParsedYaml {
         findings: Vec::new(),
         unshown: 0,
         verbatim: Vec::new(),
+        unread: Vec::new(),
     };
     if let Some(finding) = syntax::unprintable(file, text) {
         builder.findings.push(finding);
@@ -135,10 +141,13 @@ pub fn parse(file: FileId, text: &str, limits: YamlLimits) -> ParsedYaml {
     }
     let root = builder.root.take();
     let verbatim = std::mem::take(&mut builder.verbatim);
+    let mut unread = std::mem::take(&mut builder.unread);
+    unread.sort_unstable();
     ParsedYaml {
         root,
         findings: builder.findings(),
         verbatim,
+        unread,
     }
 }
 
@@ -158,6 +167,7 @@ impl Builder<'_> {
             root: None,
             findings: self.findings(),
             verbatim: Vec::new(),
+            unread: Vec::new(),
         }
     }
 
@@ -371,9 +381,10 @@ impl Builder<'_> {
     }
 
     /// Hands a finished node to its parent (or makes it the document root).
-    /// A tagged value (already reported) is left out of the tree, key and
-    /// all, so it is never interpreted and causes no follow-on errors.
-    fn complete(&mut self, node: Node, anchor: usize, tagged: bool) -> Flow {
+    /// A tagged value (already reported) is never interpreted: a list item
+    /// is left out, a mapping value becomes a null placeholder in
+    /// [`ParsedYaml::unread`], so that its key is not reported missing.
+    fn complete(&mut self, mut node: Node, anchor: usize, tagged: bool) -> Flow {
         if anchor > 0 {
             let size = node.size();
             self.anchors.insert(anchor, (node.clone(), size));
@@ -384,10 +395,20 @@ impl Builder<'_> {
         };
         let is_key = matches!(frame, Frame::Map { key: None, .. });
         if tagged && !is_key {
-            if let Frame::Map { key, .. } = frame {
-                *key = None;
+            match frame {
+                Frame::Map {
+                    key: Some(KeySlot(Some(_))),
+                    ..
+                } => {
+                    node.value = Value::Null;
+                    self.unread.push(node.span);
+                }
+                Frame::Map { key, .. } => {
+                    *key = None;
+                    return Flow::Continue;
+                }
+                Frame::Seq { .. } => return Flow::Continue,
             }
-            return Flow::Continue;
         }
         match frame {
             Frame::Seq { .. } => self.items.push(node),
