@@ -299,6 +299,26 @@ fn parse_date(text: &str) -> Result<jiff::civil::Date, String> {
         .ok_or_else(|| privlint::report::not_a_date(text))
 }
 
+/// Caps the threads `RAYON_NUM_THREADS` asks for at four per core: the
+/// work is CPU-bound, and a stray large value (20,000) spent minutes and
+/// gigabytes starting threads. Below the cap rayon reads the variable.
+fn limit_threads() {
+    let Some(requested) = std::env::var("RAYON_NUM_THREADS")
+        .ok()
+        .and_then(|v| v.trim().parse::<usize>().ok())
+    else {
+        return;
+    };
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+    let cap = cores.saturating_mul(4);
+    if requested > cap {
+        // Fails only when a pool exists already, which it cannot here.
+        let _ = rayon::ThreadPoolBuilder::new()
+            .num_threads(cap)
+            .build_global();
+    }
+}
+
 /// jemalloc, where it builds (see Cargo.toml for why).
 #[cfg(all(
     unix,
@@ -322,6 +342,7 @@ static MALLOC_CONF: Option<&'static std::ffi::c_char> =
     Some(unsafe { &*c"thp:always,metadata_thp:always".as_ptr() });
 
 fn main() -> ExitCode {
+    limit_threads();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(error) => return usage_error(error),
