@@ -541,9 +541,11 @@ fn an_alias_inside_the_value_it_names_is_reported_as_recursive() {
     );
     let run = concise(dir.path(), &["m.yaml"]);
     assert_eq!(run.code, 2);
+    // The key stays (its value unread), so that it is judged as a key.
     assert_eq!(
         run.stdout,
-        "m.yaml:5:11: error[PL003] the alias `*o` is inside the value it names\n"
+        "m.yaml:5:3: error[PL010] `parent` is not a field of `organization`\n\
+         m.yaml:5:11: error[PL003] the alias `*o` is inside the value it names\n"
     );
 }
 

@@ -337,3 +337,49 @@ fn vague_retention_in_other_languages_is_no_limit() {
     let out = only("GDPR150", &path);
     assert!(!out.contains("`waitlist`"), "{out}");
 }
+
+/// GDPR Art. 3(2): a controller not established in the Union is subject
+/// to the GDPR only for the processing related to offering goods or
+/// services to data subjects in the Union (or monitoring them there). A
+/// Swiss AG's Zurich payroll, `markets: [CH]`, is not; its web shop for
+/// Germany is. The revFADP (Art. 3(1)) applies to both, and the EU rules
+/// skip the processor only the payroll uses.
+#[test]
+fn an_activity_whose_markets_miss_the_union_is_outside_the_gdpr() {
+    let out = concise(&[], "activity-markets");
+    assert!(out.contains("[NDSG250] processor `lohnbuero`"), "{out}");
+    assert!(!out.contains("[GDPR120] processor `lohnbuero`"), "{out}");
+    assert!(out.contains("[GDPR120] processor `shopsystem`"), "{out}");
+
+    // Without its own markets, the organisation's (CH and DE) apply to it.
+    let (_dir, path) = variant("tests/fixtures/law/activity-markets", |t| {
+        t.replace("    markets: [CH]\n", "")
+    });
+    assert!(
+        only("GDPR120", &path).contains("[GDPR120] processor `lohnbuero`"),
+        "{}",
+        only("GDPR120", &path)
+    );
+    // An organisation established in the Union answers to the GDPR for
+    // all its processing (Art. 3(1)), whatever an activity's markets.
+    let (_dir, path) = variant("tests/fixtures/law/activity-markets", |t| {
+        t.replacen("  country: CH\n", "  country: DE\n", 1)
+    });
+    assert!(
+        only("GDPR120", &path).contains("[GDPR120] processor `lohnbuero`"),
+        "{}",
+        only("GDPR120", &path)
+    );
+    // An activity's market is one the organisation targets: a German
+    // shop alone brings the GDPR, with its representative duty.
+    let (_dir, path) = variant("tests/fixtures/law/activity-markets", |t| {
+        t.replace("  markets: [CH, DE]\n", "  markets: [CH]\n")
+            .replace(
+                "    legal_basis: contract\n    recipients: [shopsystem]",
+                "    markets: [DE]\n    legal_basis: contract\n    recipients: [shopsystem]",
+            )
+    });
+    let out = only("GDPR120", &path);
+    assert!(out.contains("[GDPR120] processor `shopsystem`"), "{out}");
+    assert!(!out.contains("`lohnbuero`"), "{out}");
+}

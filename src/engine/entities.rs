@@ -329,7 +329,13 @@ pub fn organization(manifest: &Manifest, data: &ReferenceData) -> Value {
     let residency: Vec<&str> = org
         .map(|o| o.residency.iter().map(|m| m.value.as_str()).collect())
         .unwrap_or_default();
-    let market_countries = data.expand_places(markets.iter().copied(), date);
+    // An activity's own markets are places the organisation targets too.
+    let activity_markets = manifest
+        .activities
+        .iter()
+        .flat_map(|a| a.markets.iter().map(|m| m.value.as_str()));
+    let market_countries =
+        data.expand_places(markets.iter().copied().chain(activity_markets), date);
     let in_eea = |c: &str| data.in_eea(c, date);
     let mut states: Vec<&str> = market_countries
         .iter()

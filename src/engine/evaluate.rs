@@ -325,6 +325,7 @@ impl Evaluator<'_> {
             } else {
                 Default::default()
             },
+            territory: Territory::new(m, &rules),
             rules,
         }
     }
@@ -499,10 +500,15 @@ impl Evaluator<'_> {
         };
         // Looked up once per subject, not once per rule and subject.
         let (spent, patterns) = (&shared.spent[kind], &shared.patterns[kind]);
+        let outside = shared.territory.outside(self.manifest, subject);
+        let rule_bits = &shared.territory.rule_bits[kind];
         rules
             .iter()
             .enumerate()
             .filter_map(|(i, rule)| {
+                if outside & rule_bits[i] != 0 {
+                    return None;
+                }
                 // Once a rule has spent its budget, its other evaluations
                 // are skipped: it is reported as stopped, whatever they give.
                 let spent = &spent[i];
@@ -1016,6 +1022,76 @@ struct Shared<'a, 'r> {
     /// The first processor with each id, when recipient rules run.
     processor_index: foldhash::HashMap<&'a str, usize>,
     rules: PerKind<Vec<&'r Rule>>,
+    territory: Territory,
+}
+
+/// Which regulations do not apply to a subject, as bits of their
+/// positions in the manifest's regulations: an activity's `markets` may
+/// leave it outside a regulation that applies to the organisation (GDPR
+/// Art. 3(2) reaches only the processing related to the targeting), and
+/// with it the processors that only such activities use.
+struct Territory {
+    /// The bit of each rule's regulation (0 for none), in `rules`' order.
+    rule_bits: PerKind<Vec<u64>>,
+    activities: Vec<u64>,
+    processors: Vec<u64>,
+}
+
+impl Territory {
+    fn new(m: &crate::model::Manifest, rules: &PerKind<Vec<&Rule>>) -> Territory {
+        let bit = |regulation: &str| {
+            m.regulations
+                .iter()
+                .position(|r| r == regulation)
+                .filter(|&i| i < 64)
+                .map_or(0, |i| 1u64 << i)
+        };
+        let activities: Vec<u64> = m
+            .activities
+            .iter()
+            .map(|a| a.outside.iter().fold(0, |bits, r| bits | bit(r)))
+            .collect();
+        let narrowed = activities.iter().any(|&bits| bits != 0);
+        // A processor is outside a regulation when every activity whose
+        // data reach it is; one no activity reaches stays inside.
+        let mut processors = vec![0u64; if narrowed { m.processors.len() } else { 0 }];
+        if narrowed {
+            let all = !0u64;
+            let mut reached = vec![None::<u64>; m.processors.len()];
+            for flow in &m.flows {
+                let inside = all & !activities[flow.activity];
+                for &p in flow.chain.iter() {
+                    *reached[p].get_or_insert(0) |= inside;
+                }
+            }
+            for (bits, reached) in processors.iter_mut().zip(reached) {
+                *bits = reached.map_or(0, |inside| !inside);
+            }
+        }
+        Territory {
+            rule_bits: PerKind::new(|kind| {
+                rules[kind]
+                    .iter()
+                    .map(|r| r.regulation.as_deref().map_or(0, bit))
+                    .collect()
+            }),
+            activities,
+            processors,
+        }
+    }
+
+    /// The regulations outside which `subject` lies.
+    fn outside(&self, m: &crate::model::Manifest, subject: Subject) -> u64 {
+        let activity = |i: usize| self.activities[i];
+        match subject {
+            Subject::Org | Subject::Evidence(_) => 0,
+            Subject::Processor(p) => self.processors.get(p).copied().unwrap_or(0),
+            Subject::Activity(a) | Subject::Recipient(a, ..) | Subject::Tracking(a, _) => {
+                activity(a)
+            }
+            Subject::Flow(f, _) => activity(m.flows[f].activity),
+        }
+    }
 }
 
 impl<'a> Shared<'a, '_> {

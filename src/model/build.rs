@@ -197,6 +197,8 @@ fn activity(node: Node) -> Option<Activity> {
         category_marks: Default::default(),
         subject_marks: Default::default(),
         transfers: transfer_decls(&node),
+        markets: text_list(&node, "markets"),
+        outside: Vec::new(),
         node,
     })
 }

@@ -94,6 +94,14 @@ pub struct Activity {
     pub subject_marks: Marks,
     /// Activity-specific transfers (`transfers: [{to, country, mechanism}]`).
     pub transfers: Vec<TransferDecl>,
+    /// `markets:` as written: where this activity's data subjects are, when
+    /// narrower than the organisation's.
+    pub markets: Vec<Spanned<String>>,
+    /// Regulations of [`Manifest::regulations`] that do not apply to this
+    /// activity (its `markets` reach none of their territory, and the
+    /// organisation is not established there); rules of those regulations
+    /// skip it, its flows and recipients.
+    pub outside: Vec<String>,
     pub node: Node,
 }
 

@@ -122,7 +122,21 @@ pub fn resolve(
     check_countries(organization.as_ref(), &parts, data, findings);
     check_dates(&parts, findings);
 
-    let regulations = regulations(organization.as_ref(), options, data);
+    let regulations = regulations(organization.as_ref(), &parts.activities, options, data);
+    if let Some(org) = &organization {
+        for a in parts
+            .activities
+            .iter_mut()
+            .filter(|a| !a.markets.is_empty())
+        {
+            let own = derived(org, a.markets.iter(), options.as_of, data);
+            a.outside = regulations
+                .iter()
+                .filter(|r| !own.contains(r))
+                .cloned()
+                .collect();
+        }
+    }
     let mut manifest = Manifest {
         organization,
         processors: parts.processors,
@@ -789,6 +803,7 @@ fn check_countries(
         p.transfers.iter().for_each(|t| check(&t.country, false));
     }
     for a in &parts.activities {
+        a.markets.iter().for_each(|c| check(c, true));
         a.transfers.iter().for_each(|t| check(&t.country, false));
     }
 }
@@ -818,11 +833,12 @@ fn check_dates(parts: &Parts, findings: &mut Sink) {
 }
 
 /// The regulations that apply: the command line's, else the manifest's
-/// `regulations`, else derived from establishment and markets
-/// (`rules/data/regulations.yaml`). Regulations that apply `with` another
-/// are added with it.
+/// `regulations`, else derived from establishment and markets, the
+/// organisation's and its activities' (`rules/data/regulations.yaml`).
+/// Regulations that apply `with` another are added with it.
 fn regulations(
     organization: Option<&super::Organization>,
+    activities: &[super::Activity],
     options: &ResolveOptions,
     data: &ReferenceData,
 ) -> Vec<String> {
@@ -831,35 +847,57 @@ fn regulations(
     } else if let Some(org) = organization.filter(|o| !o.regulations.is_empty()) {
         org.regulations.iter().map(|r| r.value.clone()).collect()
     } else if let Some(org) = organization {
-        let date = options.as_of;
-        let within = |places: &[String], country: &str| {
-            places
-                .iter()
-                .any(|place| data.place_contains(place, country, date))
-        };
-        let markets = data.expand_places(org.markets.iter().map(|m| m.value.as_str()), date);
-        data.regulations
+        // An activity's own markets are places the organisation targets.
+        let markets = org
+            .markets
             .iter()
-            .filter(|r| {
-                let established = org
-                    .country
-                    .as_ref()
-                    .is_some_and(|c| within(&r.applies.established_in, &c.value));
-                let targets = markets.iter().any(|m| within(&r.applies.targets, m));
-                established || targets
-            })
-            .map(|r| r.id.clone())
-            .collect()
+            .chain(activities.iter().flat_map(|a| &a.markets));
+        return derived(org, markets, options.as_of, data);
     } else {
         Vec::new()
     };
+    with_companions(chosen, data)
+}
+
+/// The regulations whose territory holds the organisation's establishment
+/// or one of `markets` (GDPR Art. 3(1) and 3(2), revFADP Art. 3(1)).
+fn derived<'a>(
+    org: &super::Organization,
+    markets: impl Iterator<Item = &'a Spanned<String>>,
+    date: jiff::civil::Date,
+    data: &ReferenceData,
+) -> Vec<String> {
+    let within = |places: &[String], country: &str| {
+        places
+            .iter()
+            .any(|place| data.place_contains(place, country, date))
+    };
+    let markets = data.expand_places(markets.map(|m| m.value.as_str()), date);
+    let chosen = data
+        .regulations
+        .iter()
+        .filter(|r| {
+            let established = org
+                .country
+                .as_ref()
+                .is_some_and(|c| within(&r.applies.established_in, &c.value));
+            let targets = markets.iter().any(|m| within(&r.applies.targets, m));
+            established || targets
+        })
+        .map(|r| r.id.clone())
+        .collect();
+    with_companions(chosen, data)
+}
+
+/// Adds the regulations that apply `with` one chosen, in the data file's
+/// order, so output does not depend on how they were asked.
+fn with_companions(chosen: Vec<String>, data: &ReferenceData) -> Vec<String> {
     let mut all: Vec<String> = chosen;
     for r in &data.regulations {
         if !all.contains(&r.id) && r.applies.with.iter().any(|w| all.contains(w)) {
             all.push(r.id.clone());
         }
     }
-    // Keep the data file's order, so output does not depend on how it was asked.
     let order = |id: &String| {
         data.regulations
             .iter()
