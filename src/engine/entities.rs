@@ -161,6 +161,8 @@ pub fn derived_fields(t: VarType) -> &'static [&'static str] {
             "agreement_ref",
             "sub_processors",
             "in_eea",
+            "established_in_eea",
+            "established_adequate_gdpr",
             "used",
             "direct",
         ],
@@ -502,6 +504,8 @@ pub struct ProcessorRecord<'m> {
     agreement_type: &'m str,
     agreement_ref: &'m str,
     in_eea: bool,
+    established_in_eea: bool,
+    established_adequate_gdpr: bool,
     uses: Use,
 }
 
@@ -513,6 +517,14 @@ impl<'m> ProcessorRecord<'m> {
         data: &ReferenceData,
     ) -> ProcessorRecord<'m> {
         let p: &Processor = &manifest.processors[index];
+        let date = manifest.as_of;
+        let country = p.country.as_ref().map(|c| c.value.as_str());
+        // An adequacy decision for the country, with the certification it
+        // requires held (the US: the DPF), as for a transfer there.
+        let certified = |cert: &Option<String>| {
+            cert.as_deref()
+                .is_none_or(|c| p.certifications.iter().any(|h| h.value == c))
+        };
         ProcessorRecord {
             processor: p,
             role: p.role.as_ref().map_or("", |r| r.value.as_str()),
@@ -522,6 +534,12 @@ impl<'m> ProcessorRecord<'m> {
                 .locations
                 .iter()
                 .all(|l| data.in_eea(&l.value, manifest.as_of)),
+            established_in_eea: country.is_some_and(|c| data.in_eea(c, date)),
+            established_adequate_gdpr: country.is_some_and(|c| {
+                data.adequacy_for("gdpr", c, date)
+                    .iter()
+                    .any(|d| certified(&d.requires_certification))
+            }),
             uses,
         }
     }
@@ -539,6 +557,8 @@ impl fast::Record for ProcessorRecord<'_> {
             "agreement_type" => V::Str(self.agreement_type),
             "agreement_ref" => V::Str(self.agreement_ref),
             "in_eea" => V::Bool(self.in_eea),
+            "established_in_eea" => V::Bool(self.established_in_eea),
+            "established_adequate_gdpr" => V::Bool(self.established_adequate_gdpr),
             "used" => V::Bool(self.uses.used),
             "direct" => V::Bool(self.uses.direct),
             name => node_scalar(p.node.get(name)?)?,
