@@ -233,7 +233,7 @@ struct Prepared {
 fn prepare(mut loaded: load::Loaded, options: &CheckOptions) -> Prepared {
     let mut findings = loaded.findings;
     let files_checked = loaded.sources.len() - loaded.skipped;
-    let complete = !loaded.incomplete && loaded.failed.is_empty();
+    let complete = !loaded.incomplete && loaded.failed.is_empty() && loaded.unread.is_empty();
     {
         use rayon::prelude::*;
         let per_file: Vec<Vec<Finding>> = timings::time("schema", || {

@@ -469,6 +469,22 @@ fn a_tagged_value_is_one_error_not_also_a_missing_key() {
          m.yaml:9:14: error[PL003] YAML tag `!env` is not interpreted\n\
          m.yaml:10:21: error[PL003] YAML tag `!x` is not interpreted\n"
     );
+
+    // The rules wait too: they would judge a tagged legal basis as
+    // missing (GDPR101), an aliased tagged country likewise.
+    write(
+        dir.path(),
+        "m.yaml",
+        "version: 1\norganization: {name: B, country: &c !custom DE}\nrepresentatives_note: *c\nactivities:\n  - {id: a, name: A, purpose: P, data_subjects: [customers], data_categories: [contact.email], legal_basis: !vault contract, retention: P1Y}\n",
+    );
+    let run = concise(dir.path(), &["m.yaml"]);
+    assert_eq!(run.code, 2);
+    assert_eq!(
+        run.stdout,
+        "m.yaml:2:34: error[PL003] YAML tag `!custom` is not interpreted\n\
+         m.yaml:3:1: error[PL010] `representatives_note` is not a field of a manifest file's top level\n\
+         m.yaml:5:109: error[PL003] YAML tag `!vault` is not interpreted\n"
+    );
 }
 
 #[test]

@@ -69,6 +69,9 @@ pub struct Loaded {
     /// by the index of their first finding: as with `incomplete`, nothing
     /// is checked across files.
     pub failed: Vec<usize>,
+    /// Manifest files that loaded with values left unread (a tag), by the
+    /// index of their first finding: what they hold is not known either.
+    pub unread: Vec<usize>,
 }
 
 /// Reads every manifest under `roots`. Files are read and parsed in
@@ -167,6 +170,11 @@ impl Loaded {
                 "until this file loads, references between files, the organisation and the rules are not checked: they need every file of the set".into(),
             );
         }
+        for &at in &self.unread {
+            self.findings[at].notes.push(
+                "until every value of this file can be read, references between files, the organisation and the rules are not checked: a rule would judge the value as missing".into(),
+            );
+        }
     }
 
     fn add(&mut self, file: LoadedFile) {
@@ -179,6 +187,10 @@ impl Loaded {
             && !(file.findings.iter()).any(|f| f.code == codes::NOT_A_MANIFEST.code);
         if failed && !file.findings.is_empty() {
             self.failed.push(self.findings.len());
+        }
+        if file.document.as_ref().is_some_and(|d| !d.unread.is_empty()) && !file.findings.is_empty()
+        {
+            self.unread.push(self.findings.len());
         }
         self.sources.add(file.source);
         self.findings.extend(file.findings);

@@ -42,9 +42,11 @@ pub struct ParsedYaml {
     /// Byte ranges of the block scalars and of the quoted scalars that span
     /// lines, in order: a `#` line inside one is text, not a comment.
     pub verbatim: Vec<Range<usize>>,
-    /// Spans of the tagged mapping values kept as a null placeholder, in
-    /// order: the key is there (no "missing key" follows), the value is not
-    /// read, and the schema says nothing more about it ([`crate::schema`]).
+    /// Spans of the tagged values, in order: left out (a list item, a key,
+    /// and its entry), or kept as a null placeholder (a mapping value, so
+    /// that its key is not reported missing). None is read: the schema
+    /// says nothing more about them ([`crate::schema`]), and the rules wait
+    /// ([`crate::load::Loaded::unread`]).
     pub unread: Vec<Span>,
 }
 
@@ -87,7 +89,9 @@ struct Builder<'t> {
     /// instead of growing a vector of its own child by child.
     items: Vec<Node>,
     entries: Vec<Entry>,
-    anchors: HashMap<usize, (Node, usize)>,
+    /// Each anchor's value, its size, and whether it is tagged (an alias
+    /// of a tagged value is unread as the value is).
+    anchors: HashMap<usize, (Node, usize, bool)>,
     alias_nodes: usize,
     documents: usize,
     root: Option<Node>,
@@ -221,7 +225,7 @@ impl Builder<'_> {
             }
             Event::Alias(id) => {
                 let span = self.span(start, end);
-                let Some((node, size)) = self.anchors.get(&id) else {
+                let Some((node, size, tagged)) = self.anchors.get(&id) else {
                     // saphyr reports unknown anchors itself, so this is an
                     // alias inside the value its anchor names. It is left
                     // out of the tree, as a tagged value is.
@@ -263,9 +267,9 @@ impl Builder<'_> {
                 }
                 // Each use is located where it is written: a finding in the
                 // second use of `&r` points at that `*r`, not again at `&r`.
-                let mut node = node.clone();
+                let (mut node, tagged) = (node.clone(), *tagged);
                 node.respan(span);
-                return self.complete(node, 0, false);
+                return self.complete(node, 0, tagged);
             }
             Event::SequenceStart(anchor, tag) => {
                 return self.open(start, end, anchor, tag.map(|t| display_tag(&t)), false);
@@ -382,12 +386,15 @@ impl Builder<'_> {
 
     /// Hands a finished node to its parent (or makes it the document root).
     /// A tagged value (already reported) is never interpreted: a list item
-    /// is left out, a mapping value becomes a null placeholder in
-    /// [`ParsedYaml::unread`], so that its key is not reported missing.
+    /// is left out, a mapping value becomes a null placeholder, so that its
+    /// key is not reported missing; each is in [`ParsedYaml::unread`].
     fn complete(&mut self, mut node: Node, anchor: usize, tagged: bool) -> Flow {
         if anchor > 0 {
             let size = node.size();
-            self.anchors.insert(anchor, (node.clone(), size));
+            self.anchors.insert(anchor, (node.clone(), size, tagged));
+        }
+        if tagged {
+            self.unread.push(node.span);
         }
         let Some(frame) = self.stack.last_mut() else {
             self.root = Some(node);
@@ -399,10 +406,7 @@ impl Builder<'_> {
                 Frame::Map {
                     key: Some(KeySlot(Some(_))),
                     ..
-                } => {
-                    node.value = Value::Null;
-                    self.unread.push(node.span);
-                }
+                } => node.value = Value::Null,
                 Frame::Map { key, .. } => {
                     *key = None;
                     return Flow::Continue;
@@ -513,7 +517,10 @@ impl Builder<'_> {
             codes::UNSUPPORTED_YAML
                 .at(
                     span,
-                    format!("YAML tag `{tag}` is not interpreted"),
+                    format!(
+                        "YAML tag `{}` is not interpreted",
+                        crate::report::shorten(tag, 80)
+                    ),
                     "tagged value",
                 )
                 .with_note("a manifest is plain data: privlint never runs or includes anything a tag names")
