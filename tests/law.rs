@@ -383,3 +383,87 @@ fn an_activity_whose_markets_miss_the_union_is_outside_the_gdpr() {
     assert!(out.contains("[GDPR120] processor `shopsystem`"), "{out}");
     assert!(!out.contains("`lohnbuero`"), "{out}");
 }
+
+/// GDPR Art. 3(2), revFADP Art. 3(1), as the organisation's rules see
+/// them: a rule of one regulation counts only the activities inside its
+/// territory; an activity without its own markets has the organisation's
+/// (not those another activity adds); a set of regulations chosen with
+/// `regulations:` applies to every activity.
+#[test]
+fn each_regulation_sees_only_the_activities_in_its_territory() {
+    let fixture = "tests/fixtures/law/activity-markets";
+    // Health data on a large scale for US and German patients: the Swiss
+    // representative duty (NDSG220) is about persons in Switzerland.
+    let (_dir, path) = variant(fixture, |t| {
+        t.replace(
+            "  country: CH\n  markets: [CH, DE]\n",
+            "  country: US\n  markets: [US, CH, DE]\n",
+        )
+        .replace(
+            "    data_categories: [identity.name, financial.bank_account]\n",
+            "    data_categories: [special.health]\n    large_scale: true\n",
+        )
+        .replace("    markets: [CH]\n", "    markets: [US, DE]\n")
+        .replace(
+            "    purpose: Sell bicycles to customers in Switzerland and Germany\n",
+            "    purpose: Sell bicycles to customers in Switzerland\n    markets: [CH]\n",
+        )
+    });
+    assert_eq!(only("NDSG220", &path), "", "{path}");
+
+    // The web shop alone targets Germany; the payroll, with no markets of
+    // its own, has the organisation's (CH): no GDPR rule judges it.
+    let (_dir, path) = variant(fixture, |t| {
+        t.replace("  markets: [CH, DE]\n", "  markets: [CH]\n")
+            .replace("    markets: [CH]\n", "")
+            .replace(
+                "    purpose: Sell bicycles to customers in Switzerland and Germany\n",
+                "    purpose: Sell bicycles to customers in Germany\n    markets: [DE]\n",
+            )
+    });
+    let out = only("GDPR120", &path);
+    assert!(
+        out.contains("`shopsystem`") && !out.contains("`lohnbuero`"),
+        "{out}"
+    );
+
+    // Chosen, not derived: the GDPR applies to the payroll too.
+    let (_dir, path) = variant(fixture, |t| {
+        t.replace(
+            "  markets: [CH, DE]\n",
+            "  markets: [CH, DE]\n  regulations: [gdpr, ndsg]\n",
+        )
+    });
+    assert!(only("GDPR120", &path).contains("`lohnbuero`"));
+}
+
+/// GDPR Art. 44; EDPB Guidelines 05/2021, criterion 3: a US company is an
+/// importer in the US wherever it hosts. An empty `locations` is no
+/// answer (it left the party out of every flow); an independent
+/// controller is reached at its `country`, where GDPR130 judges it.
+#[test]
+fn an_importer_established_abroad_is_judged_whatever_its_locations() {
+    let fixture = "tests/fixtures/rules/GDPR128/fail";
+    let (_dir, path) = variant(fixture, |t| t.replace("locations: [DE] ", "locations: []"));
+    let out = only("GDPR130", &path);
+    assert!(
+        out.contains("`customer-support` sends data to `helpdesk` in US"),
+        "{out}"
+    );
+    let (_dir, path) = variant(fixture, |t| {
+        t.replace("role: processor", "role: controller")
+    });
+    assert_eq!(only("GDPR128", &path), "");
+    assert!(only("GDPR130", &path).contains("in US"));
+}
+
+/// GDPR Art. 3(2) and TFEU Art. 355(4): the Åland Islands are in the
+/// Union (though outside the EEA Agreement, Art. 126(2)), so targeting
+/// people there brings the GDPR.
+#[test]
+fn targeting_the_aland_islands_brings_the_gdpr() {
+    let (_dir, path) = variant("tests/fixtures/law/activity-markets", |t| {
+        t.replace("  markets: [CH, DE]\n", "  markets: [CH, AX]\n")
+    });
+    assert!(only("GDPR120", &path).contains("`shopsystem`"));
+}

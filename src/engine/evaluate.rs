@@ -51,7 +51,9 @@ pub struct Evaluator<'a> {
 /// to point its labels.
 #[derive(Clone, Copy)]
 enum Subject {
-    Org,
+    /// The organisation; with a regulation's bit, as that regulation sees
+    /// it (only the activities and processors inside its territory).
+    Org(u64),
     Processor(usize),
     Activity(usize),
     /// The activity, the processor, and the index of the reference in the
@@ -124,6 +126,31 @@ enum Binding<'a> {
     Entity(&'a dyn Entity, &'a OnceLock<Value>),
     /// Every activity or processor (an organisation's rules).
     Entities(&'a dyn Entities, &'a [OnceLock<Value>]),
+    /// Those of them inside a regulation's territory.
+    Subset(Subset<'a>),
+}
+
+/// Some of the activities or processors, by index.
+struct Subset<'a> {
+    all: &'a dyn Entities,
+    values: &'a [OnceLock<Value>],
+    keep: &'a [usize],
+}
+
+impl super::fast::Records for Subset<'_> {
+    fn len(&self) -> usize {
+        self.keep.len()
+    }
+
+    fn get(&self, index: usize) -> &dyn super::fast::Record {
+        self.all.get(self.keep[index])
+    }
+}
+
+impl Entities for Subset<'_> {
+    fn entity(&self, index: usize) -> &dyn Entity {
+        self.all.entity(self.keep[index])
+    }
 }
 
 impl Binding<'_> {
@@ -136,6 +163,7 @@ impl Binding<'_> {
             Binding::Recipient(record) => V::Record(record),
             Binding::Entity(record, _) => V::Record(*record),
             Binding::Entities(records, _) => V::Records(*records),
+            Binding::Subset(subset) => V::Records(subset),
         }
     }
 
@@ -163,6 +191,17 @@ impl Binding<'_> {
                     .map(|(i, v)| v.get_or_init(|| records.entity(i).to_value()).clone())
                     .collect(),
             ),
+            Binding::Subset(subset) => entities::list(
+                subset
+                    .keep
+                    .iter()
+                    .map(|&i| {
+                        subset.values[i]
+                            .get_or_init(|| subset.all.entity(i).to_value())
+                            .clone()
+                    })
+                    .collect(),
+            ),
         }
     }
 }
@@ -178,7 +217,10 @@ impl Evaluator<'_> {
 
         // Subjects are evaluated in parallel; collecting keeps the model's
         // order, so the output does not depend on the thread count.
-        let mut hits = self.hits(&shared, Kind::Organization, Subject::Org);
+        let mut hits = self.hits(&shared, Kind::Organization, Subject::Org(0));
+        for view in &shared.territory.views {
+            hits.extend(self.hits(&shared, Kind::Organization, Subject::Org(view.bit)));
+        }
         if active(Kind::Processor) {
             let per: Vec<Vec<Hit>> = (0..m.processors.len())
                 .into_par_iter()
@@ -366,7 +408,7 @@ impl Evaluator<'_> {
         // Room for the subject's variables and the two every kind sees.
         let mut vars = Vec::with_capacity(5);
         match subject {
-            Subject::Org => vars.extend([
+            Subject::Org(0) => vars.extend([
                 (
                     "activities",
                     Binding::Entities(&shared.activities, &shared.activity_values),
@@ -376,6 +418,27 @@ impl Evaluator<'_> {
                     Binding::Entities(&shared.processors, &shared.processor_values),
                 ),
             ]),
+            Subject::Org(bit) => {
+                let view = shared.territory.view(bit);
+                vars.extend([
+                    (
+                        "activities",
+                        Binding::Subset(Subset {
+                            all: &shared.activities,
+                            values: &shared.activity_values,
+                            keep: &view.activities,
+                        }),
+                    ),
+                    (
+                        "processors",
+                        Binding::Subset(Subset {
+                            all: &shared.processors,
+                            values: &shared.processor_values,
+                            keep: &view.processors,
+                        }),
+                    ),
+                ]);
+            }
             Subject::Processor(i) => {
                 scope.processor = Some(&m.processors[i]);
                 vars.push(("processor", shared.processor(i)))
@@ -500,13 +563,13 @@ impl Evaluator<'_> {
         };
         // Looked up once per subject, not once per rule and subject.
         let (spent, patterns) = (&shared.spent[kind], &shared.patterns[kind]);
-        let outside = shared.territory.outside(self.manifest, subject);
+        let admits = shared.territory.admits(self.manifest, subject);
         let rule_bits = &shared.territory.rule_bits[kind];
         rules
             .iter()
             .enumerate()
             .filter_map(|(i, rule)| {
-                if outside & rule_bits[i] != 0 {
+                if !admits.rule(rule_bits[i]) {
                     return None;
                 }
                 // Once a rule has spent its budget, its other evaluations
@@ -1035,10 +1098,38 @@ struct Territory {
     rule_bits: PerKind<Vec<u64>>,
     activities: Vec<u64>,
     processors: Vec<u64>,
+    /// The regulations some activity lies outside of.
+    narrowed: u64,
+    /// Per such regulation, what its organisation rules see.
+    views: Vec<View>,
+}
+
+/// The activities and processors inside one regulation's territory.
+struct View {
+    bit: u64,
+    activities: Vec<usize>,
+    processors: Vec<usize>,
+}
+
+/// Which rules run on a subject.
+struct Admits {
+    /// Rules of these regulations do not.
+    outside: u64,
+    /// Only rules of this regulation do (an organisation's view of it).
+    only: Option<u64>,
+}
+
+impl Admits {
+    fn rule(&self, bit: u64) -> bool {
+        match self.only {
+            Some(only) => bit == only,
+            None => bit & self.outside == 0,
+        }
+    }
 }
 
 impl Territory {
-    fn new(m: &crate::model::Manifest, rules: &PerKind<Vec<&Rule>>) -> Territory {
+    fn new(m: &Manifest, rules: &PerKind<Vec<&Rule>>) -> Territory {
         let bit = |regulation: &str| {
             m.regulations
                 .iter()
@@ -1051,11 +1142,11 @@ impl Territory {
             .iter()
             .map(|a| a.outside.iter().fold(0, |bits, r| bits | bit(r)))
             .collect();
-        let narrowed = activities.iter().any(|&bits| bits != 0);
+        let narrowed = activities.iter().fold(0, |all, &bits| all | bits);
         // A processor is outside a regulation when every activity whose
         // data reach it is; one no activity reaches stays inside.
-        let mut processors = vec![0u64; if narrowed { m.processors.len() } else { 0 }];
-        if narrowed {
+        let mut processors = vec![0u64; if narrowed != 0 { m.processors.len() } else { 0 }];
+        if narrowed != 0 {
             let all = !0u64;
             let mut reached = vec![None::<u64>; m.processors.len()];
             for flow in &m.flows {
@@ -1068,6 +1159,20 @@ impl Territory {
                 *bits = reached.map_or(0, |inside| !inside);
             }
         }
+        let inside = |bits: &[u64], b: u64| {
+            (0..bits.len())
+                .filter(|&i| bits[i] & b == 0)
+                .collect::<Vec<usize>>()
+        };
+        let views = (0..64)
+            .map(|i| 1u64 << i)
+            .filter(|b| narrowed & b != 0)
+            .map(|b| View {
+                bit: b,
+                activities: inside(&activities, b),
+                processors: inside(&processors, b),
+            })
+            .collect();
         Territory {
             rule_bits: PerKind::new(|kind| {
                 rules[kind]
@@ -1077,14 +1182,43 @@ impl Territory {
             }),
             activities,
             processors,
+            narrowed,
+            views,
+        }
+    }
+
+    fn view(&self, bit: u64) -> &View {
+        self.views
+            .iter()
+            .find(|v| v.bit == bit)
+            .expect("a view for every narrowed regulation")
+    }
+
+    /// Which rules run on `subject`.
+    fn admits(&self, m: &Manifest, subject: Subject) -> Admits {
+        match subject {
+            // The whole organisation: the rules of regulations no
+            // activity lies outside of; each other one sees its view.
+            Subject::Org(0) => Admits {
+                outside: self.narrowed,
+                only: None,
+            },
+            Subject::Org(bit) => Admits {
+                outside: 0,
+                only: Some(bit),
+            },
+            _ => Admits {
+                outside: self.outside(m, subject),
+                only: None,
+            },
         }
     }
 
     /// The regulations outside which `subject` lies.
-    fn outside(&self, m: &crate::model::Manifest, subject: Subject) -> u64 {
+    fn outside(&self, m: &Manifest, subject: Subject) -> u64 {
         let activity = |i: usize| self.activities[i];
         match subject {
-            Subject::Org | Subject::Evidence(_) => 0,
+            Subject::Org(_) | Subject::Evidence(_) => 0,
             Subject::Processor(p) => self.processors.get(p).copied().unwrap_or(0),
             Subject::Activity(a) | Subject::Recipient(a, ..) | Subject::Tracking(a, _) => {
                 activity(a)

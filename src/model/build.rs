@@ -171,7 +171,9 @@ fn processor(node: Node) -> Option<Processor> {
     let id = text(&node, "id")?;
     let country = text(&node, "country");
     let mut locations = text_list(&node, "locations");
-    if node.get("locations").is_none() {
+    // An empty list is no answer either: a party that receives data
+    // processes them somewhere (`locations: []` left it out of every flow).
+    if locations.is_empty() {
         locations.extend(country.clone());
     }
     Some(Processor {

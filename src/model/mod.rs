@@ -60,7 +60,7 @@ pub struct Processor {
     pub id: Spanned<String>,
     pub role: Option<Spanned<String>>,
     pub country: Option<Spanned<String>>,
-    /// Where it processes the data: `locations`, or `country` when absent.
+    /// Where it processes the data: `locations`, or `country` when absent or empty.
     pub locations: Vec<Spanned<String>>,
     pub certifications: Vec<Spanned<String>>,
     /// Ids as written; see `sub_processor_ids` for the resolved ones.
@@ -98,9 +98,10 @@ pub struct Activity {
     /// narrower than the organisation's.
     pub markets: Vec<Spanned<String>>,
     /// Regulations of [`Manifest::regulations`] that do not apply to this
-    /// activity (its `markets` reach none of their territory, and the
-    /// organisation is not established there); rules of those regulations
-    /// skip it, its flows and recipients.
+    /// activity (its `markets`, or the organisation's when it has none,
+    /// reach none of their territory, and the organisation is not
+    /// established there); rules of those regulations skip it, its flows
+    /// and recipients. Empty where the regulations were chosen, not derived.
     pub outside: Vec<String>,
     pub node: Node,
 }

@@ -123,13 +123,20 @@ pub fn resolve(
     check_dates(&parts, findings);
 
     let regulations = regulations(organization.as_ref(), &parts.activities, options, data);
-    if let Some(org) = &organization {
-        for a in parts
-            .activities
-            .iter_mut()
-            .filter(|a| !a.markets.is_empty())
-        {
-            let own = derived(org, a.markets.iter(), options.as_of, data);
+    // Where the regulations are derived, each activity answers to those
+    // its own markets (or, without them, the organisation's) bring; a set
+    // chosen with `regulations:` or `--regulation` applies to every one.
+    if let Some(org) = organization.as_ref().filter(|o| o.regulations.is_empty())
+        && options.regulations.is_none()
+        && parts.activities.iter().any(|a| !a.markets.is_empty())
+    {
+        for a in &mut parts.activities {
+            let markets = if a.markets.is_empty() {
+                &org.markets
+            } else {
+                &a.markets
+            };
+            let own = derived(org, markets.iter(), options.as_of, data);
             a.outside = regulations
                 .iter()
                 .filter(|r| !own.contains(r))
