@@ -427,6 +427,22 @@ fn each_regulation_sees_only_the_activities_in_its_territory() {
         "{out}"
     );
 
+    // Evidence is where its owner is: the payroll bureau's missing
+    // contract file is not the GDPR's (GDPR160) while only the payroll
+    // uses the bureau.
+    let with_contract = |t: String| {
+        t.replace(
+            "    description: Payroll bureau; no contract on file yet.\n",
+            "    agreement: {type: dpa, ref: contracts/lohnbuero-dpa.pdf}\n",
+        )
+    };
+    let (_dir, path) = variant(fixture, with_contract);
+    assert_eq!(only("GDPR160", &path), "");
+    let (_dir, path) = variant(fixture, |t| {
+        with_contract(t.replace("    markets: [CH]\n", ""))
+    });
+    assert!(only("GDPR160", &path).contains("lohnbuero-dpa.pdf"));
+
     // Chosen, not derived: the GDPR applies to the payroll too.
     let (_dir, path) = variant(fixture, |t| {
         t.replace(

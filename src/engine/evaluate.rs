@@ -563,7 +563,12 @@ impl Evaluator<'_> {
         };
         // Looked up once per subject, not once per rule and subject.
         let (spent, patterns) = (&shared.spent[kind], &shared.patterns[kind]);
-        let admits = shared.territory.admits(self.manifest, subject);
+        // Evidence is inside a regulation's territory where its owner is.
+        let territorial = match subject {
+            Subject::Evidence(e) => shared.evidence[e].owner,
+            subject => subject,
+        };
+        let admits = shared.territory.admits(self.manifest, territorial);
         let rule_bits = &shared.territory.rule_bits[kind];
         rules
             .iter()
@@ -887,7 +892,7 @@ impl Evaluator<'_> {
         let m = self.manifest;
         let mut found = Vec::new();
         let mut lookup = EvidenceLookup::new(self.roots);
-        let mut add = |owner: &str, field: &str, node: Option<&Node>| {
+        let mut add = |subject: Subject, owner: &str, field: &str, node: Option<&Node>| {
             let Some(node) = node else { return };
             let Some(path) = node.as_str() else { return };
             let is_url = path.contains("://") || path.starts_with("mailto:");
@@ -902,26 +907,31 @@ impl Evaluator<'_> {
             found.push(Evidence {
                 span: node.span,
                 value: map.build(),
+                owner: subject,
             });
         };
-        for p in &m.processors {
+        for (i, p) in m.processors.iter().enumerate() {
+            let owner = Subject::Processor(i);
             add(
+                owner,
                 &p.id.value,
                 "agreement.ref",
                 p.node.get("agreement").and_then(|a| a.get("ref")),
             );
             for t in &p.transfers {
-                add(&p.id.value, "transfers.tia", t.node.get("tia"));
+                add(owner, &p.id.value, "transfers.tia", t.node.get("tia"));
             }
         }
-        for a in &m.activities {
+        for (i, a) in m.activities.iter().enumerate() {
+            let owner = Subject::Activity(i);
             add(
+                owner,
                 &a.id.value,
                 "legal_basis.assessment",
                 a.node.get("legal_basis").and_then(|b| b.get("assessment")),
             );
             for t in &a.transfers {
-                add(&a.id.value, "transfers.tia", t.node.get("tia"));
+                add(owner, &a.id.value, "transfers.tia", t.node.get("tia"));
             }
         }
         found
@@ -1023,6 +1033,9 @@ fn real(path: &Path) -> PathBuf {
 struct Evidence {
     span: Span,
     value: Value,
+    /// The processor or activity that cites it: the evidence is inside a
+    /// regulation's territory where its owner is.
+    owner: Subject,
 }
 
 /// Shared verdicts kept in one run, at most (about 40 MB).
