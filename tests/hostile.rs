@@ -485,6 +485,14 @@ fn a_tagged_value_is_one_error_not_also_a_missing_key() {
          m.yaml:3:1: error[PL010] `representatives_note` is not a field of a manifest file's top level\n\
          m.yaml:5:109: error[PL003] YAML tag `!vault` is not interpreted\n"
     );
+    // Nothing turns it into a pass: the rules did not run.
+    let ignored = concise(dir.path(), &["--ignore", "PL003", "m.yaml"]);
+    assert_eq!(ignored.code, 2);
+    assert!(
+        ignored.stdout.contains("error[PL003]"),
+        "{}",
+        ignored.stdout
+    );
 }
 
 #[test]

@@ -482,4 +482,15 @@ fn targeting_the_aland_islands_brings_the_gdpr() {
         t.replace("  markets: [CH, DE]\n", "  markets: [CH, AX]\n")
     });
     assert!(only("GDPR120", &path).contains("`shopsystem`"));
+    // GDPR Art. 27(3): a representative in Finland is in a Member State
+    // where the targeted people are; one in Germany is not.
+    assert!(only("GDPR141", &path).contains("established in DE"));
+    let (_dir, path) = variant("tests/fixtures/law/activity-markets", |t| {
+        t.replace("  markets: [CH, DE]\n", "  markets: [CH, AX]\n")
+            .replace(
+                "country: DE, contact: rep@example.de",
+                "country: FI, contact: rep@example.fi",
+            )
+    });
+    assert_eq!(only("GDPR141", &path), "");
 }

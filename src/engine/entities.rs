@@ -407,7 +407,13 @@ pub fn organization(manifest: &Manifest, data: &ReferenceData) -> Value {
     .set(
         "eu_representative_where_targeted",
         Value::Bool(
-            rep_country("eu").is_some_and(|c| in_eea(c) && market_countries.iter().any(|m| m == c)),
+            // A territory counts as its state (`RE` as `FR`, `AX` as `FI`).
+            rep_country("eu").is_some_and(|c| {
+                in_eea(c)
+                    && market_countries
+                        .iter()
+                        .any(|m| data.state_of(m) == data.state_of(c))
+            }),
         ),
     )
     // revFADP Art. 14(1): a representative in Switzerland.

@@ -17,8 +17,14 @@ pub struct BuiltinCode {
 /// Codes that mean a file was not read, or not wholly: no selector,
 /// severity, per-path ignore, suppression or baseline entry turns them into
 /// a pass, since the file (or the rest of the set after it) was never
-/// checked. `--ignore PL0` would otherwise pass a file that does not parse.
-pub const ALWAYS_REPORTED: &[&BuiltinCode] = &[INVALID_ENCODING, YAML_SYNTAX, LIMIT_EXCEEDED];
+/// checked. `--ignore PL0` would otherwise pass a file that does not parse,
+/// and `--ignore PL003` one whose tagged values held every rule.
+pub const ALWAYS_REPORTED: &[&BuiltinCode] = &[
+    INVALID_ENCODING,
+    YAML_SYNTAX,
+    UNSUPPORTED_YAML,
+    LIMIT_EXCEEDED,
+];
 
 /// Whether a finding's code is one of [`ALWAYS_REPORTED`].
 pub fn always_reported(code: &str) -> bool {
