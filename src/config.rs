@@ -30,8 +30,8 @@ pub struct Config {
     pub select: Vec<String>,
     pub ignore: Vec<String>,
     pub severity: Vec<(String, Severity)>,
-    /// (glob relative to the config file, rules) pairs.
-    pub per_path_ignores: Vec<(String, Vec<String>)>,
+    /// Globs relative to the config file, and the rules they ignore.
+    pub per_path_ignores: crate::PerPathIgnores,
     pub regulations: Option<Vec<String>>,
     pub fail_on: Option<Severity>,
     pub baseline: Option<PathBuf>,
@@ -283,7 +283,8 @@ pub fn load(path: &Path, packs: &[PathBuf]) -> Result<Config, ConfigFailure> {
         _ => Path::new("."),
     };
     let mut problems = schema().validate_node(&root);
-    problems.extend(invalid_globs(&root));
+    let (glob_problems, per_path_ignores) = per_path_ignores(&root);
+    problems.extend(glob_problems);
     if !problems.is_empty() {
         // What the run would report next is reported now, so that the
         // file is fixed in one round: listed packs that are not there,
@@ -325,24 +326,7 @@ pub fn load(path: &Path, packs: &[PathBuf]) -> Result<Config, ConfigFailure> {
                     .collect()
             })
             .unwrap_or_default(),
-        per_path_ignores: root
-            .get("per_path_ignores")
-            .map(|map| {
-                map.entries()
-                    .iter()
-                    .map(|e| {
-                        (
-                            e.key.to_string(),
-                            e.value
-                                .as_seq()
-                                .iter()
-                                .filter_map(|n| n.as_str().map(String::from))
-                                .collect(),
-                        )
-                    })
-                    .collect()
-            })
-            .unwrap_or_default(),
+        per_path_ignores,
         regulations: root.get("regulations").map(|_| strings("regulations")),
         fail_on: root
             .get("fail_on")
@@ -428,9 +412,10 @@ fn unknown_rules(
 const MAX_GLOBS: usize = 1_000;
 const MAX_GLOB_LEN: usize = 1_024;
 
-/// `per_path_ignores` patterns that are not globs, too long, or past the
-/// most read, at their keys.
-fn invalid_globs(root: &Node) -> Vec<Finding> {
+/// The `per_path_ignores` of the configuration, built; and its patterns
+/// that are not globs, too long, past the most read, or too large to match
+/// together, at their keys.
+fn per_path_ignores(root: &Node) -> (Vec<Finding>, crate::PerPathIgnores) {
     use crate::report::codes::INVALID_CONFIG;
     let patterns = root.get("per_path_ignores").map_or(&[][..], Node::entries);
     let mut findings: Vec<Finding> = patterns
@@ -460,19 +445,29 @@ fn invalid_globs(root: &Node) -> Vec<Finding> {
         })
         .collect();
     // Valid one by one, the patterns may still be too large to match
-    // together (the check builds them as one set, as the run does).
+    // together: they are built here, once, for the run.
+    let mut built = crate::PerPathIgnores::default();
     if findings.is_empty()
         && let Some(key) = root.entry("per_path_ignores")
         && !patterns.is_empty()
     {
-        let mut set = globset::GlobSetBuilder::new();
-        for entry in patterns.iter().take(MAX_GLOBS) {
-            if let Ok(glob) = globset::Glob::new(&entry.key) {
-                set.add(glob);
-            }
-        }
-        if let Err(error) = set.build() {
-            findings.push(
+        let pairs = patterns
+            .iter()
+            .take(MAX_GLOBS)
+            .map(|e| {
+                (
+                    e.key.to_string(),
+                    e.value
+                        .as_seq()
+                        .iter()
+                        .filter_map(|n| n.as_str().map(String::from))
+                        .collect(),
+                )
+            })
+            .collect();
+        match crate::PerPathIgnores::new(pairs) {
+            Ok(ignores) => built = ignores,
+            Err(error) => findings.push(
                 INVALID_CONFIG
                     .at(
                         key.key_span,
@@ -483,7 +478,7 @@ fn invalid_globs(root: &Node) -> Vec<Finding> {
                         "these patterns",
                     )
                     .with_help("use fewer or simpler patterns (`services/**` rather than a list of alternatives)"),
-            );
+            ),
         }
     }
     if let Some(first) = patterns.get(MAX_GLOBS) {
@@ -500,5 +495,5 @@ fn invalid_globs(root: &Node) -> Vec<Finding> {
                 .with_help("match more files per pattern (`services/**`), or use `ignore` for rules ignored everywhere"),
         );
     }
-    findings
+    (findings, built)
 }

@@ -50,9 +50,9 @@ pub struct CheckOptions {
     pub rule_packs: Vec<PathBuf>,
     /// Which rules run, and severity overrides.
     pub selection: engine::Selection,
-    /// (glob, rules) pairs: rules ignored in matching files; globs are
-    /// relative to `per_path_base`.
-    pub per_path_ignores: Vec<(String, Vec<String>)>,
+    /// Rules ignored in matching files; globs are relative to
+    /// `per_path_base`.
+    pub per_path_ignores: PerPathIgnores,
     pub per_path_base: PathBuf,
     /// The folder of the configuration file in use, from which
     /// fingerprints name files (see [`source::SourceMap::stable_path`]).
@@ -75,7 +75,7 @@ impl CheckOptions {
             regulations: None,
             rule_packs: Vec::new(),
             selection: engine::Selection::default(),
-            per_path_ignores: Vec::new(),
+            per_path_ignores: PerPathIgnores::default(),
             per_path_base: PathBuf::from("."),
             fingerprint_base: None,
             baseline: None,
@@ -177,7 +177,13 @@ fn check_selectors(engine: &engine::Engine, options: &CheckOptions) -> Result<()
         .iter()
         .chain(&selection.ignore)
         .chain(selection.severity.iter().map(|(s, _)| s))
-        .chain(options.per_path_ignores.iter().flat_map(|(_, rules)| rules))
+        .chain(
+            options
+                .per_path_ignores
+                .pairs
+                .iter()
+                .flat_map(|(_, rules)| rules),
+        )
         .map(String::as_str);
     match engine.unknown_selector(selectors, &budget) {
         None => Ok(()),
@@ -307,7 +313,7 @@ fn finish(
     let rule_findings = report::cascade::drop_cascades(rule_findings, &findings);
     findings.extend(rule_findings);
     note_files_not_named(&mut findings, &options.paths);
-    let findings = ignore_per_path(findings, &sources, options)?;
+    let findings = ignore_per_path(findings, &sources, options);
     // A suppression of a rule that did not run (not selected, its law does
     // not apply, or the rules waited for a broken file) is not unused.
     let ran: Vec<&engine::Rule> = if complete {
@@ -353,28 +359,37 @@ fn finish(
     })
 }
 
+/// `per_path_ignores`: (glob, rules) pairs, and the globs built once as
+/// one set (the configuration check builds it, and reports where it fails).
+#[derive(Debug, Default, Clone)]
+pub struct PerPathIgnores {
+    pub pairs: Vec<(String, Vec<String>)>,
+    globs: globset::GlobSet,
+}
+
+impl PerPathIgnores {
+    pub fn new(pairs: Vec<(String, Vec<String>)>) -> Result<PerPathIgnores, globset::Error> {
+        let mut builder = globset::GlobSetBuilder::new();
+        for (pattern, _) in &pairs {
+            builder.add(globset::Glob::new(pattern)?);
+        }
+        Ok(PerPathIgnores {
+            globs: builder.build()?,
+            pairs,
+        })
+    }
+}
+
 /// Drops findings of rules ignored for their file by `per_path_ignores`.
 fn ignore_per_path(
     findings: Vec<Finding>,
     sources: &SourceMap,
     options: &CheckOptions,
-) -> Result<Vec<Finding>, Fatal> {
-    if options.per_path_ignores.is_empty() {
-        return Ok(findings);
+) -> Vec<Finding> {
+    let per_path = &options.per_path_ignores;
+    if per_path.pairs.is_empty() {
+        return findings;
     }
-    let mut builder = globset::GlobSetBuilder::new();
-    for (pattern, _) in &options.per_path_ignores {
-        let glob = globset::Glob::new(pattern).map_err(|e| Fatal::Usage {
-            message: format!("invalid glob `{pattern}` in `per_path_ignores`: {e}"),
-            help: None,
-        })?;
-        builder.add(glob);
-    }
-    // The configuration allows at most 1,000 short patterns, which build.
-    let globs = builder.build().map_err(|e| Fatal::Usage {
-        message: format!("the `per_path_ignores` patterns cannot be matched together: {e}"),
-        help: Some("use fewer or simpler patterns".into()),
-    })?;
     let base = std::path::absolute(&options.per_path_base)
         .unwrap_or_else(|_| options.per_path_base.clone());
     // What each file ignores, worked out once per file from every pattern
@@ -383,17 +398,18 @@ fn ignore_per_path(
     // file's set stays as small as the rule list however many patterns match.
     let mut ignored: std::collections::HashMap<source::FileId, std::collections::BTreeSet<&str>> =
         Default::default();
-    Ok(findings
+    findings
         .into_iter()
         .filter(|f| {
             let ignored = ignored.entry(f.primary.span.file).or_insert_with(|| {
                 let path = &sources.get(f.primary.span.file).path;
                 let absolute = std::path::absolute(path).unwrap_or_else(|_| path.clone());
                 let relative = absolute.strip_prefix(&base).unwrap_or(&absolute);
-                globs
+                per_path
+                    .globs
                     .matches(relative)
                     .into_iter()
-                    .flat_map(|i| options.per_path_ignores[i].1.iter().map(String::as_str))
+                    .flat_map(|i| per_path.pairs[i].1.iter().map(String::as_str))
                     .collect()
             });
             report::codes::always_reported(&f.code)
@@ -401,7 +417,7 @@ fn ignore_per_path(
                     .iter()
                     .any(|rule| engine::selector_matches(rule, &f.code, &f.name))
         })
-        .collect())
+        .collect()
 }
 
 /// Files named one by one (`privlint check privacy/acts.yaml`, or only the

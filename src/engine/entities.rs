@@ -525,12 +525,7 @@ impl<'m> ProcessorRecord<'m> {
         let p: &Processor = &manifest.processors[index];
         let date = manifest.as_of;
         let country = p.country.as_ref().map(|c| c.value.as_str());
-        // An adequacy decision for the country, with the certification it
-        // requires held (the US: the DPF), as for a transfer there.
-        let certified = |cert: &Option<String>| {
-            cert.as_deref()
-                .is_none_or(|c| p.certifications.iter().any(|h| h.value == c))
-        };
+        let held = |cert: &str| p.certifications.iter().any(|h| h.value == cert);
         ProcessorRecord {
             processor: p,
             role: p.role.as_ref().map_or("", |r| r.value.as_str()),
@@ -541,10 +536,11 @@ impl<'m> ProcessorRecord<'m> {
                 .iter()
                 .all(|l| data.in_eea(&l.value, manifest.as_of)),
             established_in_eea: country.is_some_and(|c| data.in_eea(c, date)),
+            // As for a transfer there (`transfer.gdpr.adequate`).
             established_adequate_gdpr: country.is_some_and(|c| {
                 data.adequacy_for("gdpr", c, date)
                     .iter()
-                    .any(|d| certified(&d.requires_certification))
+                    .any(|d| d.covers(held))
             }),
             uses,
         }

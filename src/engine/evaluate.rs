@@ -130,6 +130,19 @@ enum Binding<'a> {
     Subset(Subset<'a>),
 }
 
+/// The CEL list of the entities at `indices`, each map built once.
+fn entity_list(
+    all: &dyn Entities,
+    values: &[OnceLock<Value>],
+    indices: impl Iterator<Item = usize>,
+) -> Value {
+    entities::list(
+        indices
+            .map(|i| values[i].get_or_init(|| all.entity(i).to_value()).clone())
+            .collect(),
+    )
+}
+
 /// Some of the activities or processors, by index.
 struct Subset<'a> {
     all: &'a dyn Entities,
@@ -184,24 +197,10 @@ impl Binding<'_> {
             Binding::Entity(record, value) => {
                 value.get().cloned().unwrap_or_else(|| record.to_value())
             }
-            Binding::Entities(records, values) => entities::list(
-                values
-                    .iter()
-                    .enumerate()
-                    .map(|(i, v)| v.get_or_init(|| records.entity(i).to_value()).clone())
-                    .collect(),
-            ),
-            Binding::Subset(subset) => entities::list(
-                subset
-                    .keep
-                    .iter()
-                    .map(|&i| {
-                        subset.values[i]
-                            .get_or_init(|| subset.all.entity(i).to_value())
-                            .clone()
-                    })
-                    .collect(),
-            ),
+            Binding::Entities(records, values) => entity_list(*records, values, 0..values.len()),
+            Binding::Subset(subset) => {
+                entity_list(subset.all, subset.values, subset.keep.iter().copied())
+            }
         }
     }
 }

@@ -52,7 +52,7 @@ pub fn regime_facts(
     let decisions = data.adequacy_for(regime, country, date);
     let adequate_decision = decisions
         .iter()
-        .find(|d| certified(&d.requires_certification));
+        .find(|d| d.covers(|c| certifications.contains(&c)));
     let any_decision = decisions.first();
     let mut map = MapBuilder::default();
     map.set("adequate_country", Value::Bool(any_decision.is_some()))

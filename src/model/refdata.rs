@@ -81,6 +81,13 @@ impl AdequacyDecision {
     pub fn in_force_on(&self, date: Date) -> bool {
         self.valid_from.is_none_or(|f| f <= date) && self.valid_until.is_none_or(|u| date <= u)
     }
+
+    /// Whether the decision covers a party that holds the certifications
+    /// `held` says it does: one that requires a certification (the DPF)
+    /// covers only the parties certified.
+    pub fn covers(&self, held: impl Fn(&str) -> bool) -> bool {
+        self.requires_certification.as_deref().is_none_or(held)
+    }
 }
 
 #[derive(Debug, Deserialize)]

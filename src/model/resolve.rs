@@ -130,13 +130,14 @@ pub fn resolve(
         && options.regulations.is_none()
         && parts.activities.iter().any(|a| !a.markets.is_empty())
     {
+        // Worked out once for every activity without markets of its own.
+        let org_own = derived(org, org.markets.iter(), options.as_of, data);
         for a in &mut parts.activities {
-            let markets = if a.markets.is_empty() {
-                &org.markets
+            let own = if a.markets.is_empty() {
+                std::borrow::Cow::Borrowed(&org_own)
             } else {
-                &a.markets
+                std::borrow::Cow::Owned(derived(org, a.markets.iter(), options.as_of, data))
             };
-            let own = derived(org, markets.iter(), options.as_of, data);
             a.outside = regulations
                 .iter()
                 .filter(|r| !own.contains(r))
